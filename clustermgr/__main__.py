@@ -1,0 +1,3 @@
+from clustermgr.cli import main
+
+main()

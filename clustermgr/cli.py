@@ -1,0 +1,356 @@
+"""The command line: parse options, call the core, print, return an exit code.
+
+This is the only module that imports click or writes to the terminal. Every failure ends in
+`main`, which maps it to one message and an exit code (see problems.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from clustermgr import __version__
+from clustermgr.errors import ClusterMgrError, MultipleErrors, UsageError
+from clustermgr.problems import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+
+_HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _split_commas(values: Sequence[str]) -> list[str]:
+    """kOps' StringSlice flags take repeated flags and comma-separated lists alike."""
+    return [part for value in values for part in value.split(",") if part]
+
+
+def _value_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--set-string",
+        "set_strings",
+        multiple=True,
+        metavar="K=V",
+        help="Set string values (never converted); applied after every --set.",
+    )(func)
+    func = click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="K=V",
+        help="Set values: a.b=v, several separated by commas, {x,y} lists, k[0]=v indexes.",
+    )(func)
+    func = click.option(
+        "--values",
+        "values_files",
+        multiple=True,
+        metavar="PATH",
+        help="Extra values file or directory, merged after the cluster's own file.",
+    )(func)
+    return func
+
+
+def _render_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--kops-version", metavar="VERSION", help="kOps version for the Channel* functions."
+    )(func)
+    func = click.option("--channel", metavar="PATH", help="Local kOps channel file.")(func)
+    func = click.option(
+        "--fail-on-missing/--no-fail-on-missing",
+        default=True,
+        show_default=True,
+        help="Fail on undefined values; otherwise they render as nothing.",
+    )(func)
+    func = click.option(
+        "--format-yaml", is_flag=True, help="Re-emit each document as canonical YAML (sorted keys)."
+    )(func)
+    return func
+
+
+@click.group(context_settings=_HELP)
+@click.version_option(__version__, "--version", prog_name="clustermgr")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(path_type=Path),
+    help="Run in this project folder instead of searching upwards for clustermgr.yaml.",
+)
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
+    """Run a fleet of kOps clusters from one template plus layered values.
+
+    \b
+    Examples:
+      clustermgr list
+      clustermgr values prod-eu1 --show-origin
+      clustermgr render --all --out-dir build/
+      clustermgr template --template cluster.yaml --values values.yaml --name dev.example.com
+    """
+    ctx.obj = directory
+
+
+def _project(ctx: click.Context) -> Any:
+    from clustermgr.project import find_project
+
+    return find_project(ctx.find_root().obj)
+
+
+@cli.command("list", context_settings=_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def list_cmd(ctx: click.Context, fmt: str) -> int:
+    """List the clusters and the values layers each one merges, in order."""
+    from clustermgr.views import clusters_view
+
+    project = _project(ctx)
+    click.echo(clusters_view(project, list(project.clusters().values()), fmt), nl=False)
+    return EXIT_OK
+
+
+@cli.command("values", context_settings=_HELP)
+@click.argument("cluster")
+@_value_options
+@click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@click.pass_context
+def values_cmd(
+    ctx: click.Context,
+    cluster: str,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    show_origin: bool,
+    fmt: str,
+) -> int:
+    """Print the effective values of CLUSTER after merging every layer.
+
+    \b
+    Examples:
+      clustermgr values prod-eu1
+      clustermgr values prod-eu1 --show-origin --set nodes.maxSize=20
+    """
+    from clustermgr.pipeline import Overrides, cluster_values
+    from clustermgr.views import values_view
+
+    project = _project(ctx)
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    values = cluster_values(project, project.cluster(cluster), overrides)
+    click.echo(values_view(values, fmt, show_origin), nl=False)
+    return EXIT_OK
+
+
+@cli.command("render", context_settings=_HELP)
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "all_clusters", is_flag=True, help="Render every cluster of the project.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the manifests to this file.")
+@click.option(
+    "--out-dir", type=click.Path(path_type=Path), help="Write DIR/<cluster>.yaml per cluster."
+)
+@_value_options
+@_render_options
+@click.pass_context
+def render_cmd(
+    ctx: click.Context,
+    clusters: tuple[str, ...],
+    all_clusters: bool,
+    out: Path | None,
+    out_dir: Path | None,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    format_yaml: bool,
+    fail_on_missing: bool,
+    channel: str | None,
+    kops_version: str | None,
+) -> int:
+    """Render the kOps manifest of each CLUSTER (Cluster plus InstanceGroups).
+
+    \b
+    Examples:
+      clustermgr render dev-eu1
+      clustermgr render --all --out-dir build/ --format-yaml
+      clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 --out prod.yaml
+    """
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.manifest import join_documents
+    from clustermgr.pipeline import Overrides, RenderSettings, render_clusters
+
+    if out and out_dir:
+        raise UsageError("--out and --out-dir cannot be used together")
+    project = _project(ctx)
+    if all_clusters == bool(clusters):
+        raise UsageError("name the clusters to render, or pass --all (not both)")
+    names = list(project.clusters()) if all_clusters else list(clusters)
+    if not names:
+        raise UsageError(f"no clusters found under {project.config.values_dir}/")
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    settings = RenderSettings(fail_on_missing, format_yaml, channel, kops_version)
+    rendered = render_clusters(project, names, overrides, settings)
+    if out_dir is not None:
+        for name, text in rendered.items():
+            atomic_write(out_dir / f"{name}.yaml", text)
+        return EXIT_OK
+    text = join_documents(list(rendered.values()))
+    if out is not None:
+        atomic_write(out, text)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@cli.command("template", context_settings=_HELP)
+@click.option(
+    "--template",
+    "templates",
+    multiple=True,
+    metavar="PATH",
+    help="Template file or directory (repeatable, comma-separated).",
+)
+@click.option(
+    "--snippets",
+    multiple=True,
+    metavar="PATH",
+    help="Snippets directory (repeatable, comma-separated).",
+)
+@click.option(
+    "--values",
+    "values_files",
+    multiple=True,
+    metavar="PATH",
+    help="Values file or directory (repeatable, comma-separated).",
+)
+@click.option("--set", "sets", multiple=True, metavar="K=V", help="Set values on the command line.")
+@click.option(
+    "--set-string",
+    "set_strings",
+    multiple=True,
+    metavar="K=V",
+    help="Set string values on the command line.",
+)
+@click.option(
+    "--out",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Output file (default: stdout). --output is the deprecated spelling.",
+)
+@click.option("--config-value", metavar="KEY", help="Print this merged value (or null) and exit.")
+@click.option(
+    "--name", "cluster_name", metavar="CLUSTER", help="Cluster name; the default for clusterName."
+)
+@_render_options
+def template_cmd(
+    templates: tuple[str, ...],
+    snippets: tuple[str, ...],
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    out: Path | None,
+    config_value: str | None,
+    cluster_name: str | None,
+    format_yaml: bool,
+    fail_on_missing: bool,
+    channel: str | None,
+    kops_version: str | None,
+) -> int:
+    """Render templates like `kops toolbox template`, flag for flag, without a project.
+
+    \b
+    Examples:
+      clustermgr template --template cluster.yaml --values values.yaml --name dev.example.com
+      clustermgr template --template tpl/ --snippets snippets/ --values a.yaml,b.yaml \\
+          --set nodes.count=3 --set-string zone=1a --format-yaml --out cluster.yaml
+      clustermgr template --values values.yaml --config-value kubernetesVersion
+    """
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.pipeline import (
+        Overrides,
+        RenderSettings,
+        TemplateRequest,
+        run_template,
+        template_values,
+    )
+    from clustermgr.views import config_value_view
+
+    request = TemplateRequest(
+        templates=_split_commas(templates),
+        snippets=_split_commas(snippets),
+        overrides=Overrides(_split_commas(values_files), list(sets), list(set_strings)),
+        settings=RenderSettings(fail_on_missing, format_yaml, channel, kops_version),
+        cluster_name=cluster_name,
+    )
+    if config_value:
+        click.echo(config_value_view(template_values(request), config_value), nl=False)
+        return EXIT_OK
+    if not request.templates:
+        raise UsageError("--template is required (a file or a directory of templates)")
+    text = run_template(request)
+    if out is not None:
+        atomic_write(out, text)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_OK
+
+
+_BOOL_FLAGS = {"--fail-on-missing": "--no-fail-on-missing", "--format-yaml": None}
+
+
+def _kops_bool_flags(args: list[str]) -> list[str]:
+    """Accept Go-style `--flag=false` for kOps' boolean flags, which click cannot parse."""
+    out: list[str] = []
+    for arg in args:
+        name, eq, raw = arg.partition("=")
+        if eq and name in _BOOL_FLAGS and raw.lower() in ("true", "false", "1", "0", "t", "f"):
+            truthy = raw.lower() in ("true", "1", "t")
+            negative = _BOOL_FLAGS[name]
+            if truthy:
+                out.append(name)
+            elif negative:
+                out.append(negative)
+            continue
+        out.append(arg)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point: run the command and exit with its code; the only place errors are shown."""
+    args = _kops_bool_flags(list(sys.argv[1:] if argv is None else argv))
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="clustermgr", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = EXIT_USAGE
+    except MultipleErrors as exc:
+        for error in exc.errors:
+            click.echo(_error_line(error), err=True)
+        code = exc.exit_code
+    except ClusterMgrError as exc:
+        click.echo(_error_line(exc), err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = 130
+    except BrokenPipeError:
+        code = EXIT_OK
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"clustermgr: internal error: {type(exc).__name__}: {exc}", err=True)
+        if not debug:
+            click.echo("re-run with --debug for the traceback", err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _error_line(error: ClusterMgrError) -> str:
+    if error.location is None:
+        return f"error: {error.message}"
+    return f"{error.location}: error: {error.message}"

@@ -1,0 +1,73 @@
+"""Documents of a rendered manifest: splitting, canonical formatting, joining."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from clustermgr import yamlio
+from clustermgr.errors import TemplateError, YAMLError
+from clustermgr.problems import Location
+
+_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+_MEANINGFUL = re.compile(r"^[ \t]*[^\s#]", re.M)
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """One YAML document of rendered output, and the template it came from."""
+
+    text: str
+    template: str
+    index: int  # 1-based position among the documents that template produced
+    line: int  # line of the template's output where the document starts
+
+
+def split_documents(text: str, template: str) -> list[RenderedDocument]:
+    """Split on `---` lines; drop documents with nothing but blank lines and comments."""
+    documents: list[RenderedDocument] = []
+    start, line = 0, 1
+    pieces: list[tuple[str, int]] = []
+    for match in _SEPARATOR.finditer(text):
+        pieces.append((text[start : match.start()], line))
+        line += text.count("\n", start, match.end()) + 1
+        start = match.end() + 1
+    pieces.append((text[start:], line))
+    for body, first_line in pieces:
+        if not _MEANINGFUL.search(body):
+            continue
+        body = body.strip("\n")
+        lead = len(body) - len(body.lstrip("\n"))
+        documents.append(
+            RenderedDocument(body + "\n", template, len(documents) + 1, first_line + lead)
+        )
+    return documents
+
+
+def join_documents(texts: list[str]) -> str:
+    """Documents joined with `---` lines, as kOps joins them."""
+    return "---\n".join(texts)
+
+
+def format_document(doc: RenderedDocument) -> str | None:
+    """--format-yaml: parse and re-emit canonically (sorted keys); None for an empty mapping."""
+    name = f"{doc.template} (rendered document {doc.index})"
+    try:
+        parsed = yamlio.load_documents(doc.text, name)
+    except YAMLError as exc:
+        where = exc.location
+        line = where.line if where else 0
+        lines = doc.text.split("\n")
+        shown = f": {lines[line - 1].strip()!r}" if 0 < line <= len(lines) else ""
+        raise TemplateError(
+            f"the rendered output is not valid YAML: {exc.message} "
+            f"(rendered document {doc.index}, line {line}{shown})",
+            Location(doc.template),
+        ) from None
+    if not parsed or parsed[0].data is None or parsed[0].data == {}:
+        return None
+    if len(parsed) > 1 or not isinstance(parsed[0].data, dict):
+        raise TemplateError(
+            f"rendered document {doc.index} is not one YAML mapping", Location(doc.template)
+        )
+    return yamlio.dump(parsed[0].data)

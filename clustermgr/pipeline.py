@@ -1,0 +1,159 @@
+"""Values to manifest, for project clusters and for the kOps-compatible `template` command.
+
+These functions are the library entry points the CLI wraps; they return data and raise
+ClusterMgrError, and never print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clustermgr.channel import Channel, load_channel
+from clustermgr.errors import ClusterMgrError, ConfigError, MultipleErrors, UsageError
+from clustermgr.manifest import format_document, join_documents
+from clustermgr.project import Cluster, Project
+from clustermgr.render import Renderer, RenderOptions, Source, iter_template_files
+from clustermgr.values import LayerCache, Values, build_values, expand_values_paths
+
+
+@dataclass
+class Overrides:
+    """What the command line adds on top of a cluster's layers."""
+
+    values_files: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    set_strings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RenderSettings:
+    fail_on_missing: bool = True
+    format_yaml: bool = False
+    channel: str | None = None  # overrides the project's channel file
+    kops_version: str | None = None
+
+
+def cluster_values(
+    project: Project, cluster: Cluster, overrides: Overrides, cache: LayerCache | None = None
+) -> Values:
+    """The merged values of one cluster: its layers, --values files, --set, --set-string."""
+    files = [(path, project.display(path)) for path in cluster.layers]
+    files += [(path, project.display(path)) for path in expand_values_paths(overrides.values_files)]
+    values = build_values(files, overrides.sets, overrides.set_strings, cache)
+    values.default("clusterName", cluster.name, f"cluster name {cluster.name!r}")
+    return values
+
+
+def project_renderer(project: Project, settings: RenderSettings) -> Renderer:
+    """A renderer for the project's templates and snippets (all inside the project)."""
+    config = project.config
+    snippet_dirs = [
+        project.path(p, "snippets") for p in config.snippets if (project.root / p).exists()
+    ]
+    template_paths = [project.path(p, "templates") for p in config.templates]
+    templates = list(iter_template_files(template_paths, exclude=snippet_dirs))
+    snippets = [f for d in snippet_dirs for f in iter_template_files([d], exclude=[])]
+    for file in (*templates, *snippets):
+        if not project.inside(file):  # a symlink pointing out of the project
+            raise ConfigError(f"{project.display(file)} leads outside the project")
+    if not templates:
+        raise ConfigError(f"no template files found in {', '.join(config.templates)}")
+    channel_path = settings.channel or config.channel
+    channel = None
+    if channel_path:
+        path = Path(channel_path) if settings.channel else project.path(channel_path, "channel")
+        channel = _channel(
+            path, project.display(path), settings.kops_version or config.kops_version
+        )
+    return Renderer(
+        [Source(f, project.display(f)) for f in templates],
+        [Source(f, project.display(f)) for f in snippets],
+        RenderOptions(fail_on_missing=settings.fail_on_missing, channel=channel),
+    )
+
+
+def render_values(renderer: Renderer, values: Values, format_yaml: bool) -> str:
+    """Render one set of values into manifest text."""
+    texts: list[str] = []
+    for doc in renderer.render(values.data):
+        if format_yaml:
+            formatted = format_document(doc)
+            if formatted is not None:
+                texts.append(formatted)
+        else:
+            texts.append(doc.text)
+    return join_documents(texts)
+
+
+def render_clusters(
+    project: Project, names: list[str], overrides: Overrides, settings: RenderSettings
+) -> dict[str, str]:
+    """Render several clusters; every failing cluster is reported, none is half-done."""
+    clusters = [project.cluster(name) for name in names]
+    renderer = project_renderer(project, settings)
+    cache = LayerCache()
+    out: dict[str, str] = {}
+    errors: list[ClusterMgrError] = []
+    for cluster in clusters:
+        try:
+            values = cluster_values(project, cluster, overrides, cache)
+            out[cluster.name] = render_values(renderer, values, settings.format_yaml)
+        except ClusterMgrError as exc:
+            if len(clusters) > 1:
+                exc.message = f"[{cluster.name}] {exc.message}"
+            errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else MultipleErrors(errors)
+    return out
+
+
+@dataclass
+class TemplateRequest:
+    """`clustermgr template`: the flags of `kops toolbox template`."""
+
+    templates: list[str]
+    snippets: list[str] = field(default_factory=list)
+    overrides: Overrides = field(default_factory=Overrides)
+    settings: RenderSettings = field(default_factory=RenderSettings)
+    cluster_name: str | None = None
+
+
+def template_values(request: TemplateRequest) -> Values:
+    files = [(p, str(p)) for p in expand_values_paths(request.overrides.values_files)]
+    values = build_values(files, request.overrides.sets, request.overrides.set_strings)
+    if request.cluster_name:
+        values.default("clusterName", request.cluster_name, "--name")
+    return values
+
+
+def run_template(request: TemplateRequest) -> str:
+    """Render like `kops toolbox template`, without any project configuration."""
+    values = template_values(request)
+    snippet_dirs = [_existing(p, "--snippets") for p in request.snippets]
+    template_paths = [_existing(p, "--template") for p in request.templates]
+    templates = list(iter_template_files(template_paths, exclude=snippet_dirs))
+    snippets = [f for d in snippet_dirs for f in iter_template_files([d], exclude=[])]
+    settings = request.settings
+    channel = None
+    if settings.channel:
+        channel = _channel(Path(settings.channel), settings.channel, settings.kops_version)
+    renderer = Renderer(
+        [Source(f, str(f)) for f in templates],
+        [Source(f, str(f)) for f in snippets],
+        RenderOptions(fail_on_missing=settings.fail_on_missing, channel=channel),
+    )
+    return render_values(renderer, values, settings.format_yaml)
+
+
+def _existing(raw: str, flag: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.exists():
+        raise UsageError(f"{flag}: no such file or directory: {raw}")
+    return path
+
+
+def _channel(path: Path, display: str, kops_version: str | None) -> Channel:
+    if not path.is_file():
+        raise UsageError(f"channel file not found: {display}")
+    return load_channel(path, display, kops_version)

@@ -1,0 +1,403 @@
+"""The one Jinja2 environment: sandboxed, strict, with kOps' helpers and snippets.
+
+Templates and snippets are given as files by the caller (project configuration or the command
+line); the loader serves nothing else, so a template cannot read files or include arbitrary
+paths. Output mirrors `kops toolbox template`: each template renders with the merged values as
+its variables, the results are split into documents on `---` lines and empty documents dropped.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    ChainableUndefined,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    Undefined,
+    UndefinedError,
+    pass_context,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from clustermgr import funcs
+from clustermgr.channel import Channel
+from clustermgr.errors import ChannelError, ClusterMgrError, TemplateError
+from clustermgr.fsutil import walk_files
+from clustermgr.manifest import RenderedDocument, split_documents
+from clustermgr.problems import Location
+from clustermgr.yamlio import YPath, format_path, read_text
+
+MAX_INCLUDE_DEPTH = 50
+MAX_SEQUENCE = 10_000_000  # items or characters one `*` may produce
+_DICT_METHODS = frozenset({"items", "keys", "values", "get"})
+_TEMPLATE_PREFIX = "\0template:"  # keeps template names apart from snippet names
+# Helpers whose function form takes the same arguments as the filter.
+_SAME_AS_FILTER = [
+    "toYaml",
+    "toJson",
+    "toPrettyJson",
+    "fromYaml",
+    "fromJson",
+    "b64enc",
+    "b64dec",
+    "sha256sum",
+    "sha1sum",
+    "quote",
+    "squote",
+    "empty",
+    "uniq",
+    "compact",
+    "toString",
+    "atoi",
+    "keys",
+]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A template or snippet file: where it is, and the name errors show."""
+
+    path: Path
+    display: str
+
+
+@dataclass
+class RenderOptions:
+    fail_on_missing: bool = True
+    channel: Channel | None = None
+    extra_globals: dict[str, Any] = field(default_factory=dict)
+
+
+class Renderer:
+    """Compiles the templates and snippets once; renders them for any number of clusters."""
+
+    def __init__(
+        self, templates: list[Source], snippets: list[Source], options: RenderOptions
+    ) -> None:
+        self.options = options
+        self._sources: dict[str, tuple[str, str]] = {}  # loader name -> (text, display)
+        self._snippets: dict[str, str] = {}  # snippet name -> display
+        for snippet in snippets:
+            name = snippet.path.name
+            if name in self._snippets:
+                first = self._snippets[name]
+                raise TemplateError(
+                    f"snippet {name!r} is defined twice: {first} and {snippet.display}"
+                )
+            self._snippets[name] = snippet.display
+            self._sources[name] = (read_text(snippet.path, snippet.display), snippet.display)
+        self._templates: list[tuple[str, str]] = []
+        for index, template in enumerate(templates):
+            key = f"{_TEMPLATE_PREFIX}{index}"
+            self._sources[key] = (read_text(template.path, template.display), template.display)
+            self._templates.append((key, template.display))
+        self._displays = {display for _, display in self._sources.values()}
+        self._stack: list[str] = []
+        self.env = _Environment(
+            loader=_Loader(self._sources),
+            undefined=_Strict if options.fail_on_missing else _Lenient,
+            keep_trailing_newline=True,  # as Go templates: a snippet keeps its final newline
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,
+        )
+        self._register()
+        self._compiled = [self._compile(key) for key, _ in self._templates]
+
+    def render(self, values: dict[str, Any]) -> list[RenderedDocument]:
+        """Render every template with `values`; return the non-empty documents in order."""
+        context = {key: _wrap(value, (key,)) for key, value in values.items()}
+        documents: list[RenderedDocument] = []
+        for template, (_, display) in zip(self._compiled, self._templates, strict=True):
+            self._stack = []
+            try:
+                text = template.render(context)
+            except ClusterMgrError:
+                raise
+            except Exception as exc:
+                raise self._render_error(exc) from None
+            documents.extend(split_documents(text, display))
+        return documents
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        filters: dict[str, Callable[..., Any]] = {
+            "indent": funcs.indent,
+            "nindent": funcs.nindent,
+            "toYaml": funcs.to_yaml,
+            "toJson": funcs.to_json,
+            "toPrettyJson": funcs.to_pretty_json,
+            "fromYaml": funcs.from_yaml,
+            "fromJson": funcs.from_json,
+            "required": funcs.required,
+            "b64enc": funcs.b64enc,
+            "b64dec": funcs.b64dec,
+            "sha256sum": funcs.sha256sum,
+            "sha1sum": funcs.sha1sum,
+            "quote": funcs.quote,
+            "squote": funcs.squote,
+            "split": funcs.split_list,
+            "regexReplaceAll": funcs.regex_replace_all,
+            "regexMatch": funcs.regex_match,
+            "semverCompare": funcs.semver_compare_filter,
+            "trimSuffix": funcs.trim_suffix,
+            "trimPrefix": funcs.trim_prefix,
+            "hasPrefix": funcs.has_prefix,
+            "hasSuffix": funcs.has_suffix,
+            "contains": funcs.contains,
+            "repeat": funcs.repeat,
+            "ternary": funcs.ternary,
+            "empty": funcs.empty,
+            "hasKey": funcs.has_key,
+            "keys": funcs.sorted_keys,
+            "uniq": funcs.uniq,
+            "compact": funcs.compact,
+            "toString": funcs.to_string,
+            "atoi": funcs.to_int,
+        }
+        self.env.filters.update(filters)
+        # Function forms take Sprig's argument order (the piped value last), for ported templates.
+        self.env.globals.update(
+            {
+                "include": self._include,
+                "indent": lambda width, text: funcs.indent(text, width),
+                "nindent": lambda width, text: funcs.nindent(text, width),
+                "required": lambda message, value: funcs.required(value, message),
+                "split": lambda sep, text: funcs.split_list(text, sep),
+                "splitList": lambda sep, text: funcs.split_list(text, sep),
+                "regexReplaceAll": lambda pat, text, repl: funcs.regex_replace_all(text, pat, repl),
+                "regexMatch": lambda pat, text: funcs.regex_match(text, pat),
+                "semverCompare": lambda constraint, ver: funcs.semver_compare_filter(
+                    ver, constraint
+                ),
+                "trimSuffix": lambda suffix, text: funcs.trim_suffix(text, suffix),
+                "trimPrefix": lambda prefix, text: funcs.trim_prefix(text, prefix),
+                "hasPrefix": lambda prefix, text: funcs.has_prefix(text, prefix),
+                "hasSuffix": lambda suffix, text: funcs.has_suffix(text, suffix),
+                "contains": lambda part, text: funcs.contains(text, part),
+                "ternary": lambda yes, no, cond: funcs.ternary(cond, yes, no),
+                "hasKey": funcs.has_key,
+                "coalesce": funcs.coalesce,
+                "list": lambda *items: list(items),
+                "ChannelRecommendedKubernetesUpgradeVersion": self._channel_call(
+                    "recommended_kubernetes_upgrade"
+                ),
+                "ChannelRecommendedImage": self._channel_call("recommended_image"),
+                "ChannelRecommendedKopsKubernetesVersion": self._channel_call(
+                    "recommended_kops_kubernetes_version"
+                ),
+                **{name: filters[name] for name in _SAME_AS_FILTER},
+                **self.options.extra_globals,
+            }
+        )
+
+    def _channel_call(self, method: str) -> Callable[..., str]:
+        def call(*args: Any) -> str:
+            channel = self.options.channel
+            if channel is None:
+                raise ChannelError(
+                    "no channel file: set `channel:` in clustermgr.yaml or pass --channel"
+                )
+            result: str = getattr(channel, method)(*(str(a) for a in args))
+            return result
+
+        return call
+
+    @pass_context
+    def _include(self, context: Context, name: str, ctx: Any = Undefined) -> str:
+        """`include("name")` renders a snippet with the caller's variables;
+        `include("name", mapping)` with that mapping's keys (and `ctx`) as variables."""
+        if name not in self._snippets:
+            known = ", ".join(sorted(self._snippets)) or "none"
+            raise funcs.TemplateFunctionError(f"unknown snippet {name!r} (snippets: {known})")
+        if name in self._stack:
+            cycle = " -> ".join([*self._stack[self._stack.index(name) :], name])
+            raise funcs.TemplateFunctionError(f"include cycle: {cycle}")
+        if len(self._stack) >= MAX_INCLUDE_DEPTH:
+            raise funcs.TemplateFunctionError(f"includes nest deeper than {MAX_INCLUDE_DEPTH}")
+        if ctx is Undefined:
+            variables = context.get_all()
+        elif isinstance(ctx, dict):
+            variables = {"ctx": ctx, **ctx}
+        else:
+            variables = {"ctx": ctx}
+        self._stack.append(name)
+        try:
+            return self.env.get_template(name).render(variables)
+        finally:
+            self._stack.pop()
+
+    def _compile(self, key: str) -> Any:
+        try:
+            return self.env.get_template(key)
+        except TemplateSyntaxError as exc:
+            raise _syntax_error(exc) from None
+
+    def _render_error(self, exc: BaseException) -> TemplateError:
+        if isinstance(exc, TemplateSyntaxError):  # a snippet compiled on first include
+            return _syntax_error(exc)
+        frames = [
+            (frame.filename, frame.lineno or 0)
+            for frame in traceback.extract_tb(exc.__traceback__)
+            if frame.filename in self._displays
+        ]
+        message = _describe(exc)
+        if not frames:
+            return TemplateError(message)
+        file, line = frames[-1]
+        col = _column(self._line(file, line), exc)
+        location = Location(file, line, col)
+        outer = [f"{f}:{n}" for f, n in reversed(frames[:-1]) if (f, n) != (file, line)]
+        if outer:
+            message += " (included from " + ", ".join(dict.fromkeys(outer)) + ")"
+        return TemplateError(message, location)
+
+    def _line(self, display: str, line: int) -> str:
+        for text, name in self._sources.values():
+            if name == display:
+                lines = text.splitlines()
+                return lines[line - 1] if 0 < line <= len(lines) else ""
+        return ""
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, UndefinedError):
+        return exc.message or "undefined value"
+    if isinstance(exc, SecurityError):
+        return f"not allowed in the template sandbox: {exc}"
+    if isinstance(exc, funcs.TemplateFunctionError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "recursion too deep (a macro or include that calls itself?)"
+    if isinstance(exc, MemoryError):
+        return "the template used too much memory"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _column(line: str, exc: BaseException) -> int:
+    """Best effort: the column of the undefined name on the template line (1-based)."""
+    if isinstance(exc, UndefinedError) and exc.message and "'" in exc.message:
+        name = exc.message.split("'")[1]
+        for needle in (name, name.rsplit(".", 1)[-1]):
+            at = line.find(needle)
+            if needle and at >= 0:
+                return at + 1
+    return 0
+
+
+def _syntax_error(exc: TemplateSyntaxError) -> TemplateError:
+    location = Location(exc.filename or exc.name or "<template>", exc.lineno or 0)
+    return TemplateError(f"template syntax error: {exc.message}", location)
+
+
+class _Loader(BaseLoader):
+    def __init__(self, sources: dict[str, tuple[str, str]]) -> None:
+        self.sources = sources
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if template not in self.sources:
+            raise TemplateNotFound(template)
+        text, display = self.sources[template]
+        return text, display, lambda: True
+
+
+class _Environment(SandboxedEnvironment):
+    """The sandbox, with two changes: mapping keys win over dict methods (as `.key` does in Go
+    templates), and sequence repetition / powers are bounded so a template cannot exhaust memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict):
+            if attribute in obj:
+                return obj[attribute]
+            if attribute not in _DICT_METHODS:
+                return self.undefined(name=_child_name(obj, attribute))
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, dict):
+            try:
+                return obj[argument]
+            except (KeyError, TypeError):
+                return self.undefined(name=_child_name(obj, argument))
+        return super().getitem(obj, argument)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                sized = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
+                if sized and len(seq) * count > MAX_SEQUENCE:
+                    raise SecurityError(f"'*' would build more than {MAX_SEQUENCE} items")
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise SecurityError("'**' exponent larger than 1000")
+        return super().call_binop(context, operator, left, right)
+
+
+class _Mapping(dict):  # type: ignore[type-arg]
+    """A values mapping that knows its path, so an undefined key is named in full."""
+
+    __slots__ = ("path",)
+    path: YPath
+
+
+def _wrap(value: Any, path: YPath) -> Any:
+    if isinstance(value, dict):
+        mapping = _Mapping((k, _wrap(v, (*path, k))) for k, v in value.items())
+        mapping.path = path
+        return mapping
+    if isinstance(value, list):
+        return [_wrap(v, (*path, i)) for i, v in enumerate(value)]
+    return value
+
+
+def _child_name(obj: Any, key: Any) -> str:
+    path: YPath = getattr(obj, "path", ())
+    return format_path((*path, key if isinstance(key, (str, int)) else str(key)))
+
+
+class _Strict(StrictUndefined):
+    """Fails when used, but `a.b.c | default(x)` still works when `a` is missing."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        return f"undefined value '{self._undefined_name}'"
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        return type(self)(name=f"{self._undefined_name}.{name}")
+
+    def __getitem__(self, key: Any) -> Any:
+        return type(self)(name=f"{self._undefined_name}[{key!r}]")
+
+
+class _Lenient(ChainableUndefined):
+    """--no-fail-on-missing: a missing value renders as nothing."""
+
+    __slots__ = ()
+
+
+def iter_template_files(paths: list[Path], exclude: list[Path]) -> Iterator[Path]:
+    """Files of the given template paths: files as given, directories walked lexically."""
+    excluded = [p.resolve() for p in exclude]
+    for path in paths:
+        if path.is_dir():
+            for file in walk_files(path):
+                resolved = file.resolve()
+                if not any(resolved.is_relative_to(e) for e in excluded):
+                    yield file
+        else:
+            yield path

@@ -1,0 +1,183 @@
+"""Layered values: load, deep-merge as kOps does, and remember where every value came from.
+
+Merge rules (kOps' `mergeValues`, taken from Helm): a mapping merges into a mapping key by key;
+anything else (scalar, list, null, or a mapping over a non-mapping) replaces what was there.
+`--set` and `--set-string` are applied after every file, all `--set` before all `--set-string`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clustermgr import strvals
+from clustermgr.errors import UsageError
+from clustermgr.fsutil import walk_files
+from clustermgr.problems import Location
+from clustermgr.yamlio import Document, YPath, load_mapping
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was set: a file location or a command-line argument."""
+
+    source: str
+    location: Location | None = None
+    overrides: tuple[str, ...] = ()  # the sources it replaced, most recent first
+
+
+@dataclass
+class Values:
+    """The merged values of one cluster and the origin of every node in them."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    origins: dict[YPath, Origin] = field(default_factory=dict)
+    layers: list[str] = field(default_factory=list)
+
+    def origin(self, path: YPath) -> Origin | None:
+        """The origin of the node at `path`, or of the nearest ancestor that has one."""
+        while path:
+            found = self.origins.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return None
+
+    def get(self, path: YPath) -> Any:
+        """The value at `path`; KeyError when it is absent."""
+        node: Any = self.data
+        for part in path:
+            in_map = isinstance(node, dict) and isinstance(part, str) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if not (in_map or in_list):
+                raise KeyError(path)
+            node = node[part]
+        return node
+
+    def merge_document(self, doc: Document) -> None:
+        """Merge one loaded values file on top."""
+        self.layers.append(doc.file)
+
+        def origin(path: YPath) -> Origin:
+            location = doc.location(path)
+            return Origin(str(location), location)
+
+        _merge(self.data, doc.data, (), self.origins, origin)
+
+    def apply_set(self, expr: str, as_string: bool = False) -> None:
+        """Apply one --set / --set-string argument (kOps grammar) on top."""
+        flag = "--set-string" if as_string else "--set"
+        source = f"{flag} {expr}"
+        self.layers.append(source)
+        assigned = strvals.parse_into(expr, self.data, as_string)
+        for path in assigned:
+            overridden = _forget(self.origins, path)
+            for depth in range(1, len(path)):
+                self.origins.setdefault(path[:depth], Origin(source))
+            _record(self.origins, self.get(path), path, lambda _p: Origin(source), overridden)
+
+    def default(self, key: str, value: Any, source: str) -> None:
+        """Set a top-level key only when no layer set it (kOps' clusterName fallback)."""
+        if key not in self.data:
+            self.data[key] = value
+            self.origins[(key,)] = Origin(source)
+
+
+def expand_values_paths(paths: Iterable[str]) -> list[Path]:
+    """Files named on the command line; a directory stands for its files in lexical order."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(walk_files(path))
+        elif path.exists():
+            out.append(path)
+        else:
+            raise UsageError(f"values file not found: {raw}")
+    return out
+
+
+class LayerCache:
+    """Loads each values file once, however many clusters share it."""
+
+    def __init__(self) -> None:
+        self._docs: dict[tuple[Path, str], Document] = {}
+
+    def load(self, path: Path, display: str) -> Document:
+        key = (path, display)
+        doc = self._docs.get(key)
+        if doc is None:
+            doc = self._docs[key] = load_mapping(path, display)
+        return doc
+
+
+def build_values(
+    files: Iterable[tuple[Path, str]],
+    sets: Iterable[str] = (),
+    set_strings: Iterable[str] = (),
+    cache: LayerCache | None = None,
+) -> Values:
+    """Merge files (path, display name) in order, then every --set, then every --set-string."""
+    cache = cache or LayerCache()
+    values = Values()
+    for path, display in files:
+        values.merge_document(cache.load(path, display))
+    for expr in sets:
+        values.apply_set(expr)
+    for expr in set_strings:
+        values.apply_set(expr, as_string=True)
+    return values
+
+
+def _merge(
+    dst: dict[str, Any],
+    src: dict[str, Any],
+    path: YPath,
+    origins: dict[YPath, Origin],
+    origin: Callable[[YPath], Origin],
+) -> None:
+    for key, value in src.items():
+        sub = (*path, key)
+        old = dst.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            _merge(old, value, sub, origins, origin)
+            continue
+        overridden = _forget(origins, sub) if key in dst else ()
+        dst[key] = _copy(value)
+        _record(origins, value, sub, origin, overridden)
+
+
+def _forget(origins: dict[YPath, Origin], path: YPath) -> tuple[str, ...]:
+    """Drop the origins of `path` and everything below it; return the chain it overrode."""
+    old = origins.pop(path, None)
+    size = len(path)
+    for stale in [p for p in origins if len(p) > size and p[:size] == path]:
+        del origins[stale]
+    return () if old is None else (old.source, *old.overrides)
+
+
+def _record(
+    origins: dict[YPath, Origin],
+    value: Any,
+    path: YPath,
+    origin: Callable[[YPath], Origin],
+    overridden: tuple[str, ...],
+) -> None:
+    top = origin(path)
+    origins[path] = Origin(top.source, top.location, overridden) if overridden else top
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _record(origins, item, (*path, key), origin, ())
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _record(origins, item, (*path, index), origin, ())
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value

@@ -1,0 +1,270 @@
+"""Semantic versions and the two range dialects kOps templates meet.
+
+- blang/semver ranges (kOps channel files): `>=1.4.0 <1.5.0` (space = AND), `||` (OR),
+  operators `< <= > >= = == != !`, `x` wildcards; versions inside a range are strict.
+- Masterminds/semver constraints (Sprig's `semverCompare`): `,` or space = AND, `||`, `~`, `^`,
+  hyphen ranges, `x`/`*` wildcards, loose versions; a prerelease version only matches a
+  comparator that itself names a prerelease.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import total_ordering
+
+_STRICT = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
+)
+_LOOSE = re.compile(
+    r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?"
+    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
+)
+
+
+class VersionError(ValueError):
+    """A version or range that does not parse."""
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+    pre: tuple[str, ...] = ()
+    build: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.major}.{self.minor}.{self.patch}"
+        if self.pre:
+            text += "-" + ".".join(self.pre)
+        if self.build:
+            text += "+" + self.build
+        return text
+
+    def _key(self) -> tuple[object, ...]:
+        # A release sorts after its prereleases; numeric identifiers before alphanumeric ones.
+        pre = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.pre)
+        return (self.major, self.minor, self.patch, not self.pre, pre)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: Version) -> bool:
+        return self._key() < other._key()
+
+
+def parse_strict(text: str) -> Version:
+    """blang's Parse: exactly MAJOR.MINOR.PATCH[-pre][+build]."""
+    match = _STRICT.match(text)
+    if not match:
+        raise VersionError(f"invalid version {text!r}")
+    return _from_match(match)
+
+
+def parse_tolerant(text: str) -> Version:
+    """blang's ParseTolerant, as kOps parses Kubernetes versions: `v1.33` is 1.33.0."""
+    text = text.strip().removeprefix("v")
+    parts = text.split(".", 2)
+    parts = [p.lstrip("0") or "0" if len(p) > 1 and p[:1] == "0" else p for p in parts]
+    if len(parts) < 3:
+        if any(c in parts[-1] for c in "+-"):
+            raise VersionError(f"short version {text!r} cannot carry a prerelease or build")
+        parts += ["0"] * (3 - len(parts))
+    return parse_strict(".".join(parts))
+
+
+def parse_loose(text: str) -> Version:
+    """Masterminds' NewVersion: optional `v`, minor and patch."""
+    match = _LOOSE.match(text.strip())
+    if not match:
+        raise VersionError(f"invalid semantic version {text!r}")
+    return _from_match(match)
+
+
+def _from_match(match: re.Match[str]) -> Version:
+    major, minor, patch, pre, build = match.groups()
+    return Version(
+        int(major),
+        int(minor or 0),
+        int(patch or 0),
+        tuple(pre.split(".")) if pre else (),
+        build or "",
+    )
+
+
+Predicate = Callable[[Version], bool]
+
+# ---------------------------------------------------------------------------------------------
+# blang ranges
+
+
+def parse_range(text: str) -> Predicate:
+    """A blang/semver range as a predicate."""
+    tokens: list[str] = []
+    for raw in text.split(" "):
+        raw = raw.strip()
+        if not raw:
+            continue
+        if tokens and tokens[-1] in ("<", "<=", ">", ">=", "=", "==", "!=", "!"):
+            tokens[-1] += raw  # "> 1.2.3" means ">1.2.3"
+        else:
+            tokens.append(raw)
+    groups: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "||":
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    if any(not group for group in groups):
+        raise VersionError(f"invalid range {text!r}: empty part around '||'")
+    ors = [[_blang_comparator(p) for p in _expand_wildcards(group)] for group in groups]
+    return lambda v: any(all(c(v) for c in ands) for ands in ors)
+
+
+_BLANG_OPS: dict[str, Callable[[Version, Version], bool]] = {
+    "": lambda a, b: a == b,
+    "=": lambda a, b: a == b,
+    "==": lambda a, b: a == b,
+    "!": lambda a, b: a != b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+def _split_op(part: str) -> tuple[str, str]:
+    for i, char in enumerate(part):
+        if char.isdigit():
+            return part[:i], part[i:]
+    raise VersionError(f"invalid range part {part!r}: no version")
+
+
+def _blang_comparator(part: str) -> Predicate:
+    op, version_text = _split_op(part)
+    if op not in _BLANG_OPS:
+        raise VersionError(f"invalid operator {op!r} in {part!r}")
+    bound = parse_strict(version_text)
+    compare = _BLANG_OPS[op]
+    return lambda v: compare(v, bound)
+
+
+def _expand_wildcards(parts: list[str]) -> list[str]:
+    """blang's expandWildcardVersion: `1.2.x` becomes `>=1.2.0 <1.3.0`, and so on."""
+    out: list[str] = []
+    for part in parts:
+        if "x" not in part:
+            out.append(part)
+            continue
+        op, text = _split_op(part)
+        pieces = text.split(".")
+        if len(pieces) != 3 or "x" in pieces[0] or ("x" in pieces[1] and pieces[2] != "x"):
+            raise VersionError(f"invalid wildcard version {text!r}")
+        flat = [p if p != "x" else "0" for p in pieces]
+        minor_wild = pieces[1] == "x"
+        bumped = f"{int(flat[0]) + 1}.0.0" if minor_wild else f"{flat[0]}.{int(flat[1]) + 1}.0"
+        base = ".".join(flat)
+        if op == ">":
+            out.append(">=" + bumped)
+        elif op == ">=":
+            out.append(">=" + base)
+        elif op == "<":
+            out.append("<" + base)
+        elif op == "<=":
+            out.append("<" + bumped)
+        elif op in ("", "=", "=="):
+            out += [">=" + base, "<" + bumped]
+        elif op in ("!=", "!"):
+            out += ["<" + base, ">=" + bumped]  # blang ANDs these: such a range never matches
+        else:
+            raise VersionError(f"invalid operator {op!r} in {part!r}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Masterminds constraints
+
+_MM_PART = re.compile(
+    r"^\s*(=|!=|>=|=>|<=|=<|>|<|~>|~|\^)?\s*v?((?:\d+|[xX*])(?:\.(?:\d+|[xX*]))?(?:\.(?:\d+|[xX*]))?"
+    r"(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$"
+)
+
+
+def semver_compare(constraint: str, version: str) -> bool:
+    """Sprig's semverCompare: does `version` satisfy the Masterminds `constraint`?"""
+    return parse_constraint(constraint)(parse_loose(version))
+
+
+def parse_constraint(text: str) -> Predicate:
+    ors: list[list[Predicate]] = []
+    for group in text.split("||"):
+        group = re.sub(r"(\S+)\s+-\s+(\S+)", r">=\1,<=\2", group.strip())  # hyphen range
+        group = re.sub(r"(=|!=|>=|=>|<=|=<|>|<|~>|~|\^)\s+", r"\1", group)
+        parts = [p for p in re.split(r"[,\s]+", group) if p]
+        if not parts:
+            raise VersionError(f"invalid constraint {text!r}")
+        ors.append([_mm_comparator(p, text) for p in parts])
+    return lambda v: any(all(c(v) for c in ands) for ands in ors)
+
+
+def _mm_comparator(part: str, whole: str) -> Predicate:
+    match = _MM_PART.match(part)
+    if not match:
+        raise VersionError(f"invalid constraint {whole!r} (at {part!r})")
+    op = match.group(1) or "="
+    text = match.group(2)
+    fields = re.split(r"[-+]", text, maxsplit=1)[0].split(".")
+    wild = next((i for i, f in enumerate(fields) if f in "xX*"), len(fields))
+    nums = [int(f) if i < wild else 0 for i, f in enumerate(fields)] + [0] * (3 - len(fields))
+    rest = text[len(".".join(fields)) :]
+    base = parse_loose(".".join(str(n) for n in nums[:3]) + rest)
+    has_pre = bool(base.pre)
+    exact = wild  # how many leading fields were given before any wildcard
+
+    def upper(level: int) -> Version:
+        if level <= 0:
+            return Version(10**9, 0, 0)
+        if level == 1:
+            return Version(base.major + 1, 0, 0, ("0",))
+        return Version(base.major, base.minor + 1, 0, ("0",))
+
+    if op in ("=",):
+        check: Predicate = (
+            (lambda v: v == base) if exact >= 3 else (lambda v: base <= v < upper(exact))
+        )
+    elif op == "!=":
+        check = (lambda v: v != base) if exact >= 3 else (lambda v: not base <= v < upper(exact))
+    elif op == ">":
+        check = (lambda v: v > base) if exact >= 3 else (lambda v: v >= upper(exact))
+    elif op in (">=", "=>"):
+        check = lambda v: v >= base  # noqa: E731
+    elif op == "<":
+        check = lambda v: v < base  # noqa: E731
+    elif op in ("<=", "=<"):
+        check = (lambda v: v <= base) if exact >= 3 else (lambda v: v < upper(exact))
+    elif op in ("~", "~>"):
+        top = upper(1 if exact <= 1 else 2)
+        check = lambda v: base <= v < top  # noqa: E731
+    else:  # "^": the left-most non-zero field may not change
+        if base.major > 0 or exact <= 1:
+            top = upper(1)
+        elif base.minor > 0 or exact == 2:
+            top = upper(2)
+        else:
+            top = Version(0, 0, base.patch + 1, ("0",))
+        check = lambda v: base <= v < top  # noqa: E731
+
+    def predicate(v: Version) -> bool:
+        if v.pre and not has_pre:
+            return False
+        return check(v)
+
+    return predicate

@@ -1,0 +1,79 @@
+"""Text views of values and clusters (returned as strings; the CLI prints them)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from clustermgr import yamlio
+from clustermgr.project import Cluster, Project
+from clustermgr.values import Values
+
+VALUE_FORMATS = ("yaml", "json")
+
+
+def values_view(values: Values, fmt: str, show_origin: bool) -> str:
+    """The merged values; with `show_origin`, one line per leaf with where it was set."""
+    if not show_origin:
+        if fmt == "json":
+            return json.dumps(values.data, indent=2, ensure_ascii=False) + "\n"
+        return yamlio.dump(values.data, sort_keys=False)
+    rows = []
+    for path, value in yamlio.iter_leaves(values.data):
+        if not path:
+            continue
+        origin = values.origin(path)
+        rows.append(
+            {
+                "path": yamlio.format_path(path),
+                "value": value,
+                "origin": origin.source if origin else "",
+                "overrides": list(origin.overrides) if origin else [],
+            }
+        )
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    width = max((len(r["origin"]) for r in rows), default=0)
+    lines = []
+    for row in rows:
+        line = f"{row['origin']:<{width}}  {row['path']}: {yamlio.scalar(row['value'])}"
+        if row["overrides"]:
+            line += f"  (overrides {', '.join(row['overrides'])})"
+        lines.append(line)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def config_value_view(values: Values, key: str) -> str:
+    """`--config-value KEY`: that merged value (a dotted path reaches nested keys), or null."""
+    value: Any
+    try:
+        value = values.get((key,)) if key in values.data else values.get(tuple(key.split(".")))
+    except KeyError:
+        return "null\n"
+    if isinstance(value, str):
+        return value + "\n"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False) + "\n"
+    return yamlio.scalar(value) + "\n"
+
+
+def clusters_view(project: Project, clusters: list[Cluster], fmt: str) -> str:
+    """Each cluster with its values layers in merge order."""
+    if fmt == "json":
+        data = [
+            {
+                "name": c.name,
+                "file": project.display(c.file),
+                "layers": [project.display(p) for p in c.layers],
+            }
+            for c in clusters
+        ]
+        return json.dumps(data, indent=2) + "\n"
+    if not clusters:
+        return ""
+    width = max(len(c.name) for c in clusters)
+    lines = [f"{'CLUSTER':<{width}}  LAYERS (merged in this order)"]
+    for cluster in clusters:
+        layers = " -> ".join(project.display(p) for p in cluster.layers)
+        lines.append(f"{cluster.name:<{width}}  {layers}")
+    return "\n".join(lines) + "\n"
