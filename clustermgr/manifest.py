@@ -58,7 +58,8 @@ def format_document(doc: RenderedDocument) -> str | None:
         where = exc.location
         line = where.line if where else 0
         lines = doc.text.split("\n")
-        shown = f": {lines[line - 1].strip()!r}" if 0 < line <= len(lines) else ""
+        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        shown = f": {text!r}" if text else ""
         raise TemplateError(
             f"the rendered output is not valid YAML: {exc.message} "
             f"(rendered document {doc.index}, line {line}{shown})",

@@ -169,7 +169,8 @@ def load_config(path: Path, root: Path) -> Config:
         config.templates = _str_list(doc, "templates")
     if "snippets" in data:
         config.snippets = _str_list(doc, "snippets")
-    config.schema = _opt_str(doc, ("schema",), config.schema)
+    if "schema" in data:  # an explicit null turns schema validation off
+        config.schema = _opt_str(doc, ("schema",), None)
     config.channel = _opt_str(doc, ("channel",), None)
     config.kops_version = _opt_str(doc, ("kopsVersion",), None)
     values = data.get("values", {})

@@ -27,6 +27,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import missing
 
 from clustermgr import funcs
 from clustermgr.channel import Channel
@@ -121,8 +122,10 @@ class Renderer:
             self._stack = []
             try:
                 text = template.render(context)
-            except ClusterMgrError:
-                raise
+            except ClusterMgrError as exc:
+                if exc.location is not None:
+                    raise
+                raise self._render_error(exc) from None
             except Exception as exc:
                 raise self._render_error(exc) from None
             documents.extend(split_documents(text, display))
@@ -277,6 +280,8 @@ def _describe(exc: BaseException) -> str:
         return f"not allowed in the template sandbox: {exc}"
     if isinstance(exc, funcs.TemplateFunctionError):
         return str(exc)
+    if isinstance(exc, ClusterMgrError):
+        return exc.message
     if isinstance(exc, RecursionError):
         return "recursion too deep (a macro or include that calls itself?)"
     if isinstance(exc, MemoryError):
@@ -288,8 +293,10 @@ def _column(line: str, exc: BaseException) -> int:
     """Best effort: the column of the undefined name on the template line (1-based)."""
     if isinstance(exc, UndefinedError) and exc.message and "'" in exc.message:
         name = exc.message.split("'")[1]
+        starts = [i for i in (line.find("{{"), line.find("{%")) if i >= 0]
+        begin = min(starts) if starts else 0  # the name inside an expression, not a YAML key
         for needle in (name, name.rsplit(".", 1)[-1]):
-            at = line.find(needle)
+            at = line.find(needle, begin)
             if needle and at >= 0:
                 return at + 1
     return 0
@@ -318,6 +325,8 @@ class _Environment(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if _chains(obj):
+            return type(obj)(name=f"{obj._undefined_name}.{attribute}")
         if isinstance(obj, dict):
             if attribute in obj:
                 return obj[attribute]
@@ -326,6 +335,8 @@ class _Environment(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if _chains(obj):
+            return type(obj)(name=f"{obj._undefined_name}[{argument!r}]")
         if isinstance(obj, dict):
             try:
                 return obj[argument]
@@ -366,6 +377,11 @@ def _child_name(obj: Any, key: Any) -> str:
     return format_path((*path, key if isinstance(key, (str, int)) else str(key)))
 
 
+def _chains(obj: Any) -> bool:
+    """`a.b.c` on a missing `a` stays undefined (so `| default(x)` works) instead of failing."""
+    return isinstance(obj, _Strict) and not obj._undefined_hint
+
+
 class _Strict(StrictUndefined):
     """Fails when used, but `a.b.c | default(x)` still works when `a` is missing."""
 
@@ -373,15 +389,9 @@ class _Strict(StrictUndefined):
 
     @property
     def _undefined_message(self) -> str:
+        if self._undefined_hint or self._undefined_obj is not missing:
+            return super()._undefined_message  # sandbox refusals, attributes of non-mappings
         return f"undefined value '{self._undefined_name}'"
-
-    def __getattr__(self, name: str) -> Any:
-        if name[:2] == "__":
-            raise AttributeError(name)
-        return type(self)(name=f"{self._undefined_name}.{name}")
-
-    def __getitem__(self, key: Any) -> Any:
-        return type(self)(name=f"{self._undefined_name}[{key!r}]")
 
 
 class _Lenient(ChainableUndefined):

@@ -28,7 +28,7 @@ def values_view(values: Values, fmt: str, show_origin: bool) -> str:
                 "path": yamlio.format_path(path),
                 "value": value,
                 "origin": origin.source if origin else "",
-                "overrides": list(origin.overrides) if origin else [],
+                "overrides": _overrides(values, path),
             }
         )
     if fmt == "json":
@@ -41,6 +41,25 @@ def values_view(values: Values, fmt: str, show_origin: bool) -> str:
             line += f"  (overrides {', '.join(row['overrides'])})"
         lines.append(line)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _overrides(values: Values, path: yamlio.YPath) -> list[str]:
+    """What the value at `path` overrode; inside a replaced list or mapping, what the whole
+    container replaced (a later layer replaces lists as a whole)."""
+    origin = values.origin(path)
+    if origin is None:
+        return []
+    if origin.overrides:
+        return list(origin.overrides)
+    for depth in range(len(path) - 1, 0, -1):
+        outer = values.origins.get(path[:depth])
+        if outer is None or outer.location is None or origin.location is None:
+            break
+        if outer.location.file != origin.location.file:
+            break
+        if outer.overrides:
+            return [f"{yamlio.format_path(path[:depth])} from {src}" for src in outer.overrides]
+    return []
 
 
 def config_value_view(values: Values, key: str) -> str:

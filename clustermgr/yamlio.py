@@ -77,7 +77,7 @@ def load_documents(text: str, file: str) -> list[Document]:
     docs: list[Document] = []
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            doc = Document(None, file, index=index)
+            doc = Document(None, file, {(): _pos(node)}, index)
             doc.data = _Builder(doc).build(node, (), 0)
             docs.append(doc)
     except yaml.MarkedYAMLError as exc:

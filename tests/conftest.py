@@ -1,0 +1,68 @@
+"""Shared fixtures: run the CLI in-process, write small projects, find the real kOps data."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from clustermgr.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_KOPS = REPO.parent / "shared" / "kops"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run `clustermgr ARGS...` in-process, through the same entry point as the console script."""
+
+    def invoke(*args: str, cwd: Path | None = None) -> Result:
+        old = Path.cwd()
+        if cwd is not None:
+            os.chdir(cwd)
+        try:
+            with pytest.raises(SystemExit) as exit_info:
+                main(list(args))
+        finally:
+            os.chdir(old)
+        captured = capsys.readouterr()
+        code = exit_info.value.code
+        return Result(code if isinstance(code, int) else 0, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """Write dedented files below tmp_path: write({"a/b.yaml": "x: 1"})."""
+
+    def make(files: dict[str, str]) -> Path:
+        for name, text in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return tmp_path
+
+    return make
+
+
+@pytest.fixture
+def kops_data() -> Path:
+    """The real kOps material beside the checkout; tests using it skip where it is absent."""
+    if not SHARED_KOPS.is_dir():
+        pytest.skip("../shared/kops is not available")
+    return SHARED_KOPS

@@ -1,0 +1,320 @@
+"""The commands end to end, through the console-script entry point, with exact output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, Run
+
+EXAMPLE = str(REPO)
+
+
+def test_version(run: Run) -> None:
+    assert run("--version").out == "clustermgr, version 0.1.0\n"
+
+
+def test_list_shows_layers_in_merge_order(run: Run) -> None:
+    result = run("-C", EXAMPLE, "list")
+    assert result.code == 0
+    assert result.out == (
+        "CLUSTER      LAYERS (merged in this order)\n"
+        "dev-eu1      values/_defaults.yaml -> values/dev/_env.yaml -> values/dev/dev-eu1.yaml\n"
+        "prod-eu1     values/_defaults.yaml -> values/prod/_env.yaml -> values/prod/prod-eu1.yaml\n"
+        "prod-us1     values/_defaults.yaml -> values/prod/_env.yaml -> values/prod/prod-us1.yaml\n"
+        "staging-eu1  values/_defaults.yaml -> values/staging/_env.yaml -> "
+        "values/staging/staging-eu1.yaml\n"
+    )
+    listed = json.loads(run("-C", EXAMPLE, "list", "--format", "json").out)
+    assert listed[0] == {
+        "name": "dev-eu1",
+        "file": "values/dev/dev-eu1.yaml",
+        "layers": ["values/_defaults.yaml", "values/dev/_env.yaml", "values/dev/dev-eu1.yaml"],
+    }
+
+
+def test_values_show_origin(run: Run) -> None:
+    result = run(
+        "-C", EXAMPLE, "values", "prod-us1", "--show-origin", "--set", "nodeGroups.nodes.minSize=5"
+    )
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert "values/_defaults.yaml:2:16        cloudProvider: aws" in lines
+    assert (
+        "values/prod/prod-us1.yaml:21:14   nodeGroups.nodes.maxSize: 40  "
+        "(overrides values/prod/_env.yaml:16:14, values/_defaults.yaml:27:14)"
+    ) in lines
+    assert (
+        "--set nodeGroups.nodes.minSize=5  nodeGroups.nodes.minSize: 5  "
+        "(overrides values/prod/_env.yaml:15:14, values/_defaults.yaml:26:14)"
+    ) in lines
+    assert (
+        "values/prod/_env.yaml:4:5         sshAccess[0]: 10.0.0.0/16  "
+        "(overrides sshAccess from values/_defaults.yaml:8:1)"
+    ) in lines
+
+
+def test_values_formats(run: Run) -> None:
+    data = json.loads(run("-C", EXAMPLE, "values", "dev-eu1", "--format", "json").out)
+    assert data["nodeGroups"] == {
+        "nodes": {"machineType": "t3.large", "minSize": 1, "maxSize": 3, "rootVolumeSize": 50}
+    }
+    assert data["clusterName"] == "dev-eu1.k8s.example.com"
+    rows = json.loads(
+        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "--format", "json").out
+    )
+    assert rows[0] == {
+        "path": "cloudProvider",
+        "value": "aws",
+        "origin": "values/_defaults.yaml:2:16",
+        "overrides": [],
+    }
+    text = run("-C", EXAMPLE, "values", "dev-eu1").out
+    assert text.startswith("cloudProvider: aws\nstateStore: s3://example-kops-state\n")
+
+
+def test_render_all_to_a_folder(run: Run, tmp_path: Path) -> None:
+    result = run("-C", EXAMPLE, "render", "--all", "--out-dir", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "dev-eu1.yaml",
+        "prod-eu1.yaml",
+        "prod-us1.yaml",
+        "staging-eu1.yaml",
+    ]
+    single = run("-C", EXAMPLE, "render", "prod-us1")
+    assert single.out == (tmp_path / "out" / "prod-us1.yaml").read_text()
+    assert single.out.count("kind: InstanceGroup") == 5  # three control-plane zones, two pools
+    assert "ubuntu-noble-24.04-arm64-server" in single.out  # the channel picks arm64 images
+
+
+def test_render_clusters_joined_on_stdout(run: Run) -> None:
+    both = run("-C", EXAMPLE, "render", "dev-eu1", "staging-eu1").out
+    assert (
+        both
+        == run("-C", EXAMPLE, "render", "dev-eu1").out
+        + "---\n"
+        + run("-C", EXAMPLE, "render", "staging-eu1").out
+    )
+
+
+def project(write: Callable[..., Path], **values: str) -> Path:
+    files = {"template/t.yaml.j2": "name: {{ clusterName }}\nsize: {{ size }}\n"}
+    files.update({f"values/{name}.yaml": text for name, text in values.items()})
+    return write(files)
+
+
+def test_failures_are_all_reported_and_nothing_is_written(
+    run: Run, write: Callable[..., Path]
+) -> None:
+    root = project(write, good="size: 1\n", bad1="sise: 1\n", bad2="size: [1\n")
+    out = root / "out.yaml"
+    out.write_text("previous content\n")
+    result = run("-C", str(root), "render", "--all", "--out", str(out))
+    assert result.code == 1
+    assert result.err == (
+        "template/t.yaml.j2:2:10: error: [bad1] undefined value 'size'\n"
+        "values/bad2.yaml:2:1: error: [bad2] did not find expected ',' or ']' "
+        "(while parsing a flow sequence at line 1)\n"
+    )
+    assert result.out == ""
+    assert out.read_text() == "previous content\n"
+    assert not (root / "out").exists()
+    result = run("-C", str(root), "render", "--all", "--out-dir", str(root / "out"))
+    assert result.code == 1
+    assert not (root / "out").exists()
+
+
+def test_out_file_is_written_whole(run: Run, write: Callable[..., Path]) -> None:
+    root = project(write, c1="size: 3\n")
+    result = run("-C", str(root), "render", "c1", "--out", str(root / "o" / "c1.yaml"))
+    assert result.code == 0
+    assert (root / "o" / "c1.yaml").read_text() == "name: c1\nsize: 3\n"
+    assert [p.name for p in (root / "o").iterdir()] == ["c1.yaml"]  # no temporary left behind
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "err"),
+    [
+        (["render", "nope"], 2, "error: unknown cluster 'nope'; known clusters: c1\n"),
+        (["render"], 2, "error: name the clusters to render, or pass --all (not both)\n"),
+        (
+            ["render", "c1", "--values", "missing.yaml"],
+            2,
+            "error: values file not found: missing.yaml\n",
+        ),
+        (["render", "c1", "--set", "x"], 1, "error: --set 'x': key 'x' has no value\n"),
+        (
+            ["render", "c1", "--out", "a", "--out-dir", "b"],
+            2,
+            "error: --out and --out-dir cannot be used together\n",
+        ),
+    ],
+)
+def test_usage_and_input_errors(
+    run: Run, write: Callable[..., Path], args: list[str], code: int, err: str
+) -> None:
+    root = project(write, c1="size: 3\n")
+    result = run("-C", str(root), *args)
+    assert (result.code, result.err) == (code, err)
+
+
+def test_unknown_option_is_a_usage_error(run: Run) -> None:
+    result = run("render", "--frobnicate")
+    assert result.code == 2
+    assert "No such option '--frobnicate'" in result.err
+
+
+def test_internal_errors_are_short_unless_debug(
+    run: Run, write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clustermgr.pipeline
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(clustermgr.pipeline, "render_values", boom)
+    root = project(write, c1="size: 3\n")
+    result = run("-C", str(root), "render", "c1")
+    assert (result.code, result.err) == (
+        3,
+        "clustermgr: internal error: RuntimeError: kaput\nre-run with --debug for the traceback\n",
+    )
+    result = run("--debug", "-C", str(root), "render", "c1")
+    assert result.code == 3
+    assert "Traceback (most recent call last)" in result.err
+
+
+# -- the kOps-compatible `template` command ----------------------------------------------------
+
+
+@pytest.fixture
+def kops_layout(write: Callable[..., Path]) -> Path:
+    return write(
+        {
+            "tpl/cluster.yaml": "name: {{ clusterName }}\nversion: {{ k8s }}\n",
+            "tpl/ig.yaml": "---\n{{ include('ig', ig) }}\n",
+            "snippets/ig": "ig: {{ name }}\nsize: {{ size }}\n",
+            "a.yaml": "k8s: 1.33.0\nig: {name: nodes, size: 1}\n",
+            "b.yaml": "ig: {size: 2}\n",
+        }
+    )
+
+
+def test_template_like_kops(run: Run, kops_layout: Path) -> None:
+    result = run(
+        "template",
+        "--template",
+        "tpl",
+        "--snippets",
+        "snippets",
+        "--values",
+        "a.yaml,b.yaml",
+        "--set",
+        "ig.size=3",
+        "--set-string",
+        "k8s=1.34.0",
+        "--name",
+        "c.example.com",
+        cwd=kops_layout,
+    )
+    assert result.code == 0, result.err
+    assert result.out == "name: c.example.com\nversion: 1.34.0\n---\nig: nodes\nsize: 3\n"
+
+
+def test_template_output_and_format(run: Run, kops_layout: Path) -> None:
+    result = run(
+        "template",
+        "--template",
+        "tpl/cluster.yaml,tpl/ig.yaml",
+        "--snippets",
+        "snippets",
+        "--values",
+        "a.yaml",
+        "--values",
+        "b.yaml",
+        "--format-yaml",
+        "--output",
+        "out.yaml",
+        "--name",
+        "c",
+        cwd=kops_layout,
+    )
+    assert (result.code, result.out) == (0, "")
+    assert (kops_layout / "out.yaml").read_text() == (
+        "name: c\nversion: 1.33.0\n---\nig: nodes\nsize: 2\n"
+    )
+
+
+def test_template_fail_on_missing_false(run: Run, kops_layout: Path) -> None:
+    result = run(
+        "template", "--template", "tpl/cluster.yaml", "--fail-on-missing=false", cwd=kops_layout
+    )
+    assert (result.code, result.out) == (0, "name: \nversion: \n")
+    result = run("template", "--template", "tpl/cluster.yaml", cwd=kops_layout)
+    assert (result.code, result.err) == (
+        1,
+        "tpl/cluster.yaml:1:10: error: undefined value 'clusterName'\n",
+    )
+
+
+def test_template_config_value(run: Run, kops_layout: Path) -> None:
+    assert (
+        run("template", "--values", "a.yaml", "--config-value", "k8s", cwd=kops_layout).out
+        == "1.33.0\n"
+    )
+    assert run("template", "--values", "a.yaml", "--config-value", "ig", cwd=kops_layout).out == (
+        '{"name": "nodes", "size": 1}\n'
+    )
+    assert (
+        run("template", "--values", "a.yaml", "--config-value", "ig.size", cwd=kops_layout).out
+        == "1\n"
+    )
+    assert (
+        run("template", "--values", "a.yaml", "--config-value", "nope", cwd=kops_layout).out
+        == "null\n"
+    )
+
+
+def test_template_format_yaml_names_the_template(run: Run, write: Callable[..., Path]) -> None:
+    root = write({"t.yaml": "a: 1\n---\nb: [\n"})
+    result = run("template", "--template", "t.yaml", "--format-yaml", cwd=root)
+    assert result.code == 1
+    assert result.err == (
+        "t.yaml: error: the rendered output is not valid YAML: did not find expected node content "
+        "(while parsing a flow node at line 2) (rendered document 2, line 2)\n"
+    )
+
+
+def test_template_channel_functions(run: Run, write: Callable[..., Path], kops_data: Path) -> None:
+    root = write(
+        {
+            "t.yaml": "image: {{ ChannelRecommendedImage('aws', '1.33.0', 'arm64') }}\n"
+            "k8s: {{ ChannelRecommendedKopsKubernetesVersion() }}\n"
+        }
+    )
+    result = run(
+        "template",
+        "--template",
+        "t.yaml",
+        "--channel",
+        str(kops_data / "channels" / "stable"),
+        "--kops-version",
+        "1.33.0",
+        cwd=root,
+    )
+    assert result.code == 0, result.err
+    assert result.out == (
+        "image: 099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20260714\n"
+        "k8s: 1.33.13\n"
+    )
+
+
+def test_template_missing_paths(run: Run, tmp_path: Path) -> None:
+    assert run("template", "--template", "nope", cwd=tmp_path).err == (
+        "error: --template: no such file or directory: nope\n"
+    )
+    assert run("template", cwd=tmp_path).code == 2

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from clustermgr.errors import ConfigError, UsageError
+from clustermgr.project import find_project
+
+
+def test_clusters_and_their_layers(write: Callable[..., Path]) -> None:
+    root = write(
+        {
+            "values/_defaults.yaml": "",
+            "values/_zz.yaml": "",
+            "values/prod/_env.yaml": "",
+            "values/prod/eu/_region.yaml": "",
+            "values/prod/eu/prod-eu1.yaml": "",
+            "values/dev/dev1.yml": "",
+            "values/notes.txt": "",
+        }
+    )
+    project = find_project(root)
+    clusters = project.clusters()
+    assert list(clusters) == ["dev1", "prod-eu1"]
+    assert [project.display(p) for p in clusters["prod-eu1"].layers] == [
+        "values/_defaults.yaml",
+        "values/_zz.yaml",
+        "values/prod/_env.yaml",
+        "values/prod/eu/_region.yaml",
+        "values/prod/eu/prod-eu1.yaml",
+    ]
+    assert [project.display(p) for p in clusters["dev1"].layers] == [
+        "values/_defaults.yaml",
+        "values/_zz.yaml",
+        "values/dev/dev1.yml",
+    ]
+
+
+def test_found_from_a_subfolder(
+    write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write(
+        {"clustermgr.yaml": "values: {dir: clusters}\n", "clusters/a.yaml": "", "x/y/.keep": ""}
+    )
+    monkeypatch.chdir(root / "x" / "y")
+    project = find_project()
+    assert project.root == root.resolve()
+    assert list(project.clusters()) == ["a"]
+
+
+def test_unknown_cluster_suggests(write: Callable[..., Path]) -> None:
+    project = find_project(write({"values/prod-eu1.yaml": ""}))
+    with pytest.raises(
+        UsageError, match=r"unknown cluster 'prod-eu' \(did you mean 'prod-eu1'\?\)"
+    ):
+        project.cluster("prod-eu")
+    with pytest.raises(UsageError, match="unknown cluster 'zzz'; known clusters: prod-eu1"):
+        project.cluster("zzz")
+
+
+def test_duplicate_cluster_names(write: Callable[..., Path]) -> None:
+    project = find_project(write({"values/a/x.yaml": "", "values/b/x.yaml": ""}))
+    with pytest.raises(
+        ConfigError, match=r"cluster 'x' is defined twice: values/a/x\.yaml and values/b/x\.yaml"
+    ):
+        project.clusters()
+
+
+def test_config_errors_are_located(write: Callable[..., Path]) -> None:
+    root = write({"clustermgr.yaml": "template: [t]\n"})
+    with pytest.raises(ConfigError) as info:
+        find_project(root)
+    assert (
+        str(info.value)
+        == "clustermgr.yaml:1:1: unknown setting 'template' (did you mean 'templates'?)"
+    )
+    (root / "clustermgr.yaml").write_text("values:\n  dir: [a]\n")
+    with pytest.raises(ConfigError) as info:
+        find_project(root)
+    assert str(info.value) == "clustermgr.yaml:2:3: values.dir: expected a string"
+
+
+def test_paths_must_stay_inside_the_project(write: Callable[..., Path]) -> None:
+    root = write({"clustermgr.yaml": "templates: [../elsewhere]\n"})
+    with pytest.raises(ConfigError) as info:
+        find_project(root).path("../elsewhere", "templates")
+    assert str(info.value) == "clustermgr.yaml: templates: '../elsewhere' is outside the project"

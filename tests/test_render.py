@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clustermgr.errors import TemplateError
+from clustermgr.render import Renderer, RenderOptions, Source
+
+
+def render(
+    tmp_path: Path,
+    template: str,
+    values: dict[str, Any] | None = None,
+    snippets: dict[str, str] | None = None,
+    strict: bool = True,
+) -> str:
+    (tmp_path / "t.j2").write_text(template)
+    sources = []
+    for name, text in (snippets or {}).items():
+        (tmp_path / name).write_text(text)
+        sources.append(Source(tmp_path / name, f"snippets/{name}"))
+    renderer = Renderer(
+        [Source(tmp_path / "t.j2", "t.j2")], sources, RenderOptions(fail_on_missing=strict)
+    )
+    return "---\n".join(d.text for d in renderer.render(values or {}))
+
+
+def fails(tmp_path: Path, template: str, **kwargs: Any) -> str:
+    with pytest.raises(TemplateError) as info:
+        render(tmp_path, template, **kwargs)
+    return str(info.value)
+
+
+def test_values_are_variables_and_keys_win_over_dict_methods(tmp_path: Path) -> None:
+    values = {"name": "c1", "m": {"items": "key", "values": [1]}}
+    assert render(tmp_path, "a: {{ name }}\nb: {{ m.items }}\nc: {{ m.values }}\n", values) == (
+        "a: c1\nb: key\nc: [1]\n"
+    )
+    assert render(
+        tmp_path, "{% for k, v in m.items() %}{{ k }} {% endfor %}\n", {"m": {"x": 1}}
+    ) == ("x \n")
+
+
+def test_undefined_values_are_named_in_full_with_their_location(tmp_path: Path) -> None:
+    template = "a: 1\nb: {{ nodes.maxSize }}\n"
+    assert fails(tmp_path, template, values={"nodes": {"minSize": 1}}) == (
+        "t.j2:2:7: undefined value 'nodes.maxSize'"
+    )
+    assert fails(tmp_path, "x: {{ missing }}\n") == "t.j2:1:7: undefined value 'missing'"
+
+
+def test_missing_chains_still_take_a_default(tmp_path: Path) -> None:
+    assert render(tmp_path, "{{ a.b.c | default('d') }}\n") == "d\n"
+    assert render(tmp_path, "{{ 'yes' if a is defined else 'no' }}\n") == "no\n"
+
+
+def test_no_fail_on_missing_renders_nothing(tmp_path: Path) -> None:
+    assert render(tmp_path, "a: {{ missing }}\nb: {{ x.y.z }}\n", strict=False) == "a: \nb: \n"
+
+
+def test_documents_split_and_empty_ones_dropped(tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text("---\n# only a comment\n---\na: 1\n---   \n\n---\nb: 2\n")
+    renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], RenderOptions())
+    docs = renderer.render({})
+    assert [(d.text, d.index, d.line) for d in docs] == [("a: 1\n", 1, 4), ("b: 2\n", 2, 8)]
+
+
+def test_kops_indent_rule(tmp_path: Path) -> None:
+    values = {"text": "first\nsecond\n\nfourth\n"}
+    assert (
+        render(tmp_path, "x: {{ text | indent(2) }}", values) == "x: first\n  second\n\n  fourth\n"
+    )
+    assert (
+        render(tmp_path, "x: {{ indent(2, text) }}", values) == "x: first\n  second\n\n  fourth\n"
+    )
+    assert render(tmp_path, "x:{{ text | nindent(2) }}", values) == (
+        "x:\n  first\n  second\n  \n  fourth\n  \n"
+    )
+
+
+def test_snippets_with_and_without_context(tmp_path: Path) -> None:
+    snippets = {"name.txt": "{{ greeting }} {{ who }}", "ctx.txt": "{{ ctx }}/{{ a }}"}
+    out = render(
+        tmp_path,
+        'one: {{ include("name.txt") }}\ntwo: {{ include("ctx.txt", {"a": 1}) }}\n',
+        {"greeting": "hi", "who": "all"},
+        snippets,
+    )
+    assert out == "one: hi all\ntwo: {'a': 1}/1\n"
+
+
+def test_snippet_keeps_its_final_newline_as_go_does(tmp_path: Path) -> None:
+    out = render(tmp_path, 'a:\n  {{ include("s") | indent(2) }}b: 1\n', {}, {"s": "x: 1\n"})
+    assert out == "a:\n  x: 1\nb: 1\n"
+
+
+def test_snippet_errors(tmp_path: Path) -> None:
+    assert fails(tmp_path, '{{ include("nope") }}', snippets={"s": ""}) == (
+        "t.j2:1: unknown snippet 'nope' (snippets: s)"
+    )
+    assert (
+        fails(
+            tmp_path,
+            '{{ include("a") }}',
+            snippets={"a": '{{ include("b") }}', "b": '{{ include("a") }}'},
+        )
+        == "snippets/b:1: include cycle: a -> b -> a (included from snippets/a:1, t.j2:1)"
+    )
+    assert fails(tmp_path, 'x\n{{ include("s") }}', snippets={"s": "\n{{ oops }}"}) == (
+        "snippets/s:2:4: undefined value 'oops' (included from t.j2:2)"
+    )
+
+
+def test_syntax_errors_name_file_and_line(tmp_path: Path) -> None:
+    assert fails(tmp_path, "a: 1\n{% for x in y %}\n") == (
+        "t.j2:2: template syntax error: Unexpected end of template. Jinja was looking for the "
+        "following tags: 'endfor' or 'else'. The innermost block that needs to be closed is 'for'."
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ ''.__class__ }}", "access to attribute '__class__' of 'str' object is unsafe."),
+        (
+            "{{ x.__init__.__globals__ }}",
+            "access to attribute '__init__' of 'int' object is unsafe.",
+        ),
+        ("{{ 'a' * 100000000 }}", "'*' would build more than 10000000 items"),
+        ("{{ 2 ** 100000 }}", "'**' exponent larger than 1000"),
+        (
+            "{{ range(10000000) | list }}",
+            "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).",
+        ),
+    ],
+)
+def test_sandbox(tmp_path: Path, template: str, message: str) -> None:
+    assert fails(tmp_path, template, values={"x": 1}) == (
+        f"t.j2:1: not allowed in the template sandbox: {message}"
+    ).replace("not allowed in the template sandbox: Range", "OverflowError: Range")
+
+
+def test_templates_cannot_include_files(tmp_path: Path) -> None:
+    assert fails(tmp_path, '{% include "/etc/passwd" %}') == "t.j2:1: TemplateNotFound: /etc/passwd"
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "expected"),
+    [
+        ("{{ m | toYaml }}", {"m": {"b": [1, "x"], "a": "yes"}}, 'a: "yes"\nb:\n- 1\n- x'),
+        ("{{ toYaml(m) }}", {"m": {"b": 1}}, "b: 1"),
+        ("{{ m | toJson }}", {"m": {"b": 1, "a": [True, None]}}, '{"a":[true,null],"b":1}'),
+        ("{{ 'hi' | b64enc }}/{{ 'aGk=' | b64dec }}", {}, "aGk=/hi"),
+        (
+            "{{ 'x' | sha256sum }}",
+            {},
+            "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
+        ),
+        ("{{ 'a\"b' | quote }} {{ 'x' | squote }}", {}, '"a\\"b" \'x\''),
+        ("{{ ' x ' | trim | upper }}{{ 'AB' | lower }}", {}, "Xab"),
+        ("{{ 'a-b' | replace('-', '.') }}", {}, "a.b"),
+        ("{{ 'a,b' | split(',') | join('+') }}", {}, "a+b"),
+        ("{{ split(',', 'a,b') }}", {}, "['a', 'b']"),
+        ("{{ 'v1.2.3' | regexReplaceAll('^v(\\\\d+)', '${1}x') }}", {}, "1x.2.3"),
+        ("{{ regexReplaceAll('a(.)', 'xaby', '$1') }}", {}, "xby"),
+        ("{{ '1.31.2' | semverCompare('>=1.30') }}", {}, "True"),
+        ("{{ semverCompare('<1.30', '1.31.2') }}", {}, "False"),
+        ("{{ 'eu-west-1a' | trimPrefix('eu-west-1') }}", {}, "a"),
+        ("{{ trimSuffix('.com', 'x.com') }}", {}, "x"),
+        ("{{ required('need x', 'ok') }}", {}, "ok"),
+        ("{{ ternary('a', 'b', false) }}", {}, "b"),
+        ("{{ ['b', 'a', 'b'] | uniq | join }}", {}, "ba"),
+        ("{{ {'b': 1, 'a': 2} | keys }}", {}, "['a', 'b']"),
+    ],
+)
+def test_helpers(tmp_path: Path, template: str, values: dict[str, Any], expected: str) -> None:
+    assert render(tmp_path, template + "\n", values) == expected + "\n"
+
+
+def test_required_fails_with_its_message(tmp_path: Path) -> None:
+    assert fails(tmp_path, "a: {{ x.y | required('x.y is needed') }}", values={"x": {}}) == (
+        "t.j2:1: x.y is needed"
+    )
+
+
+def test_channel_functions_need_a_channel(tmp_path: Path) -> None:
+    assert fails(tmp_path, "{{ ChannelRecommendedKopsKubernetesVersion() }}") == (
+        "t.j2:1: no channel file: set `channel:` in clustermgr.yaml or pass --channel"
+    )

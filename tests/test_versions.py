@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+
+from clustermgr.versions import (
+    VersionError,
+    parse_range,
+    parse_strict,
+    parse_tolerant,
+    semver_compare,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("v1.33", "1.33.0"),
+        ("1.33.2", "1.33.2"),
+        (" v1.2.3-beta.1 ", "1.2.3-beta.1"),
+        ("1", "1.0.0"),
+    ],
+)
+def test_tolerant(text: str, expected: str) -> None:
+    assert str(parse_tolerant(text)) == expected
+
+
+def test_tolerant_refuses_short_prerelease() -> None:
+    with pytest.raises(VersionError):
+        parse_tolerant("1.2-beta")
+
+
+def test_ordering() -> None:
+    ordered = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.10.0",
+    ]
+    versions = [parse_strict(v) for v in ordered]
+    assert sorted(reversed(versions)) == versions
+
+
+@pytest.mark.parametrize(
+    ("range_", "version", "expected"),
+    [
+        (">=1.4.0 <1.5.0", "1.4.9", True),
+        (">=1.4.0 <1.5.0", "1.5.0", False),
+        ("<1.11.0 || >=2.0.0", "2.1.0", True),
+        ("<1.11.0 || >=2.0.0", "1.12.0", False),
+        ("1.2.x", "1.2.7", True),
+        (">1.2.x", "1.3.0", True),
+        (">1.2.x", "1.2.9", False),
+        ("<=1.x.x", "1.99.0", True),
+        ("!1.2.3", "1.2.3", False),
+        (">= 1.2.3", "1.2.3", True),
+        (">=1.36.0-alpha.1", "1.36.0-alpha.2", True),
+    ],
+)
+def test_blang_ranges(range_: str, version: str, expected: bool) -> None:
+    assert parse_range(range_)(parse_strict(version)) is expected
+
+
+def test_blang_range_versions_are_strict() -> None:
+    with pytest.raises(VersionError):
+        parse_range(">=1.4")
+
+
+@pytest.mark.parametrize(
+    ("constraint", "version", "expected"),
+    [
+        (">=1.20", "1.25.3", True),
+        (">=1.20, <1.25", "1.25.0", False),
+        (">= 1.20 < 1.25", "1.24.9", True),
+        ("~1.2", "1.2.9", True),
+        ("~1.2", "1.3.0", False),
+        ("^1.2.3", "1.9.0", True),
+        ("^1.2.3", "2.0.0", False),
+        ("^0.2.3", "0.3.0", False),
+        ("1.2.x", "1.2.5", True),
+        ("1.2 - 1.4.5", "1.4.5", True),
+        ("1.2 - 1.4.5", "1.4.6", False),
+        (">=1.20", "1.25.0-beta.1", False),
+        (">=1.25.0-0", "1.25.0-beta.1", True),
+        ("<1.25 || >=1.30", "1.31.0", True),
+        ("!=1.2.3", "v1.2.4", True),
+    ],
+)
+def test_semver_compare(constraint: str, version: str, expected: bool) -> None:
+    assert semver_compare(constraint, version) is expected

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clustermgr import yamlio
+from clustermgr.errors import YAMLError
+
+
+def load(text: str) -> yamlio.Document:
+    return yamlio.load_documents(text, "f.yaml")[0]
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(YAMLError) as info:
+        yamlio.load_documents(text, "f.yaml")
+    return str(info.value)
+
+
+def test_positions_of_scalars_and_collections() -> None:
+    doc = load("a: 1\nb:\n  c: [x, y]\n")
+    assert doc.positions[("a",)] == (1, 4)
+    assert doc.positions[("b",)] == (2, 1)  # a collection points at its key
+    assert doc.positions[("b", "c", 1)] == (3, 10)
+    assert str(doc.location(("b", "c", 1))) == "f.yaml:3:10"
+    assert str(doc.location(("b", "missing"))) == "f.yaml:2:1"
+
+
+def test_duplicate_keys_are_errors() -> None:
+    assert error_of("a: 1\nb:\n  c: 2\n  c: 3\n") == (
+        "f.yaml:4:3: duplicate key 'c' (first set at line 3)"
+    )
+
+
+def test_syntax_error_location() -> None:
+    assert error_of("a: [1, 2\n") == (
+        "f.yaml:2:1: did not find expected ',' or ']' (while parsing a flow sequence at line 1)"
+    )
+
+
+def test_values_resolve_as_kops_go_yaml() -> None:
+    data = load("a: yes\nb: off\nc: 2017-01-01T00:00:00Z\nd: 0o17\ne: 012\nf: 1.5\ng: ~\n").data
+    assert data == {
+        "a": True,
+        "b": False,
+        "c": "2017-01-01T00:00:00Z",
+        "d": "0o17",
+        "e": 10,
+        "f": 1.5,
+        "g": None,
+    }
+
+
+def test_merge_keys() -> None:
+    data = load("base: &b {x: 1, y: 2}\nthis:\n  <<: *b\n  y: 3\n").data
+    assert data["this"] == {"x": 1, "y": 3}
+
+
+def test_alias_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlio, "MAX_NODES", 1000)
+    text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdef":
+        prev = chr(ord(level) - 1)
+        text += f"{level}: &{level} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+    assert "expands to more than 1000 nodes" in error_of(text)
+
+
+def test_unknown_tag() -> None:
+    assert error_of("a: !Ref thing\n") == "f.yaml:1:4: unknown tag '!Ref'"
+
+
+def test_load_mapping_rules(tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("# nothing\n")
+    assert yamlio.load_mapping(tmp_path / "empty.yaml").data == {}
+    (tmp_path / "list.yaml").write_text("- 1\n")
+    with pytest.raises(YAMLError, match="the top level must be a mapping, not a list"):
+        yamlio.load_mapping(tmp_path / "list.yaml", "list.yaml")
+    (tmp_path / "two.yaml").write_text("a: 1\n---\nb: 2\n")
+    with pytest.raises(YAMLError, match="holds several YAML documents"):
+        yamlio.load_mapping(tmp_path / "two.yaml")
+    (tmp_path / "bin.yaml").write_bytes(b"a: \xff\n")
+    with pytest.raises(YAMLError, match=r"not UTF-8 text \(byte 3\)"):
+        yamlio.load_mapping(tmp_path / "bin.yaml")
+    with pytest.raises(YAMLError, match="no such file"):
+        yamlio.load_mapping(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("plain", "plain"),
+        ("::/0", "::/0"),
+        ("0.0.0.0/0", "0.0.0.0/0"),
+        ("yes", '"yes"'),
+        ("1.0", '"1.0"'),
+        ("0123", '"0123"'),
+        ("", '""'),
+        ("a: b", '"a: b"'),
+        ("- x", '"- x"'),
+        ("x #y", '"x #y"'),
+        ("2017-01-01T00:00:00Z", '"2017-01-01T00:00:00Z"'),
+        (True, "true"),
+        (None, "null"),
+        (7, "7"),
+    ],
+)
+def test_scalar_quoting(value: object, text: str) -> None:
+    assert yamlio.scalar(value) == text
+
+
+def test_dump_layout_and_literal_blocks() -> None:
+    data = {"b": [{"y": 1, "x": [1, 2]}, []], "a": {"s": "line1\nline2\n", "t": "x\n\n", "e": {}}}
+    assert yamlio.dump(data) == (
+        "a:\n"
+        "  e: {}\n"
+        "  s: |\n"
+        "    line1\n"
+        "    line2\n"
+        "  t: |+\n"
+        "    x\n"
+        "\n"
+        "b:\n"
+        "- x:\n"
+        "  - 1\n"
+        "  - 2\n"
+        '  "y": 1\n'  # y is a boolean to YAML 1.1 readers such as kOps'
+        "- []\n"
+    )
+    assert load(yamlio.dump(data)).data == data
+
+
+def test_real_manifests_round_trip(kops_data: Path) -> None:
+    files = sorted((kops_data / "manifests").glob("*.yaml"))
+    assert len(files) == 79
+    for file in files:
+        docs = [d.data for d in yamlio.load_documents(file.read_text(), file.name)]
+        again = [d.data for d in yamlio.load_documents(yamlio.dump_all(docs), "again")]
+        assert again == docs, file.name
+
+
+def test_format_path() -> None:
+    assert yamlio.format_path(("a", "b", 0, "kops.k8s.io/cluster")) == (
+        'a.b[0]["kops.k8s.io/cluster"]'
+    )
