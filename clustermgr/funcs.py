@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from clustermgr import yamlio
+from clustermgr import yamlemit, yamlio
 from clustermgr.versions import VersionError, semver_compare
 
 MAX_REPEAT = 1_000_000  # characters a `repeat` may produce
@@ -39,7 +39,7 @@ def nindent(text: Any, width: int = 4) -> str:
 
 def to_yaml(value: Any) -> str:
     """Sprig's `toYaml`: block YAML with sorted keys, no trailing newline."""
-    return yamlio.dump(_plain(value)).rstrip("\n")
+    return yamlemit.dump(_plain(value)).rstrip("\n")
 
 
 def to_json(value: Any) -> str:

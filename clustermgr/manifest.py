@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from clustermgr import yamlio
+from clustermgr import yamlemit, yamlio
 from clustermgr.errors import TemplateError, YAMLError
 from clustermgr.problems import Location
 
@@ -71,4 +71,4 @@ def format_document(doc: RenderedDocument) -> str | None:
         raise TemplateError(
             f"rendered document {doc.index} is not one YAML mapping", Location(doc.template)
         )
-    return yamlio.dump(parsed[0].data)
+    return yamlemit.dump(parsed[0].data)

@@ -62,10 +62,12 @@ class Project:
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        for candidate in (path, path.resolve()):  # resolving costs syscalls: try without first
+            try:
+                return candidate.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
 
     def path(self, relative: str, setting: str, must_exist: bool = True) -> Path:
         """A configured path, refused when it leaves the project (templates come from review)."""
@@ -108,7 +110,7 @@ class Project:
                 if fnmatch.fnmatchcase(name, self.config.layer_pattern):
                     continue
                 file = here / name
-                cluster = Path(name).stem
+                cluster = name.rsplit(".", 1)[0]
                 if cluster in found:
                     first = self.display(found[cluster].file)
                     raise ConfigError(

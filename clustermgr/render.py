@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import (
     BaseLoader,
     ChainableUndefined,
+    FileSystemBytecodeCache,
     StrictUndefined,
     TemplateNotFound,
     TemplateSyntaxError,
@@ -32,7 +33,7 @@ from jinja2.utils import missing
 from clustermgr import funcs
 from clustermgr.channel import Channel
 from clustermgr.errors import ChannelError, ClusterMgrError, TemplateError
-from clustermgr.fsutil import walk_files
+from clustermgr.fsutil import cache_dir, walk_files
 from clustermgr.manifest import RenderedDocument, split_documents
 from clustermgr.problems import Location
 from clustermgr.yamlio import YPath, format_path, read_text
@@ -110,18 +111,22 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             autoescape=False,
+            auto_reload=False,
+            bytecode_cache=_bytecode_cache(),
         )
         self._register()
+        self._globals = dict(self.env.globals)
         self._compiled = [self._compile(key) for key, _ in self._templates]
 
     def render(self, values: dict[str, Any]) -> list[RenderedDocument]:
         """Render every template with `values`; return the non-empty documents in order."""
-        context = {key: _wrap(value, (key,)) for key, value in values.items()}
         documents: list[RenderedDocument] = []
         for template, (_, display) in zip(self._compiled, self._templates, strict=True):
             self._stack = []
+            # Wrapped afresh for each template: one cannot change what the next one sees.
+            context = {key: _wrap(value, (key,)) for key, value in values.items()}
             try:
-                text = template.render(context)
+                text = self._run(template, {**self._globals, **context})
             except ClusterMgrError as exc:
                 if exc.location is not None:
                     raise
@@ -130,6 +135,16 @@ class Renderer:
                 raise self._render_error(exc) from None
             documents.extend(split_documents(text, display))
         return documents
+
+    def _run(self, template: Any, variables: dict[str, Any]) -> str:
+        """Template.render without its copy of every global per call (`variables` already
+        holds them): snippets are rendered this way once per include."""
+        context = template.new_context(variables, shared=True)
+        try:
+            return str(self.env.concat(template.root_render_func(context)))
+        except Exception:
+            self.env.handle_exception()
+            raise  # handle_exception always raises; this keeps type checkers informed
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -231,12 +246,12 @@ class Renderer:
         if ctx is Undefined:
             variables = context.get_all()
         elif isinstance(ctx, dict):
-            variables = {"ctx": ctx, **ctx}
+            variables = {**self._globals, "ctx": ctx, **ctx}
         else:
-            variables = {"ctx": ctx}
+            variables = {**self._globals, "ctx": ctx}
         self._stack.append(name)
         try:
-            return self.env.get_template(name).render(variables)
+            return self._run(self.env.get_template(name), variables)
         finally:
             self._stack.pop()
 
@@ -271,6 +286,13 @@ class Renderer:
                 lines = text.splitlines()
                 return lines[line - 1] if 0 < line <= len(lines) else ""
         return ""
+
+
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Compiled templates cached per user (keyed by name and checked against the source's
+    hash), so a one-cluster render does not recompile every template."""
+    folder = cache_dir("jinja")
+    return None if folder is None else FileSystemBytecodeCache(str(folder))
 
 
 def _describe(exc: BaseException) -> str:

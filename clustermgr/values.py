@@ -28,18 +28,40 @@ class Origin:
     overrides: tuple[str, ...] = ()  # the sources it replaced, most recent first
 
 
+# One step of the merge, kept so that origins can be worked out only when asked for:
+# a loaded file, a --set/--set-string argument, or a default for an unset top-level key.
+_Step = tuple[str, Any, Any]
+
+
 @dataclass
 class Values:
-    """The merged values of one cluster and the origin of every node in them."""
+    """The merged values of one cluster; `origins` tells where every node came from.
+
+    Rendering never needs origins, so merging does not track them: the first use of
+    `origins` replays the same steps with tracking (a few times the cost of the merge).
+    """
 
     data: dict[str, Any] = field(default_factory=dict)
-    origins: dict[YPath, Origin] = field(default_factory=dict)
     layers: list[str] = field(default_factory=list)
+    _steps: list[_Step] = field(default_factory=list, repr=False)
+    _origins: dict[YPath, Origin] | None = field(default=None, repr=False)
+
+    @property
+    def origins(self) -> dict[YPath, Origin]:
+        """The origin of every node (mapping, list, scalar) by path."""
+        if self._origins is None:
+            replay = Values()
+            replay._origins = {}
+            for kind, first, second in self._steps:
+                replay._apply(kind, first, second)
+            self._origins = replay._origins
+        return self._origins
 
     def origin(self, path: YPath) -> Origin | None:
         """The origin of the node at `path`, or of the nearest ancestor that has one."""
+        origins = self.origins
         while path:
-            found = self.origins.get(path)
+            found = origins.get(path)
             if found is not None:
                 return found
             path = path[:-1]
@@ -59,30 +81,46 @@ class Values:
     def merge_document(self, doc: Document) -> None:
         """Merge one loaded values file on top."""
         self.layers.append(doc.file)
-
-        def origin(path: YPath) -> Origin:
-            location = doc.location(path)
-            return Origin(str(location), location)
-
-        _merge(self.data, doc.data, (), self.origins, origin)
+        self._record_step("file", doc, None)
 
     def apply_set(self, expr: str, as_string: bool = False) -> None:
         """Apply one --set / --set-string argument (kOps grammar) on top."""
-        flag = "--set-string" if as_string else "--set"
-        source = f"{flag} {expr}"
-        self.layers.append(source)
-        assigned = strvals.parse_into(expr, self.data, as_string)
-        for path in assigned:
-            overridden = _forget(self.origins, path)
-            for depth in range(1, len(path)):
-                self.origins.setdefault(path[:depth], Origin(source))
-            _record(self.origins, self.get(path), path, lambda _p: Origin(source), overridden)
+        self.layers.append(f"{'--set-string' if as_string else '--set'} {expr}")
+        self._record_step("set", expr, as_string)
 
     def default(self, key: str, value: Any, source: str) -> None:
         """Set a top-level key only when no layer set it (kOps' clusterName fallback)."""
-        if key not in self.data:
-            self.data[key] = value
-            self.origins[(key,)] = Origin(source)
+        self._record_step("default", key, (value, source))
+
+    def _record_step(self, kind: str, first: Any, second: Any) -> None:
+        self._steps.append((kind, first, second))
+        self._origins = None
+        self._apply(kind, first, second)
+
+    def _apply(self, kind: str, first: Any, second: Any) -> None:
+        origins = self._origins
+        if kind == "file":
+            doc: Document = first
+
+            def origin(path: YPath) -> Origin:
+                location = doc.location(path)
+                return Origin(str(location), location)
+
+            _merge(self.data, doc.data, (), origins, origin)
+        elif kind == "set":
+            source = f"{'--set-string' if second else '--set'} {first}"
+            assigned = strvals.parse_into(first, self.data, second)
+            if origins is not None:
+                for path in assigned:
+                    overridden = _forget(origins, path)
+                    for depth in range(1, len(path)):
+                        origins.setdefault(path[:depth], Origin(source))
+                    _record(origins, self.get(path), path, lambda _p: Origin(source), overridden)
+        elif first not in self.data:  # "default"
+            value, source = second
+            self.data[first] = value
+            if origins is not None:
+                origins[(first,)] = Origin(source)
 
 
 def expand_values_paths(paths: Iterable[str]) -> list[Path]:
@@ -135,18 +173,18 @@ def _merge(
     dst: dict[str, Any],
     src: dict[str, Any],
     path: YPath,
-    origins: dict[YPath, Origin],
+    origins: dict[YPath, Origin] | None,
     origin: Callable[[YPath], Origin],
 ) -> None:
     for key, value in src.items():
-        sub = (*path, key)
         old = dst.get(key)
         if isinstance(old, dict) and isinstance(value, dict):
-            _merge(old, value, sub, origins, origin)
+            _merge(old, value, (*path, key), origins, origin)
             continue
-        overridden = _forget(origins, sub) if key in dst else ()
+        if origins is not None:
+            sub = (*path, key)
+            _record(origins, value, sub, origin, _forget(origins, sub) if key in dst else ())
         dst[key] = _copy(value)
-        _record(origins, value, sub, origin, overridden)
 
 
 def _forget(origins: dict[YPath, Origin], path: YPath) -> tuple[str, ...]:

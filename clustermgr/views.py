@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from clustermgr import yamlio
+from clustermgr import yamlemit, yamlio
 from clustermgr.project import Cluster, Project
 from clustermgr.values import Values
 
@@ -17,7 +17,7 @@ def values_view(values: Values, fmt: str, show_origin: bool) -> str:
     if not show_origin:
         if fmt == "json":
             return json.dumps(values.data, indent=2, ensure_ascii=False) + "\n"
-        return yamlio.dump(values.data, sort_keys=False)
+        return yamlemit.dump(values.data, sort_keys=False)
     rows = []
     for path, value in yamlio.iter_leaves(values.data):
         if not path:
@@ -36,7 +36,7 @@ def values_view(values: Values, fmt: str, show_origin: bool) -> str:
     width = max((len(r["origin"]) for r in rows), default=0)
     lines = []
     for row in rows:
-        line = f"{row['origin']:<{width}}  {row['path']}: {yamlio.scalar(row['value'])}"
+        line = f"{row['origin']:<{width}}  {row['path']}: {yamlemit.scalar(row['value'])}"
         if row["overrides"]:
             line += f"  (overrides {', '.join(row['overrides'])})"
         lines.append(line)
@@ -73,7 +73,7 @@ def config_value_view(values: Values, key: str) -> str:
         return value + "\n"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False) + "\n"
-    return yamlio.scalar(value) + "\n"
+    return yamlemit.scalar(value) + "\n"
 
 
 def clusters_view(project: Project, clusters: list[Cluster], fmt: str) -> str:

@@ -1,41 +1,33 @@
-"""The one place YAML is read and written.
+"""Reading YAML files into located documents.
 
-Reading composes nodes with libyaml (PyYAML's C parser) and builds plain Python data itself, so
-that every node keeps its line and column, duplicate keys are errors, and values resolve as
-kOps' Go YAML library (YAML 1.1) resolves them: `yes`/`on` are booleans, timestamps stay strings.
-Writing is a small block-style emitter with sorted keys and kOps' list indentation, the layout
-`kops get -o yaml` prints.
+Parsing (yamlparse) builds plain Python data itself, so that every node keeps its line and
+column, duplicate keys are errors, and values resolve as kOps' Go YAML library (YAML 1.1)
+resolves them: `yes`/`on` are booleans, timestamps stay strings. Parsed documents are cached
+by content hash, so an unchanged file is neither parsed again nor is PyYAML even imported.
+Writing lives in yamlemit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import math
+import marshal
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from clustermgr.errors import YAMLError
+from clustermgr.fsutil import cache_dir
 from clustermgr.problems import Location
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # PyYAML built without libyaml: slower, same results
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 YPath = tuple[str | int, ...]
 """A path into loaded data: mapping keys and list indexes from the document root."""
 
-MAX_NODES = 1_000_000  # aliases can expand a small file exponentially ("billion laughs")
-MAX_DEPTH = 100
-
-_TAG = "tag:yaml.org,2002:"
-_scalar_constructor = yaml.constructor.SafeConstructor()
+_CACHE_FORMAT = b"clustermgr-yaml-1\n"  # bump when parsing rules change
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 @dataclass
@@ -74,17 +66,44 @@ def read_text(path: str | Path, display: str | None = None) -> str:
 
 def load_documents(text: str, file: str) -> list[Document]:
     """Parse every document of a YAML stream; empty documents load as None."""
-    docs: list[Document] = []
+    parsed = _cached(text)
+    if parsed is None:
+        from clustermgr.yamlparse import parse
+
+        parsed = parse(text, file)  # raises located errors; failures are never cached
+        _store(text, parsed)
+    return [Document(data, file, positions, i) for i, (data, positions) in enumerate(parsed)]
+
+
+def _cache_file(text: str) -> Path | None:
+    folder = cache_dir("yaml")
+    if folder is None:
+        return None
+    digest = hashlib.sha256(_CACHE_FORMAT + text.encode()).hexdigest()
+    return folder / digest
+
+
+def _cached(text: str) -> list[tuple[Any, dict[YPath, tuple[int, int]]]] | None:
+    path = _cache_file(text)
+    if path is None:
+        return None
     try:
-        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            doc = Document(None, file, {(): _pos(node)}, index)
-            doc.data = _Builder(doc).build(node, (), 0)
-            docs.append(doc)
-    except yaml.MarkedYAMLError as exc:
-        raise _located(exc, file) from None
-    except yaml.YAMLError as exc:
-        raise YAMLError(f"invalid YAML: {exc}", Location(file)) from None
-    return docs
+        loaded = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return loaded if isinstance(loaded, list) else None
+
+
+def _store(text: str, parsed: list[tuple[Any, dict[YPath, tuple[int, int]]]]) -> None:
+    path = _cache_file(text)
+    if path is None:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:  # marshal: the data is plain dicts, lists and scalars, and loads ten times faster
+        tmp.write_bytes(marshal.dumps(parsed))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        tmp.unlink(missing_ok=True)
 
 
 def load_mapping(path: str | Path, display: str | None = None) -> Document:
@@ -104,16 +123,6 @@ def load_mapping(path: str | Path, display: str | None = None) -> Document:
     return doc
 
 
-def _located(exc: yaml.MarkedYAMLError, file: str) -> YAMLError:
-    mark = exc.problem_mark or exc.context_mark
-    message = exc.problem or "invalid YAML"
-    if exc.context and exc.context_mark and mark is not exc.context_mark:
-        message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
-    if mark is None:
-        return YAMLError(message, Location(file))
-    return YAMLError(message, Location(file, mark.line + 1, mark.column + 1))
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
@@ -122,218 +131,6 @@ def _kind(value: Any) -> str:
     if value is None:
         return "null"
     return f"a {type(value).__name__}"
-
-
-class _Builder:
-    """Builds plain data from composed nodes, recording positions and refusing duplicates."""
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self.nodes = 0
-
-    def build(self, node: Node, path: YPath, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self._error(node, f"expands to more than {MAX_NODES} nodes (alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise self._error(node, f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, ScalarNode):
-            return self._scalar(node)
-        if isinstance(node, SequenceNode):
-            out: list[Any] = []
-            for i, item in enumerate(node.value):
-                sub = (*path, i)
-                self.doc.positions[sub] = _pos(item)
-                out.append(self.build(item, sub, depth + 1))
-            return out
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path, depth)
-        raise self._error(node, "unsupported YAML node")  # pragma: no cover
-
-    def _mapping(self, node: MappingNode, path: YPath, depth: int) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        seen: dict[str, Node] = {}
-        merges: list[Node] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
-                merges.append(value_node)
-                continue
-            if not isinstance(key_node, ScalarNode):
-                raise self._error(key_node, "a mapping key must be a scalar")
-            key = key_node.value
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                raise self._error(key_node, f"duplicate key {key!r} (first set at line {first})")
-            seen[key] = key_node
-            sub = (*path, key)
-            # Collections point at their key (the line a person edits); scalars at the value.
-            target = value_node if isinstance(value_node, ScalarNode) else key_node
-            self.doc.positions[sub] = _pos(target)
-            out[key] = self.build(value_node, sub, depth + 1)
-        for merge in merges:  # YAML merge keys (<<): explicit keys win, earlier merges win
-            sources = merge.value if isinstance(merge, SequenceNode) else [merge]
-            for source in sources:
-                if not isinstance(source, MappingNode):
-                    raise self._error(source, "a merge key (<<) takes a mapping or a list of them")
-                merged = self._mapping(source, path, depth)
-                for key, value in merged.items():
-                    out.setdefault(key, value)
-        return out
-
-    def _scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
-        if tag == _TAG + "str" or tag == _TAG + "timestamp":
-            return node.value  # Go's YAML-to-JSON conversion keeps timestamps as text
-        if tag == _TAG + "int":
-            return _scalar_constructor.construct_yaml_int(node)
-        if tag == _TAG + "bool":
-            return _scalar_constructor.construct_yaml_bool(node)
-        if tag == _TAG + "null":
-            return None
-        if tag == _TAG + "float":
-            return _scalar_constructor.construct_yaml_float(node)
-        if tag in (_TAG + "binary", _TAG + "value"):
-            return node.value
-        raise self._error(node, f"unknown tag {tag!r}")
-
-    def _error(self, node: Node, message: str) -> YAMLError:
-        line, col = _pos(node)
-        return YAMLError(message, Location(self.doc.file, line, col))
-
-
-def _pos(node: Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-
-# Scalars that some YAML reader (1.1 as kOps' Go library, or 1.2) would not read back as text.
-_NOT_TEXT = re.compile(
-    r"""^(?:
-        ~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE
-        |on|On|ON|off|Off|OFF|=|<<
-        |[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0o[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+
-        |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
-        |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
-        |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
-        |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*
-    )$""",
-    re.X,
-)
-_PLAIN = re.compile(r"^(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?:][^\s,\[\]{}])[^\x00-\x1f\x7f]*$")
-
-
-def dump(data: Any, sort_keys: bool = True) -> str:
-    """Emit one document in block style, ending with a newline."""
-    lines: list[str] = []
-    _emit(data, 0, lines, sort_keys)
-    return "\n".join(lines) + "\n"
-
-
-def dump_all(documents: list[Any], sort_keys: bool = True) -> str:
-    """Emit several documents separated by `---` lines."""
-    return "---\n".join(dump(d, sort_keys) for d in documents)
-
-
-def scalar(value: Any) -> str:
-    """One scalar as YAML flow text (quoted where a plain scalar would change its meaning)."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        return repr(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    text = str(value)
-    if _plain_ok(text):
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _plain_ok(text: str) -> bool:
-    return (
-        bool(_PLAIN.match(text))
-        and not _NOT_TEXT.match(text)
-        and text[-1] not in " :"
-        and ": " not in text
-        and " #" not in text
-    )
-
-
-def _emit(value: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
-    pad = " " * indent
-    if isinstance(value, dict) and value:
-        for key in sorted(value, key=str) if sort_keys else value:
-            _emit_entry(f"{pad}{scalar(str(key))}:", value[key], indent, lines, sort_keys)
-    elif isinstance(value, list) and value:
-        for item in value:
-            _emit_item(pad, item, indent, lines, sort_keys)
-    else:
-        lines.append(pad + _inline(value, indent))
-
-
-def _emit_entry(head: str, value: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
-    if isinstance(value, dict) and value:
-        lines.append(head)
-        _emit(value, indent + 2, lines, sort_keys)
-    elif isinstance(value, list) and value:
-        lines.append(head)
-        _emit(value, indent, lines, sort_keys)  # kOps style: list items at the key's indent
-    else:
-        lines.append(f"{head} {_inline(value, indent + 2)}")
-
-
-def _emit_item(pad: str, item: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
-    if isinstance(item, (dict, list)) and item:
-        sub: list[str] = []
-        _emit(item, indent + 2, sub, sort_keys)
-        lines.append(f"{pad}- {sub[0][indent + 2 :]}")
-        lines.extend(sub[1:])
-    else:
-        lines.append(f"{pad}- {_inline(item, indent + 2)}")
-
-
-def _inline(value: Any, indent: int) -> str:
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, list):
-        return "[]"
-    if isinstance(value, str) and "\n" in value and _literal_ok(value):
-        return _literal(value, indent)
-    return scalar(value)
-
-
-def _literal_ok(text: str) -> bool:
-    return (
-        text.strip() != ""
-        and not text.startswith((" ", "\t", "\n"))
-        and all(c == "\n" or c == "\t" or c >= " " for c in text)
-        and "\r" not in text
-        and "\x7f" not in text
-        and "\ufeff" not in text
-    )
-
-
-def _literal(text: str, indent: int) -> str:
-    body = text.rstrip("\n")
-    trailing = len(text) - len(body)
-    chomp = "-" if trailing == 0 else ("" if trailing == 1 else "+")
-    pad = " " * indent
-    out = [f"|{chomp}"]
-    out.extend(pad + line if line else "" for line in body.split("\n"))
-    out.extend("" for _ in range(trailing - 1))
-    return "\n".join(out)
 
 
 def iter_leaves(data: Any, path: YPath = ()) -> Iterator[tuple[YPath, Any]]:
@@ -354,7 +151,7 @@ def format_path(path: YPath) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
+        elif _NAME.fullmatch(part):
             out += f".{part}" if out else part
         else:
             out += f"[{json.dumps(part)}]"

@@ -66,3 +66,9 @@ def kops_data() -> Path:
     if not SHARED_KOPS.is_dir():
         pytest.skip("../shared/kops is not available")
     return SHARED_KOPS
+
+
+@pytest.fixture(autouse=True)
+def no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the user's cache; test_cache.py turns it on where it tests it."""
+    monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", "")

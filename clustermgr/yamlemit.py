@@ -1,0 +1,143 @@
+"""Writing YAML: a small block-style emitter with sorted keys and kOps' list indentation, the
+layout `kops get -o yaml` prints. Strings are quoted wherever a YAML 1.1 reader (kOps' Go
+library) or a YAML 1.2 reader would otherwise read them as something else.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from typing import Any
+
+# Scalars that some YAML reader (1.1 as kOps' Go library, or 1.2) would not read back as text.
+_NOT_TEXT = r"""^(?:
+    ~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE
+    |on|On|ON|off|Off|OFF|=|<<
+    |[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0o[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
+    |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
+    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*
+)$"""
+_PLAIN = r"^(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?:][^\s,\[\]{}])[^\x00-\x1f\x7f]*$"
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use: commands that only read YAML never pay for them."""
+    return re.compile(_PLAIN), re.compile(_NOT_TEXT, re.X)
+
+
+def dump(data: Any, sort_keys: bool = True) -> str:
+    """Emit one document in block style, ending with a newline."""
+    lines: list[str] = []
+    _emit(data, 0, lines, sort_keys)
+    return "\n".join(lines) + "\n"
+
+
+def dump_all(documents: list[Any], sort_keys: bool = True) -> str:
+    """Emit several documents separated by `---` lines."""
+    return "---\n".join(dump(d, sort_keys) for d in documents)
+
+
+def scalar(value: Any) -> str:
+    """One scalar as YAML flow text (quoted where a plain scalar would change its meaning)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = str(value)
+    if _plain_ok(text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _plain_ok(text: str) -> bool:
+    plain, not_text = _patterns()
+    return (
+        bool(plain.match(text))
+        and not not_text.match(text)
+        and text[-1] not in " :"
+        and ": " not in text
+        and " #" not in text
+    )
+
+
+def _emit(value: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
+    pad = " " * indent
+    if isinstance(value, dict) and value:
+        for key in sorted(value, key=str) if sort_keys else value:
+            _emit_entry(f"{pad}{scalar(str(key))}:", value[key], indent, lines, sort_keys)
+    elif isinstance(value, list) and value:
+        for item in value:
+            _emit_item(pad, item, indent, lines, sort_keys)
+    else:
+        lines.append(pad + _inline(value, indent))
+
+
+def _emit_entry(head: str, value: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
+    if isinstance(value, dict) and value:
+        lines.append(head)
+        _emit(value, indent + 2, lines, sort_keys)
+    elif isinstance(value, list) and value:
+        lines.append(head)
+        _emit(value, indent, lines, sort_keys)  # kOps style: list items at the key's indent
+    else:
+        lines.append(f"{head} {_inline(value, indent + 2)}")
+
+
+def _emit_item(pad: str, item: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
+    if isinstance(item, (dict, list)) and item:
+        sub: list[str] = []
+        _emit(item, indent + 2, sub, sort_keys)
+        lines.append(f"{pad}- {sub[0][indent + 2 :]}")
+        lines.extend(sub[1:])
+    else:
+        lines.append(f"{pad}- {_inline(item, indent + 2)}")
+
+
+def _inline(value: Any, indent: int) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    if isinstance(value, str) and "\n" in value and _literal_ok(value):
+        return _literal(value, indent)
+    return scalar(value)
+
+
+def _literal_ok(text: str) -> bool:
+    return (
+        text.strip() != ""
+        and not text.startswith((" ", "\t", "\n"))
+        and all(c == "\n" or c == "\t" or c >= " " for c in text)
+        and "\r" not in text
+        and "\x7f" not in text
+        and "\ufeff" not in text
+    )
+
+
+def _literal(text: str, indent: int) -> str:
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    chomp = "-" if trailing == 0 else ("" if trailing == 1 else "+")
+    pad = " " * indent
+    out = [f"|{chomp}"]
+    out.extend(pad + line if line else "" for line in body.split("\n"))
+    out.extend("" for _ in range(trailing - 1))
+    return "\n".join(out)

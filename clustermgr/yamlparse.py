@@ -1,0 +1,135 @@
+"""Composition with libyaml (PyYAML's C parser) into plain data with positions.
+
+Imported only when a file is not in the parse cache (see yamlio), so a warm run never pays
+for importing PyYAML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from clustermgr.errors import YAMLError
+from clustermgr.problems import Location
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # PyYAML built without libyaml: slower, same results
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+YPath = tuple[str | int, ...]
+Positions = dict[YPath, tuple[int, int]]
+
+MAX_NODES = 1_000_000  # aliases can expand a small file exponentially ("billion laughs")
+MAX_DEPTH = 100
+
+_TAG = "tag:yaml.org,2002:"
+_scalar_constructor = yaml.constructor.SafeConstructor()
+
+
+def parse(text: str, file: str) -> list[tuple[Any, Positions]]:
+    """Every document of a YAML stream as (data, positions); `file` names errors."""
+    out: list[tuple[Any, Positions]] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            positions: Positions = {(): _pos(node)}
+            out.append((_Builder(file, positions).build(node, (), 0), positions))
+    except yaml.MarkedYAMLError as exc:
+        raise _located(exc, file) from None
+    except yaml.YAMLError as exc:
+        raise YAMLError(f"invalid YAML: {exc}", Location(file)) from None
+    return out
+
+
+def _located(exc: yaml.MarkedYAMLError, file: str) -> YAMLError:
+    mark = exc.problem_mark or exc.context_mark
+    message = exc.problem or "invalid YAML"
+    if exc.context and exc.context_mark and mark is not exc.context_mark:
+        message = f"{message} ({exc.context} at line {exc.context_mark.line + 1})"
+    if mark is None:
+        return YAMLError(message, Location(file))
+    return YAMLError(message, Location(file, mark.line + 1, mark.column + 1))
+
+
+class _Builder:
+    """Builds plain data from composed nodes, recording positions and refusing duplicates."""
+
+    def __init__(self, file: str, positions: Positions) -> None:
+        self.file = file
+        self.positions = positions
+        self.nodes = 0
+
+    def build(self, node: Node, path: YPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._error(node, f"expands to more than {MAX_NODES} nodes (alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise self._error(node, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            out: list[Any] = []
+            for i, item in enumerate(node.value):
+                sub = (*path, i)
+                self.positions[sub] = _pos(item)
+                out.append(self.build(item, sub, depth + 1))
+            return out
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        raise self._error(node, "unsupported YAML node")  # pragma: no cover
+
+    def _mapping(self, node: MappingNode, path: YPath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, Node] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise self._error(key_node, "a mapping key must be a scalar")
+            key = key_node.value
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise self._error(key_node, f"duplicate key {key!r} (first set at line {first})")
+            seen[key] = key_node
+            sub = (*path, key)
+            # Collections point at their key (the line a person edits); scalars at the value.
+            target = value_node if isinstance(value_node, ScalarNode) else key_node
+            self.positions[sub] = _pos(target)
+            out[key] = self.build(value_node, sub, depth + 1)
+        for merge in merges:  # YAML merge keys (<<): explicit keys win, earlier merges win
+            sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, MappingNode):
+                    raise self._error(source, "a merge key (<<) takes a mapping or a list of them")
+                merged = self._mapping(source, path, depth)
+                for key, value in merged.items():
+                    out.setdefault(key, value)
+        return out
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _TAG + "str" or tag == _TAG + "timestamp":
+            return node.value  # Go's YAML-to-JSON conversion keeps timestamps as text
+        if tag == _TAG + "int":
+            return _scalar_constructor.construct_yaml_int(node)
+        if tag == _TAG + "bool":
+            return _scalar_constructor.construct_yaml_bool(node)
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "float":
+            return _scalar_constructor.construct_yaml_float(node)
+        if tag in (_TAG + "binary", _TAG + "value"):
+            return node.value
+        raise self._error(node, f"unknown tag {tag!r}")
+
+    def _error(self, node: Node, message: str) -> YAMLError:
+        line, col = _pos(node)
+        return YAMLError(message, Location(self.file, line, col))
+
+
+def _pos(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1

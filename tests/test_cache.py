@@ -1,0 +1,54 @@
+"""The per-user caches: parsed YAML by content hash, compiled templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clustermgr import yamlio, yamlparse
+from clustermgr.render import Renderer, RenderOptions, Source
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_parsed_yaml_is_reused(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "a: 1\nb: [x, {c: yes}]\n"
+    first = yamlio.load_documents(text, "one.yaml")
+    assert len(list((cache / "yaml").iterdir())) == 1
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(yamlparse, "parse", refuse)
+    again = yamlio.load_documents(text, "two.yaml")
+    assert [(d.data, d.positions) for d in again] == [(d.data, d.positions) for d in first]
+    assert str(again[0].location(("b", 1, "c"))) == "two.yaml:2:12"
+
+
+def test_a_broken_cache_entry_is_ignored(cache: Path) -> None:
+    yamlio.load_documents("a: 1\n", "f.yaml")
+    (entry,) = (cache / "yaml").iterdir()
+    entry.write_bytes(b"garbage")
+    assert yamlio.load_documents("a: 1\n", "f.yaml")[0].data == {"a": 1}
+
+
+def test_errors_are_not_cached(cache: Path) -> None:
+    with pytest.raises(yamlio.YAMLError):
+        yamlio.load_documents("a: [\n", "f.yaml")
+    assert list((cache / "yaml").iterdir()) == []
+
+
+def test_compiled_templates_are_cached(cache: Path, tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text("x: {{ x }}\n")
+    source = [Source(tmp_path / "t.j2", "t.j2")]
+    Renderer(source, [], RenderOptions())
+    assert len(list((cache / "jinja").iterdir())) == 1
+    (tmp_path / "t.j2").write_text("y: {{ x }}\n")  # changed source: recompiled, not reused
+    renderer = Renderer(source, [], RenderOptions())
+    assert [d.text for d in renderer.render({"x": 1})] == ["y: 1\n"]
