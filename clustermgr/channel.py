@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +11,21 @@ from clustermgr.versions import Version, VersionError, parse_range, parse_tolera
 from clustermgr.yamlio import Document, load_mapping
 
 
-@dataclass
 class Channel:
     """The parts of a channel's `spec` that the template functions read."""
 
-    doc: Document
-    kops_version: str | None = None
+    def __init__(self, doc: Document, kops_version: str | None = None) -> None:
+        self.doc = doc
+        self.kops_version = kops_version
+        self._answers: dict[tuple[str, ...], str] = {}
+
+    def lookup(self, function: str, *args: str) -> str:
+        """Call a Channel* function by its template name; answers are remembered, since a
+        fleet asks the same question for every InstanceGroup of every cluster."""
+        key = (function, *args)
+        if key not in self._answers:
+            self._answers[key] = getattr(self, CHANNEL_FUNCTIONS[function])(*args)
+        return self._answers[key]
 
     @property
     def file(self) -> str:
@@ -93,6 +101,13 @@ class Channel:
             f"no image for cloud {cloud!r}, Kubernetes {version}, architecture {architecture!r}",
             Location(self.file),
         )
+
+
+CHANNEL_FUNCTIONS = {
+    "ChannelRecommendedKubernetesUpgradeVersion": "recommended_kubernetes_upgrade",
+    "ChannelRecommendedImage": "recommended_image",
+    "ChannelRecommendedKopsKubernetesVersion": "recommended_kops_kubernetes_version",
+}
 
 
 def load_channel(path: Path, display: str, kops_version: str | None = None) -> Channel:

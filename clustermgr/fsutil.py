@@ -37,9 +37,15 @@ def cache_dir(kind: str) -> Path | None:
     return folder
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> bool:
     """Write through a temporary file in the same folder and rename it into place, so a reader
-    (or a failed run) never sees a half-written file."""
+    (or a failed run) never sees a half-written file. A file that already holds `text` is left
+    alone (its modification time too, for make-like tools); returns whether it was written."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -52,6 +58,7 @@ def atomic_write(path: Path, text: str) -> None:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+        return True
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise ClusterMgrError(f"cannot write: {exc.strerror}", Location(str(path))) from None

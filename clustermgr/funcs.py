@@ -14,8 +14,7 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from clustermgr import yamlemit, yamlio
-from clustermgr.versions import VersionError, semver_compare
+from clustermgr import yamlio
 
 MAX_REPEAT = 1_000_000  # characters a `repeat` may produce
 
@@ -39,6 +38,8 @@ def nindent(text: Any, width: int = 4) -> str:
 
 def to_yaml(value: Any) -> str:
     """Sprig's `toYaml`: block YAML with sorted keys, no trailing newline."""
+    from clustermgr import yamlemit
+
     return yamlemit.dump(_plain(value)).rstrip("\n")
 
 
@@ -122,6 +123,8 @@ def regex_match(text: Any, pattern: str) -> bool:
 
 def semver_compare_filter(version: Any, constraint: str) -> bool:
     """`version | semverCompare(">=1.30")`."""
+    from clustermgr.versions import VersionError, semver_compare
+
     try:
         return semver_compare(str(constraint), str(version))
     except VersionError as exc:

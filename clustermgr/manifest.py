@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from clustermgr import yamlemit, yamlio
+from clustermgr import yamlio
 from clustermgr.errors import TemplateError, YAMLError
 from clustermgr.problems import Location
 
@@ -13,13 +13,12 @@ _SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
 _MEANINGFUL = re.compile(r"^[ \t]*[^\s#]", re.M)
 
 
-@dataclass(frozen=True)
-class RenderedDocument:
+class RenderedDocument(NamedTuple):
     """One YAML document of rendered output, and the template it came from."""
 
     text: str
     template: str
-    index: int  # 1-based position among the documents that template produced
+    number: int  # 1-based position among the documents that template produced
     line: int  # line of the template's output where the document starts
 
 
@@ -51,7 +50,7 @@ def join_documents(texts: list[str]) -> str:
 
 def format_document(doc: RenderedDocument) -> str | None:
     """--format-yaml: parse and re-emit canonically (sorted keys); None for an empty mapping."""
-    name = f"{doc.template} (rendered document {doc.index})"
+    name = f"{doc.template} (rendered document {doc.number})"
     try:
         parsed = yamlio.load_documents(doc.text, name)
     except YAMLError as exc:
@@ -62,13 +61,15 @@ def format_document(doc: RenderedDocument) -> str | None:
         shown = f": {text!r}" if text else ""
         raise TemplateError(
             f"the rendered output is not valid YAML: {exc.message} "
-            f"(rendered document {doc.index}, line {line}{shown})",
+            f"(rendered document {doc.number}, line {line}{shown})",
             Location(doc.template),
         ) from None
     if not parsed or parsed[0].data is None or parsed[0].data == {}:
         return None
     if len(parsed) > 1 or not isinstance(parsed[0].data, dict):
         raise TemplateError(
-            f"rendered document {doc.index} is not one YAML mapping", Location(doc.template)
+            f"rendered document {doc.number} is not one YAML mapping", Location(doc.template)
         )
+    from clustermgr import yamlemit
+
     return yamlemit.dump(parsed[0].data)

@@ -6,8 +6,9 @@ ClusterMgrError, and never print.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from clustermgr.channel import Channel, load_channel
 from clustermgr.errors import ClusterMgrError, ConfigError, MultipleErrors, UsageError
@@ -17,17 +18,15 @@ from clustermgr.render import Renderer, RenderOptions, Source, iter_template_fil
 from clustermgr.values import LayerCache, Values, build_values, expand_values_paths
 
 
-@dataclass
-class Overrides:
+class Overrides(NamedTuple):
     """What the command line adds on top of a cluster's layers."""
 
-    values_files: list[str] = field(default_factory=list)
-    sets: list[str] = field(default_factory=list)
-    set_strings: list[str] = field(default_factory=list)
+    values_files: Sequence[str] = ()
+    sets: Sequence[str] = ()
+    set_strings: Sequence[str] = ()
 
 
-@dataclass
-class RenderSettings:
+class RenderSettings(NamedTuple):
     fail_on_missing: bool = True
     format_yaml: bool = False
     channel: str | None = None  # overrides the project's channel file
@@ -108,14 +107,13 @@ def render_clusters(
     return out
 
 
-@dataclass
-class TemplateRequest:
+class TemplateRequest(NamedTuple):
     """`clustermgr template`: the flags of `kops toolbox template`."""
 
-    templates: list[str]
-    snippets: list[str] = field(default_factory=list)
-    overrides: Overrides = field(default_factory=Overrides)
-    settings: RenderSettings = field(default_factory=RenderSettings)
+    templates: Sequence[str]
+    snippets: Sequence[str] = ()
+    overrides: Overrides = Overrides()
+    settings: RenderSettings = RenderSettings()
     cluster_name: str | None = None
 
 

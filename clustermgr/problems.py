@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the inputs have problems: bad YAML, template errors, bad --set
@@ -10,8 +10,7 @@ EXIT_USAGE = 2  # unknown option, unknown cluster, missing path
 EXIT_INTERNAL = 3  # a bug in clustermgr
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+class Location(NamedTuple):
     """A place in a file (1-based line and column); line 0 means the whole file."""
 
     file: str

@@ -18,12 +18,12 @@ folder), then its own file. Every path must stay inside the project.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.problems import Location
@@ -33,22 +33,23 @@ CONFIG_NAME = "clustermgr.yaml"
 _VALUE_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class Cluster:
+class Cluster(NamedTuple):
     name: str
     file: Path
     layers: tuple[Path, ...]  # shared layers, then the cluster's own file
 
 
-@dataclass
 class Config:
-    templates: list[str] = field(default_factory=lambda: ["template"])
-    snippets: list[str] = field(default_factory=lambda: ["template/snippets"])
-    schema: str | None = "schemas/values.schema.json"
-    channel: str | None = None
-    kops_version: str | None = None
-    values_dir: str = "values"
-    layer_pattern: str = "_*.yaml"
+    """The settings of clustermgr.yaml, with their defaults."""
+
+    def __init__(self) -> None:
+        self.templates: list[str] = ["template"]
+        self.snippets: list[str] = ["template/snippets"]
+        self.schema: str | None = "schemas/values.schema.json"
+        self.channel: str | None = None
+        self.kops_version: str | None = None
+        self.values_dir = "values"
+        self.layer_pattern = "_*.yaml"
 
 
 class Project:
@@ -58,16 +59,19 @@ class Project:
         self.root = root.resolve()
         self.config = config
         self.config_file = config_file
-        self._clusters: dict[str, Cluster] | None = None
+        self._index: dict[str, tuple[str, str]] | None = None  # name -> (folder, file name)
+        self._layers_of: dict[str, tuple[Path, ...]] = {}
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
-        for candidate in (path, path.resolve()):  # resolving costs syscalls: try without first
-            try:
-                return candidate.relative_to(self.root).as_posix()
-            except ValueError:
-                continue
-        return str(path)
+        try:  # most paths are already below the root: resolving costs a syscall per part
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            pass
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
 
     def path(self, relative: str, setting: str, must_exist: bool = True) -> Path:
         """A configured path, refused when it leaves the project (templates come from review)."""
@@ -82,55 +86,51 @@ class Project:
         return path.resolve().is_relative_to(self.root)
 
     def clusters(self) -> dict[str, Cluster]:
-        if self._clusters is None:
-            self._clusters = self._discover()
-        return self._clusters
+        """Every cluster by name, in name order."""
+        return {name: self._cluster(name) for name in self._discover()}
 
     def cluster(self, name: str) -> Cluster:
-        clusters = self.clusters()
-        if name in clusters:
-            return clusters[name]
-        close = difflib.get_close_matches(name, clusters, n=1)
+        index = self._discover()
+        if name in index:
+            return self._cluster(name)
+        close = _closest(name, index)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        known = "" if hint else f"; known clusters: {', '.join(sorted(clusters)) or 'none'}"
+        known = "" if hint else f"; known clusters: {', '.join(index) or 'none'}"
         raise UsageError(f"unknown cluster {name!r}{hint}{known}")
 
-    def _discover(self) -> dict[str, Cluster]:
+    def _cluster(self, name: str) -> Cluster:
+        folder, filename = self._discover()[name]
+        file = Path(folder, filename)
+        return Cluster(name, file, (*self._layers_of[folder], file))
+
+    def _discover(self) -> dict[str, tuple[str, str]]:
+        if self._index is not None:
+            return self._index
         root = self.path(self.config.values_dir, "values.dir", must_exist=False)
-        if not root.is_dir():
-            return {}
-        found: dict[str, Cluster] = {}
-        layer_cache: dict[Path, list[Path]] = {}
+        found: dict[str, tuple[str, str]] = {}
+        is_layer = re.compile(fnmatch.translate(self.config.layer_pattern)).match
+        # One top-down walk: a folder's layers are its parent's plus its own, known before
+        # any of its clusters. Paths stay strings until asked for (fleets have thousands).
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            here = Path(folder)
-            for name in sorted(files):
-                if not name.endswith(_VALUE_SUFFIXES) or name.startswith("."):
+            names = sorted(n for n in files if n.endswith(_VALUE_SUFFIXES) and n[0] != ".")
+            parent = os.path.dirname(folder)
+            inherited = self._layers_of.get(parent, ()) if folder != str(root) else ()
+            self._layers_of[folder] = (
+                *inherited,
+                *(Path(folder, n) for n in names if is_layer(n)),
+            )
+            for name in names:
+                if is_layer(name):
                     continue
-                if fnmatch.fnmatchcase(name, self.config.layer_pattern):
-                    continue
-                file = here / name
                 cluster = name.rsplit(".", 1)[0]
                 if cluster in found:
-                    first = self.display(found[cluster].file)
-                    raise ConfigError(
-                        f"cluster {cluster!r} is defined twice: {first} and {self.display(file)}"
-                    )
-                layers = self._layers(root, here, layer_cache)
-                found[cluster] = Cluster(cluster, file, (*layers, file))
-        return dict(sorted(found.items()))
-
-    def _layers(self, root: Path, folder: Path, cache: dict[Path, list[Path]]) -> list[Path]:
-        if folder in cache:
-            return cache[folder]
-        parent = [] if folder == root else self._layers(root, folder.parent, cache)
-        own = sorted(
-            p
-            for p in folder.iterdir()
-            if p.is_file() and fnmatch.fnmatchcase(p.name, self.config.layer_pattern)
-        )
-        cache[folder] = [*parent, *own]
-        return cache[folder]
+                    first = self.display(Path(*found[cluster]))
+                    again = self.display(Path(folder, name))
+                    raise ConfigError(f"cluster {cluster!r} is defined twice: {first} and {again}")
+                found[cluster] = (folder, name)
+        self._index = dict(sorted(found.items()))
+        return self._index
 
     def _where(self) -> Location | None:
         return Location(self.display(self.config_file)) if self.config_file else None
@@ -164,7 +164,7 @@ def load_config(path: Path, root: Path) -> Config:
     config = Config()
     for key in data:
         if key not in _KEYS:
-            close = difflib.get_close_matches(key, _KEYS, n=1)
+            close = _closest(key, _KEYS)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(f"unknown setting {key!r}{hint}", doc.location((key,)))
     if "templates" in data:
@@ -184,6 +184,12 @@ def load_config(path: Path, root: Path) -> Config:
     config.values_dir = _opt_str(doc, ("values", "dir"), config.values_dir) or "values"
     config.layer_pattern = _opt_str(doc, ("values", "layers"), config.layer_pattern) or "_*.yaml"
     return config
+
+
+def _closest(name: str, candidates: Iterable[str]) -> list[str]:
+    import difflib  # error path only: keep it off start-up
+
+    return difflib.get_close_matches(name, list(candidates), n=1)
 
 
 def _get(doc: Document, path: tuple[str, ...]) -> Any:

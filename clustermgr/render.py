@@ -8,11 +8,9 @@ its variables, the results are split into documents on `---` lines and empty doc
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import (
     BaseLoader,
@@ -31,7 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
 from clustermgr import funcs
-from clustermgr.channel import Channel
+from clustermgr.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.errors import ChannelError, ClusterMgrError, TemplateError
 from clustermgr.fsutil import cache_dir, walk_files
 from clustermgr.manifest import RenderedDocument, split_documents
@@ -64,19 +62,16 @@ _SAME_AS_FILTER = [
 ]
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A template or snippet file: where it is, and the name errors show."""
 
     path: Path
     display: str
 
 
-@dataclass
-class RenderOptions:
+class RenderOptions(NamedTuple):
     fail_on_missing: bool = True
     channel: Channel | None = None
-    extra_globals: dict[str, Any] = field(default_factory=dict)
 
 
 class Renderer:
@@ -207,27 +202,19 @@ class Renderer:
                 "hasKey": funcs.has_key,
                 "coalesce": funcs.coalesce,
                 "list": lambda *items: list(items),
-                "ChannelRecommendedKubernetesUpgradeVersion": self._channel_call(
-                    "recommended_kubernetes_upgrade"
-                ),
-                "ChannelRecommendedImage": self._channel_call("recommended_image"),
-                "ChannelRecommendedKopsKubernetesVersion": self._channel_call(
-                    "recommended_kops_kubernetes_version"
-                ),
+                **{name: self._channel_call(name) for name in CHANNEL_FUNCTIONS},
                 **{name: filters[name] for name in _SAME_AS_FILTER},
-                **self.options.extra_globals,
             }
         )
 
-    def _channel_call(self, method: str) -> Callable[..., str]:
+    def _channel_call(self, function: str) -> Callable[..., str]:
         def call(*args: Any) -> str:
             channel = self.options.channel
             if channel is None:
                 raise ChannelError(
                     "no channel file: set `channel:` in clustermgr.yaml or pass --channel"
                 )
-            result: str = getattr(channel, method)(*(str(a) for a in args))
-            return result
+            return channel.lookup(function, *(str(a) for a in args))
 
         return call
 
@@ -264,6 +251,8 @@ class Renderer:
     def _render_error(self, exc: BaseException) -> TemplateError:
         if isinstance(exc, TemplateSyntaxError):  # a snippet compiled on first include
             return _syntax_error(exc)
+        import traceback  # error path only: keep it off start-up
+
         frames = [
             (frame.filename, frame.lineno or 0)
             for frame in traceback.extract_tb(exc.__traceback__)
@@ -386,7 +375,7 @@ class _Mapping(dict):  # type: ignore[type-arg]
 
 def _wrap(value: Any, path: YPath) -> Any:
     if isinstance(value, dict):
-        mapping = _Mapping((k, _wrap(v, (*path, k))) for k, v in value.items())
+        mapping = _Mapping({k: _wrap(v, (*path, k)) for k, v in value.items()})
         mapping.path = path
         return mapping
     if isinstance(value, list):

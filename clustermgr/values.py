@@ -8,19 +8,16 @@ anything else (scalar, list, null, or a mapping over a non-mapping) replaces wha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from clustermgr import strvals
 from clustermgr.errors import UsageError
 from clustermgr.fsutil import walk_files
 from clustermgr.problems import Location
 from clustermgr.yamlio import Document, YPath, load_mapping
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a value was set: a file location or a command-line argument."""
 
     source: str
@@ -33,7 +30,6 @@ class Origin:
 _Step = tuple[str, Any, Any]
 
 
-@dataclass
 class Values:
     """The merged values of one cluster; `origins` tells where every node came from.
 
@@ -41,10 +37,11 @@ class Values:
     `origins` replays the same steps with tracking (a few times the cost of the merge).
     """
 
-    data: dict[str, Any] = field(default_factory=dict)
-    layers: list[str] = field(default_factory=list)
-    _steps: list[_Step] = field(default_factory=list, repr=False)
-    _origins: dict[YPath, Origin] | None = field(default=None, repr=False)
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+        self.layers: list[str] = []  # what was merged, in order: files and --set arguments
+        self._steps: list[_Step] = []
+        self._origins: dict[YPath, Origin] | None = None
 
     @property
     def origins(self) -> dict[YPath, Origin]:
@@ -108,6 +105,8 @@ class Values:
 
             _merge(self.data, doc.data, (), origins, origin)
         elif kind == "set":
+            from clustermgr import strvals  # only when --set is used
+
             source = f"{'--set-string' if second else '--set'} {first}"
             assigned = strvals.parse_into(first, self.data, second)
             if origins is not None:

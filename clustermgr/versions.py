@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import total_ordering
+from functools import cache, total_ordering
 
-_STRICT = re.compile(
+_STRICT = (
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
-_LOOSE = re.compile(
+_LOOSE = (
     r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?"
     r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
+
+
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    """Compiled on first use, to keep module import cheap."""
+    return re.compile(source)
 
 
 class VersionError(ValueError):
@@ -29,13 +34,18 @@ class VersionError(ValueError):
 
 
 @total_ordering
-@dataclass(frozen=True)
 class Version:
-    major: int
-    minor: int
-    patch: int
-    pre: tuple[str, ...] = ()
-    build: str = ""
+    """A semantic version; ordered by semver precedence (build metadata ignored)."""
+
+    __slots__ = ("build", "major", "minor", "patch", "pre")
+
+    def __init__(
+        self, major: int, minor: int, patch: int, pre: tuple[str, ...] = (), build: str = ""
+    ) -> None:
+        self.major, self.minor, self.patch, self.pre, self.build = major, minor, patch, pre, build
+
+    def __repr__(self) -> str:
+        return f"Version({str(self)!r})"
 
     def __str__(self) -> str:
         text = f"{self.major}.{self.minor}.{self.patch}"
@@ -62,7 +72,7 @@ class Version:
 
 def parse_strict(text: str) -> Version:
     """blang's Parse: exactly MAJOR.MINOR.PATCH[-pre][+build]."""
-    match = _STRICT.match(text)
+    match = _pattern(_STRICT).match(text)
     if not match:
         raise VersionError(f"invalid version {text!r}")
     return _from_match(match)
@@ -82,7 +92,7 @@ def parse_tolerant(text: str) -> Version:
 
 def parse_loose(text: str) -> Version:
     """Masterminds' NewVersion: optional `v`, minor and patch."""
-    match = _LOOSE.match(text.strip())
+    match = _pattern(_LOOSE).match(text.strip())
     if not match:
         raise VersionError(f"invalid semantic version {text!r}")
     return _from_match(match)
@@ -192,7 +202,7 @@ def _expand_wildcards(parts: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Masterminds constraints
 
-_MM_PART = re.compile(
+_MM_PART = (
     r"^\s*(=|!=|>=|=>|<=|=<|>|<|~>|~|\^)?\s*v?((?:\d+|[xX*])(?:\.(?:\d+|[xX*]))?(?:\.(?:\d+|[xX*]))?"
     r"(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$"
 )
@@ -216,7 +226,7 @@ def parse_constraint(text: str) -> Predicate:
 
 
 def _mm_comparator(part: str, whole: str) -> Predicate:
-    match = _MM_PART.match(part)
+    match = _pattern(_MM_PART).match(part)
     if not match:
         raise VersionError(f"invalid constraint {whole!r} (at {part!r})")
     op = match.group(1) or "="

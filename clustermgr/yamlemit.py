@@ -11,24 +11,26 @@ import math
 import re
 from typing import Any
 
-# Scalars that some YAML reader (1.1 as kOps' Go library, or 1.2) would not read back as text.
-_NOT_TEXT = r"""^(?:
-    ~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE
-    |on|On|ON|off|Off|OFF|=|<<
-    |[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0o[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+
-    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
-    |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
-    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
-    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*
-)$"""
-_PLAIN = r"^(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?:][^\s,\[\]{}])[^\x00-\x1f\x7f]*$"
+# Plain scalars that a YAML 1.1 reader (kOps' Go library) or a 1.2 reader would not read back
+# as text: these words, and anything number- or date-like (only tried when the first character
+# is a digit, a sign or a dot).
+_WORDS = frozenset(
+    {"~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO"}
+    | {"true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"}
+    | {"=", "<<"}
+)
+_NUMBER_START = frozenset("0123456789+-.")
+_NUMBER = (
+    r"[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?0[xob][0-9a-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[0-9]{4}-[0-9]{1,2}-.*"
+)
+_SPECIAL_START = frozenset("-?:,[]{}#&*!|>'\"%@` \t")
 
 
 @functools.cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Compiled on first use: commands that only read YAML never pay for them."""
-    return re.compile(_PLAIN), re.compile(_NOT_TEXT, re.X)
+def _number() -> re.Pattern[str]:
+    """Compiled on first use: commands that only read YAML never pay for it."""
+    return re.compile(_NUMBER)
 
 
 def dump(data: Any, sort_keys: bool = True) -> str:
@@ -68,14 +70,16 @@ def scalar(value: Any) -> str:
 
 
 def _plain_ok(text: str) -> bool:
-    plain, not_text = _patterns()
-    return (
-        bool(plain.match(text))
-        and not not_text.match(text)
-        and text[-1] not in " :"
-        and ": " not in text
-        and " #" not in text
-    )
+    if not text or text in _WORDS:
+        return False
+    first = text[0]
+    if first in _SPECIAL_START and not (
+        first in "-?:" and len(text) > 1 and text[1] not in " \t,[]{}"
+    ):
+        return False
+    if first in _NUMBER_START and _number().fullmatch(text):
+        return False
+    return text.isprintable() and text[-1] not in " :" and ": " not in text and " #" not in text
 
 
 def _emit(value: Any, indent: int, lines: list[str], sort_keys: bool) -> None:

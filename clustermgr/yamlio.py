@@ -15,9 +15,8 @@ import marshal
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clustermgr.errors import YAMLError
 from clustermgr.fsutil import cache_dir
@@ -30,14 +29,13 @@ _CACHE_FORMAT = b"clustermgr-yaml-1\n"  # bump when parsing rules change
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
-@dataclass
-class Document:
+class Document(NamedTuple):
     """One YAML document: its data and the 1-based (line, col) of every node in it."""
 
     data: Any
     file: str
-    positions: dict[YPath, tuple[int, int]] = field(default_factory=dict)
-    index: int = 0
+    positions: dict[YPath, tuple[int, int]]
+    number: int = 0  # position in the stream, from 0
 
     def location(self, path: YPath) -> Location:
         """The location of the node at `path`, or of its nearest located ancestor."""
@@ -115,7 +113,7 @@ def load_mapping(path: str | Path, display: str | None = None) -> Document:
             "holds several YAML documents; a values file holds one", Location(name, 1, 1)
         )
     if not docs or docs[0].data is None:
-        return Document({}, name)
+        return Document({}, name, {})
     doc = docs[0]
     if not isinstance(doc.data, dict):
         kind = _kind(doc.data)

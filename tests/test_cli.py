@@ -318,3 +318,17 @@ def test_template_missing_paths(run: Run, tmp_path: Path) -> None:
         "error: --template: no such file or directory: nope\n"
     )
     assert run("template", cwd=tmp_path).code == 2
+
+
+def test_unchanged_outputs_are_not_rewritten(run: Run, write: Callable[..., Path]) -> None:
+    root = project(write, c1="size: 3\n", c2="size: 4\n")
+    out = root / "out"
+    assert run("-C", str(root), "render", "--all", "--out-dir", str(out)).code == 0
+    import os
+
+    os.utime(out / "c1.yaml", (1, 1))
+    os.utime(out / "c2.yaml", (1, 1))
+    (root / "values" / "c2.yaml").write_text("size: 5\n")
+    assert run("-C", str(root), "render", "--all", "--out-dir", str(out)).code == 0
+    assert (out / "c1.yaml").stat().st_mtime == 1  # same content: left alone
+    assert (out / "c2.yaml").read_text() == "name: c2\nsize: 5\n"

@@ -64,7 +64,7 @@ def test_documents_split_and_empty_ones_dropped(tmp_path: Path) -> None:
     (tmp_path / "t.j2").write_text("---\n# only a comment\n---\na: 1\n---   \n\n---\nb: 2\n")
     renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], RenderOptions())
     docs = renderer.render({})
-    assert [(d.text, d.index, d.line) for d in docs] == [("a: 1\n", 1, 4), ("b: 2\n", 2, 8)]
+    assert [(d.text, d.number, d.line) for d in docs] == [("a: 1\n", 1, 4), ("b: 2\n", 2, 8)]
 
 
 def test_kops_indent_rule(tmp_path: Path) -> None:
