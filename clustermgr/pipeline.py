@@ -47,9 +47,11 @@ def cluster_values(
 def project_renderer(project: Project, settings: RenderSettings) -> Renderer:
     """A renderer for the project's templates and snippets (all inside the project)."""
     config = project.config
-    snippet_dirs = [
-        project.path(p, "snippets") for p in config.snippets if (project.root / p).exists()
-    ]
+    if config.snippets is None:
+        default = project.root / "template" / "snippets"
+        snippet_dirs = [default] if default.is_dir() else []
+    else:
+        snippet_dirs = [project.path(p, "snippets") for p in config.snippets]
     template_paths = [project.path(p, "templates") for p in config.templates]
     templates = list(iter_template_files(template_paths, exclude=snippet_dirs))
     snippets = [f for d in snippet_dirs for f in iter_template_files([d], exclude=[])]

@@ -44,7 +44,7 @@ class Config:
 
     def __init__(self) -> None:
         self.templates: list[str] = ["template"]
-        self.snippets: list[str] = ["template/snippets"]
+        self.snippets: list[str] | None = None  # None: template/snippets, when it exists
         self.schema: str | None = "schemas/values.schema.json"
         self.channel: str | None = None
         self.kops_version: str | None = None

@@ -87,3 +87,12 @@ def test_paths_must_stay_inside_the_project(write: Callable[..., Path]) -> None:
     with pytest.raises(ConfigError) as info:
         find_project(root).path("../elsewhere", "templates")
     assert str(info.value) == "clustermgr.yaml: templates: '../elsewhere' is outside the project"
+
+
+def test_configured_snippet_folder_must_exist(write: Callable[..., Path]) -> None:
+    from clustermgr.pipeline import RenderSettings, project_renderer
+
+    root = write({"clustermgr.yaml": "snippets: [snips]\n", "template/t.j2": "a: 1\n"})
+    with pytest.raises(ConfigError) as info:
+        project_renderer(find_project(root), RenderSettings())
+    assert str(info.value) == "clustermgr.yaml: snippets: 'snips' does not exist"
