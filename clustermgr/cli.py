@@ -85,7 +85,7 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
     Examples:
       clustermgr list
       clustermgr values prod-eu1 --show-origin
-      clustermgr render --all --out-dir build/
+      clustermgr render --all --out-dir rendered/
       clustermgr template --template cluster.yaml --values values.yaml --name dev.example.com
     """
     ctx.obj = directory
@@ -170,7 +170,7 @@ def render_cmd(
     \b
     Examples:
       clustermgr render dev-eu1
-      clustermgr render --all --out-dir build/ --format-yaml
+      clustermgr render --all --out-dir rendered/ --format-yaml
       clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 --out prod.yaml
     """
     from clustermgr.fsutil import atomic_write
