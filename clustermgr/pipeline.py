@@ -6,7 +6,7 @@ ClusterMgrError, and never print.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,23 +53,36 @@ def project_renderer(project: Project, settings: RenderSettings) -> Renderer:
     else:
         snippet_dirs = [project.path(p, "snippets") for p in config.snippets]
     template_paths = [project.path(p, "templates") for p in config.templates]
-    templates = list(iter_template_files(template_paths, exclude=snippet_dirs))
-    snippets = [f for d in snippet_dirs for f in iter_template_files([d], exclude=[])]
-    for file in (*templates, *snippets):
-        if not project.inside(file):  # a symlink pointing out of the project
-            raise ConfigError(f"{project.display(file)} leads outside the project")
-    if not templates:
-        raise ConfigError(f"no template files found in {', '.join(config.templates)}")
     channel_path = settings.channel or config.channel
     channel = None
     if channel_path:
         path = Path(channel_path) if settings.channel else project.path(channel_path, "channel")
-        channel = _channel(
-            path, project.display(path), settings.kops_version or config.kops_version
-        )
+        kops_version = settings.kops_version or config.kops_version
+        channel = _channel(path, project.display(path), kops_version)
+
+    def display(file: Path) -> str:
+        if not project.inside(file):  # a symlink pointing out of the project
+            raise ConfigError(f"{project.display(file)} leads outside the project")
+        return project.display(file)
+
+    return _renderer(template_paths, snippet_dirs, display, settings, channel)
+
+
+def _renderer(
+    template_paths: list[Path],
+    snippet_dirs: list[Path],
+    display: Callable[[Path], str],
+    settings: RenderSettings,
+    channel: Channel | None,
+) -> Renderer:
+    templates = list(iter_template_files(template_paths, exclude=snippet_dirs))
+    if not templates:
+        shown = ", ".join(display(p) for p in template_paths)
+        raise ConfigError(f"no template files found in {shown}")
+    snippets = [f for d in snippet_dirs for f in iter_template_files([d], exclude=[])]
     return Renderer(
-        [Source(f, project.display(f)) for f in templates],
-        [Source(f, project.display(f)) for f in snippets],
+        [Source(f, display(f)) for f in templates],
+        [Source(f, display(f)) for f in snippets],
         RenderOptions(fail_on_missing=settings.fail_on_missing, channel=channel),
     )
 
@@ -132,17 +145,11 @@ def run_template(request: TemplateRequest) -> str:
     values = template_values(request)
     snippet_dirs = [_existing(p, "--snippets") for p in request.snippets]
     template_paths = [_existing(p, "--template") for p in request.templates]
-    templates = list(iter_template_files(template_paths, exclude=snippet_dirs))
-    snippets = [f for d in snippet_dirs for f in iter_template_files([d], exclude=[])]
     settings = request.settings
     channel = None
     if settings.channel:
         channel = _channel(Path(settings.channel), settings.channel, settings.kops_version)
-    renderer = Renderer(
-        [Source(f, str(f)) for f in templates],
-        [Source(f, str(f)) for f in snippets],
-        RenderOptions(fail_on_missing=settings.fail_on_missing, channel=channel),
-    )
+    renderer = _renderer(template_paths, snippet_dirs, str, settings, channel)
     return render_values(renderer, values, settings.format_yaml)
 
 
