@@ -97,7 +97,7 @@ def _project(ctx: click.Context) -> Any:
     return find_project(ctx.find_root().obj)
 
 
-@cli.command("list", context_settings=_HELP)
+@cli.command("list", context_settings=_HELP, short_help="List clusters and their layers.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def list_cmd(ctx: click.Context, fmt: str) -> int:
@@ -109,7 +109,7 @@ def list_cmd(ctx: click.Context, fmt: str) -> int:
     return EXIT_OK
 
 
-@cli.command("values", context_settings=_HELP)
+@cli.command("values", context_settings=_HELP, short_help="Print merged values.")
 @click.argument("cluster")
 @_value_options
 @click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
@@ -141,7 +141,7 @@ def values_cmd(
     return EXIT_OK
 
 
-@cli.command("render", context_settings=_HELP)
+@cli.command("render", context_settings=_HELP, short_help="Render cluster manifests.")
 @click.argument("clusters", nargs=-1)
 @click.option("--all", "all_clusters", is_flag=True, help="Render every cluster of the project.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write the manifests to this file.")
@@ -200,7 +200,7 @@ def render_cmd(
     return EXIT_OK
 
 
-@cli.command("template", context_settings=_HELP)
+@cli.command("template", context_settings=_HELP, short_help="Render like `kops toolbox template`.")
 @click.option(
     "--template",
     "templates",
