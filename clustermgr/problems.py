@@ -23,3 +23,45 @@ class Location(NamedTuple):
         if not self.col:
             return f"{self.file}:{self.line}"
         return f"{self.file}:{self.line}:{self.col}"
+
+
+ERROR = "error"
+WARNING = "warning"
+LEVELS = (ERROR, WARNING)
+
+
+class Problem(NamedTuple):
+    """One finding: what is wrong, how bad, which rule, and where a person fixes it."""
+
+    level: str  # ERROR or WARNING
+    rule: str  # a stable id, e.g. "schema", "ig-subnet-unknown"
+    message: str
+    location: Location | None = None
+    path: str = ""  # the field inside the document or values, e.g. spec.subnets[0].cidr
+    document: str = ""  # Kind/name of the manifest document, when there is one
+    source: str = ""  # the template that produced the document (validate)
+    check: str = ""  # the stage that found it: yaml, values, render, kinds, structure, rules
+
+    def sort_key(self) -> tuple[str, int, int, int, str, str]:
+        loc = self.location or Location("")
+        return (loc.file, loc.line, loc.col, LEVELS.index(self.level), self.rule, self.message)
+
+
+class Group(NamedTuple):
+    """The problems of one cluster (validate) or one file (lint), with the checks that ran."""
+
+    name: str
+    problems: list[Problem]
+    checks: tuple[str, ...]  # every check that ran, failing or not (JUnit test cases)
+
+    def errors(self) -> int:
+        return sum(p.level == ERROR for p in self.problems)
+
+    def warnings(self) -> int:
+        return sum(p.level == WARNING for p in self.problems)
+
+
+def exit_code(groups: list[Group], strict: bool) -> int:
+    """0 when nothing failed; 1 on errors, or on warnings too with --strict."""
+    failing = sum(g.errors() + (g.warnings() if strict else 0) for g in groups)
+    return EXIT_PROBLEMS if failing else EXIT_OK

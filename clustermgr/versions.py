@@ -81,13 +81,20 @@ def parse_strict(text: str) -> Version:
 def parse_tolerant(text: str) -> Version:
     """blang's ParseTolerant, as kOps parses Kubernetes versions: `v1.33` is 1.33.0."""
     text = text.strip().removeprefix("v")
-    parts = text.split(".", 2)
-    parts = [p.lstrip("0") or "0" if len(p) > 1 and p[:1] == "0" else p for p in parts]
+    parts = [_strip_zeros(p) for p in text.split(".", 2)]
     if len(parts) < 3:
         if any(c in parts[-1] for c in "+-"):
             raise VersionError(f"short version {text!r} cannot carry a prerelease or build")
         parts += ["0"] * (3 - len(parts))
     return parse_strict(".".join(parts))
+
+
+def _strip_zeros(part: str) -> str:
+    """blang: leading zeros go, but a part must still start with a digit (`0-alpha.1`)."""
+    if len(part) < 2:
+        return part
+    stripped = part.lstrip("0")
+    return stripped if stripped[:1].isdigit() else "0" + stripped
 
 
 def parse_loose(text: str) -> Version:

@@ -25,7 +25,8 @@ from clustermgr.problems import Location
 YPath = tuple[str | int, ...]
 """A path into loaded data: mapping keys and list indexes from the document root."""
 
-_CACHE_FORMAT = b"clustermgr-yaml-1\n"  # bump when parsing rules change
+_CACHE_FORMAT = b"clustermgr-yaml-2\n"  # bump when parsing rules change
+Parsed = list[tuple[Any, dict[YPath, tuple[int, int]], list[tuple[YPath, str, str]]]]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -36,6 +37,7 @@ class Document(NamedTuple):
     file: str
     positions: dict[YPath, tuple[int, int]]
     number: int = 0  # position in the stream, from 0
+    traps: tuple[tuple[YPath, str, str], ...] = ()  # YAML 1.1 surprises: path, text, meaning
 
     def location(self, path: YPath) -> Location:
         """The location of the node at `path`, or of its nearest located ancestor."""
@@ -70,7 +72,9 @@ def load_documents(text: str, file: str) -> list[Document]:
 
         parsed = parse(text, file)  # raises located errors; failures are never cached
         _store(text, parsed)
-    return [Document(data, file, positions, i) for i, (data, positions) in enumerate(parsed)]
+    return [
+        Document(data, file, pos, i, tuple(traps)) for i, (data, pos, traps) in enumerate(parsed)
+    ]
 
 
 def _cache_file(text: str) -> Path | None:
@@ -81,7 +85,7 @@ def _cache_file(text: str) -> Path | None:
     return folder / digest
 
 
-def _cached(text: str) -> list[tuple[Any, dict[YPath, tuple[int, int]]]] | None:
+def _cached(text: str) -> Parsed | None:
     path = _cache_file(text)
     if path is None:
         return None
@@ -92,7 +96,7 @@ def _cached(text: str) -> list[tuple[Any, dict[YPath, tuple[int, int]]]] | None:
     return loaded if isinstance(loaded, list) else None
 
 
-def _store(text: str, parsed: list[tuple[Any, dict[YPath, tuple[int, int]]]]) -> None:
+def _store(text: str, parsed: Parsed) -> None:
     path = _cache_file(text)
     if path is None:
         return

@@ -21,6 +21,7 @@ except ImportError:  # PyYAML built without libyaml: slower, same results
 
 YPath = tuple[str | int, ...]
 Positions = dict[YPath, tuple[int, int]]
+Trap = tuple[YPath, str, str]  # path, the plain scalar as written, what kOps reads it as
 
 MAX_NODES = 1_000_000  # aliases can expand a small file exponentially ("billion laughs")
 MAX_DEPTH = 100
@@ -29,13 +30,17 @@ _TAG = "tag:yaml.org,2002:"
 _scalar_constructor = yaml.constructor.SafeConstructor()
 
 
-def parse(text: str, file: str) -> list[tuple[Any, Positions]]:
-    """Every document of a YAML stream as (data, positions); `file` names errors."""
-    out: list[tuple[Any, Positions]] = []
+def parse(text: str, file: str) -> list[tuple[Any, Positions, list[Trap]]]:
+    """Every document of a YAML stream as (data, positions, traps); `file` names errors.
+
+    Traps are plain scalars that YAML 1.1 (kOps' reader) reads differently from YAML 1.2 and
+    from what they seem to say: `on`, `no`, `y`, `0777`, `1_000`, `1:30`.
+    """
+    out: list[tuple[Any, Positions, list[Trap]]] = []
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
-            positions: Positions = {(): _pos(node)}
-            out.append((_Builder(file, positions).build(node, (), 0), positions))
+            builder = _Builder(file, {(): _pos(node)})
+            out.append((builder.build(node, (), 0), builder.positions, builder.traps))
     except yaml.MarkedYAMLError as exc:
         raise _located(exc, file) from None
     except yaml.YAMLError as exc:
@@ -59,6 +64,7 @@ class _Builder:
     def __init__(self, file: str, positions: Positions) -> None:
         self.file = file
         self.positions = positions
+        self.traps: list[Trap] = []
         self.nodes = 0
 
     def build(self, node: Node, path: YPath, depth: int) -> Any:
@@ -68,7 +74,10 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise self._error(node, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            value = self._scalar(node)
+            if not node.style:  # plain (libyaml says "", the pure parser None)
+                self._trap(node, value, path)
+            return value
         if isinstance(node, SequenceNode):
             out: list[Any] = []
             for i, item in enumerate(node.value):
@@ -126,9 +135,29 @@ class _Builder:
             return node.value
         raise self._error(node, f"unknown tag {tag!r}")
 
+    def _trap(self, node: ScalarNode, value: Any, path: YPath) -> None:
+        raw = node.value
+        if isinstance(value, bool) and raw.lower() not in ("true", "false"):
+            self.traps.append((path, raw, f"the boolean {str(value).lower()}"))
+        elif raw in ("y", "Y", "n", "N"):  # Go's YAML 1.1 reads these as booleans too
+            self.traps.append((path, raw, f"the boolean {str(raw in 'yY').lower()}"))
+        elif isinstance(value, (int, float)) and _yaml11_only_number(raw):
+            self.traps.append((path, raw, f"the number {value}"))
+
     def _error(self, node: Node, message: str) -> YAMLError:
         line, col = _pos(node)
         return YAMLError(message, Location(self.file, line, col))
+
+
+def _yaml11_only_number(raw: str) -> bool:
+    """Numbers in YAML 1.1 that YAML 1.2 reads otherwise: octal `0777`, `1_000`, `1:30`, `0b1`."""
+    digits = raw.lstrip("+-")
+    return (
+        "_" in raw
+        or ":" in raw
+        or digits[:2] in ("0b", "0B")
+        or (len(digits) > 1 and digits[0] == "0" and digits[1].isdigit())
+    )
 
 
 def _pos(node: Node) -> tuple[int, int]:

@@ -91,3 +91,15 @@ def test_blang_range_versions_are_strict() -> None:
 )
 def test_semver_compare(constraint: str, version: str, expected: bool) -> None:
     assert semver_compare(constraint, version) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("v1.34.0-alpha.1", "1.34.0-alpha.1"),
+        ("1.036.01", "1.36.1"),
+        ("v1.36.0-rc.1", "1.36.0-rc.1"),
+    ],
+)
+def test_tolerant_prerelease_and_zeros(text: str, expected: str) -> None:
+    assert str(parse_tolerant(text)) == expected

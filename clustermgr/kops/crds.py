@@ -1,0 +1,107 @@
+"""The official kOps CRDs as schemas clustermgr can check documents against.
+
+A CRD file (`kops.k8s.io_clusters.yaml`, ...) holds the OpenAPI v3 schema of each API version.
+We keep the `v1alpha2` one, reduced to what structural checking reads, and adapt its dialect to
+what kOps really accepts:
+
+- `x-kubernetes-int-or-string` fields also take numbers (kOps decodes quantities from both);
+- `required` fields that kOps fills itself (`spec.iam.legacy`) are not required;
+- objects do not forbid unknown fields, but kOps drops them silently: the checker warns.
+
+Parsing the 370 KB Cluster CRD costs tens of milliseconds, so the reduced form is cached per
+user by the file's content hash (a changed CRD file is converted again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+from clustermgr.errors import ConfigError, UsageError
+from clustermgr.fsutil import cache_dir
+from clustermgr.problems import Location
+
+Schema = dict[str, Any]
+
+_FORMAT = b"clustermgr-crd-1\n"  # bump when the reduction changes
+_KEEP = ("type", "properties", "items", "additionalProperties", "required", "pattern", "enum")
+_INT_OR_STRING = "x-kubernetes-int-or-string"
+# `required` only because the Go field lacks omitempty; kOps defaults it (path from the root).
+_DEFAULTED: dict[tuple[str, ...], frozenset[str]] = {("spec", "iam"): frozenset({"legacy"})}
+
+
+def load_crds(folder: Path) -> dict[str, Schema]:
+    """Kind -> reduced v1alpha2 schema, for every CRD file in `folder`."""
+    if not folder.is_dir():
+        raise UsageError(f"--kops-crds: no such directory: {folder}")
+    schemas: dict[str, Schema] = {}
+    for file in sorted(folder.iterdir()):
+        if file.suffix in (".yaml", ".yml") and file.is_file():
+            kind, schema = _load(file)
+            if kind:
+                schemas[kind] = schema
+    if not schemas:
+        raise UsageError(f"--kops-crds: no kOps CRD files in {folder}")
+    return schemas
+
+
+def _load(file: Path) -> tuple[str, Schema]:
+    raw = file.read_bytes()
+    cache = cache_dir("crds")
+    entry = cache / hashlib.sha256(_FORMAT + raw).hexdigest() if cache else None
+    if entry is not None:
+        try:
+            kind, schema = marshal.loads(entry.read_bytes())
+            return str(kind), schema
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    kind, schema = _convert(raw, str(file))
+    if entry is not None:
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+        try:
+            tmp.write_bytes(marshal.dumps((kind, schema)))
+            os.replace(tmp, entry)
+        except (OSError, ValueError):
+            tmp.unlink(missing_ok=True)
+    return kind, schema
+
+
+def _convert(raw: bytes, display: str) -> tuple[str, Schema]:
+    from clustermgr.yamlparse import parse
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", Location(display)) from None
+    docs = [data for data, _, _ in parse(text, display) if isinstance(data, dict)]
+    for crd in docs:
+        if crd.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = crd.get("spec") or {}
+        kind = (spec.get("names") or {}).get("kind", "")
+        for version in spec.get("versions") or []:
+            if version.get("name") == "v1alpha2":
+                schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
+                return str(kind), _reduce(schema, ())
+    return "", {}
+
+
+def _reduce(node: Schema, path: tuple[str, ...]) -> Schema:
+    out: Schema = {key: node[key] for key in _KEEP if key in node}
+    if node.get(_INT_OR_STRING):
+        out["type"] = "int-or-string"
+        out.pop("pattern", None)  # the quantity pattern is for strings; numbers pass
+    if "properties" in node:
+        out["properties"] = {
+            name: _reduce(child, (*path, name)) for name, child in node["properties"].items()
+        }
+    if isinstance(node.get("items"), dict):
+        out["items"] = _reduce(node["items"], path)
+    if isinstance(node.get("additionalProperties"), dict):
+        out["additionalProperties"] = _reduce(node["additionalProperties"], path)
+    if "required" in out and path in _DEFAULTED:
+        out["required"] = [r for r in out["required"] if r not in _DEFAULTED[path]]
+    return out

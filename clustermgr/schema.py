@@ -1,0 +1,65 @@
+"""The values schema: JSON Schema validation of merged values, located in the layer to edit.
+
+Draft 2020-12 unless the schema's `$schema` names another draft (Draft 7, ...). Each error
+points at the file, line and column of the layer that set the offending value, and says which
+layers that value overrode; a missing required key points at the enclosing mapping in the layer
+that defines it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from clustermgr.errors import ConfigError
+from clustermgr.problems import ERROR, Location, Problem
+from clustermgr.values import Values
+from clustermgr.yamlio import YPath, format_path
+
+
+class ValuesSchema:
+    """A compiled values schema, loaded once for any number of clusters."""
+
+    def __init__(self, path: Path, display: str) -> None:
+        import jsonschema  # heavy: only the commands that validate pay for it
+
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("schema file not found", Location(display)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the schema: {exc}", Location(display)) from None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"invalid JSON: {exc.msg}", Location(display, exc.lineno, exc.colno)
+            ) from None
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        try:
+            cls.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            where = format_path(tuple(exc.absolute_path)) or "the top level"
+            raise ConfigError(
+                f"not a valid JSON Schema at {where}: {exc.message}", Location(display)
+            ) from None
+        self.display = display
+        self._validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+    def check(self, values: Values, fallback: Location) -> list[Problem]:
+        """Every schema error of `values`; `fallback` locates errors at the top level."""
+        problems = []
+        for error in self._validator.iter_errors(values.data):
+            path: YPath = tuple(error.absolute_path)
+            problems.append(self._problem(error, path, values, fallback))
+        return problems
+
+    def _problem(self, error: Any, path: YPath, values: Values, fallback: Location) -> Problem:
+        origin = values.origin(path) if path else None
+        location = origin.location if origin and origin.location else fallback
+        shown = format_path(path) or "(top level)"
+        message = f"{shown}: {error.message}"
+        if origin is not None and origin.location is None:
+            message += f" (set by {origin.source})"
+        if origin is not None and origin.overrides:
+            message += f" (overrides {', '.join(origin.overrides)})"
+        return Problem(ERROR, "schema", message, location, format_path(path), check="values")
