@@ -6,6 +6,7 @@ This is the only module that imports click or writes to the terminal. Every fail
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -292,6 +293,148 @@ def template_cmd(
     else:
         click.echo(text, nl=False)
     return EXIT_OK
+
+
+def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    from clustermgr.reporters import REPORTERS  # the registry is where the choices come from
+
+    func = click.option(
+        "--strict", is_flag=True, help="Warnings fail too (exit code, JUnit failures)."
+    )(func)
+    func = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+    )(func)
+    func = click.option(
+        "--output", type=click.Path(path_type=Path), help="Write the report to this file."
+    )(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(REPORTERS)),
+        default="text",
+        show_default=True,
+        help="Report format.",
+    )(func)
+    func = click.option(
+        "--kops-crds",
+        type=click.Path(path_type=Path),
+        metavar="DIR",
+        help="Folder of the official kOps CRDs: full structural checks, unknown-field warnings.",
+    )(func)
+    return func
+
+
+def _report(
+    command: str, groups: list[Any], fmt: str, output: Path | None, color: str, strict: bool
+) -> int:
+    import os
+
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.problems import exit_code
+    from clustermgr.reporters import REPORTERS, Options
+
+    use_color = color == "always" or (
+        color == "auto" and output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    )
+    text = REPORTERS[fmt](groups, Options(command, use_color, strict))
+    if output is not None:
+        atomic_write(output, text)
+    else:
+        click.echo(text, nl=False)
+    return exit_code(groups, strict)
+
+
+def _linter(crds: Path | None, project: Any | None) -> Any:
+    from clustermgr.kops.crds import load_crds
+    from clustermgr.lint import Linter
+
+    folder = crds
+    if folder is None and project is not None and project.config.kops_crds:
+        folder = project.path(project.config.kops_crds, "kopsCrds")
+    return Linter(load_crds(folder) if folder is not None else None)
+
+
+@cli.command("validate", context_settings=_HELP, short_help="Validate clusters end to end.")
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "all_clusters", is_flag=True, help="Validate every cluster.")
+@_value_options
+@_report_options
+@click.pass_context
+def validate_cmd(
+    ctx: click.Context,
+    clusters: tuple[str, ...],
+    all_clusters: bool,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    kops_crds: Path | None,
+    fmt: str,
+    output: Path | None,
+    color: str,
+    strict: bool,
+) -> int:
+    """Check each CLUSTER: values files, values against the schema, the render, the manifest.
+
+    Every problem is reported with the file and line to edit (for values, the layer that set
+    the value, and the layers it overrode).
+
+    \b
+    Examples:
+      clustermgr validate --all
+      clustermgr validate prod-eu1 --kops-crds crds/ --format junit --output report.xml
+    """
+    from clustermgr.pipeline import Overrides, RenderSettings
+    from clustermgr.validate import Validator, validate_clusters
+
+    project = _project(ctx)
+    if all_clusters == bool(clusters):
+        raise UsageError("name the clusters to validate, or pass --all (not both)")
+    names = list(project.clusters()) if all_clusters else list(clusters)
+    for name in names:
+        project.cluster(name)  # unknown names are usage errors, before any work
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    validator = Validator(project, overrides, RenderSettings(), _linter(kops_crds, project))
+    groups = validate_clusters(validator, names)
+    return _report("validate", groups, fmt, output, color, strict)
+
+
+@cli.command("lint", context_settings=_HELP, short_help="Lint kOps manifests.")
+@click.argument("files", nargs=-1, required=True)
+@_report_options
+@click.pass_context
+def lint_cmd(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    kops_crds: Path | None,
+    fmt: str,
+    output: Path | None,
+    color: str,
+    strict: bool,
+) -> int:
+    """Lint kOps manifests (FILE... or - for standard input): what `kops replace` accepts,
+    field types against the kOps CRDs, and kOps' own validation rules, offline.
+
+    \b
+    Examples:
+      kops get my.example.com -o yaml | clustermgr lint -
+      clustermgr lint --kops-crds crds/ --format parsable rendered/*.yaml
+    """
+    from clustermgr.project import find_project
+    from clustermgr.validate import lint_paths
+
+    project = None
+    with contextlib.suppress(ClusterMgrError):  # lint needs no project; one supplies kopsCrds
+        project = find_project(ctx.find_root().obj)
+    for raw in files:
+        if raw != "-" and not Path(raw).is_file():
+            raise UsageError(f"no such file: {raw}")
+    stdin = sys.stdin.read() if "-" in files else None
+    groups = lint_paths(_linter(kops_crds, project), list(files), stdin)
+    return _report("lint", groups, fmt, output, color, strict)
 
 
 _BOOL_FLAGS = {"--fail-on-missing": "--no-fail-on-missing", "--format-yaml": None}

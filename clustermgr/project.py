@@ -50,6 +50,7 @@ class Config:
         self.kops_version: str | None = None
         self.values_dir = "values"
         self.layer_pattern = "_*.yaml"
+        self.kops_crds: str | None = None  # folder of the kOps CRDs for the manifest lint
 
 
 class Project:
@@ -153,7 +154,7 @@ def find_project(directory: Path | None = None) -> Project:
     return Project(candidates[0], Config())
 
 
-_KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "values"}
+_KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds", "values"}
 _VALUES_KEYS = {"dir", "layers"}
 
 
@@ -175,6 +176,7 @@ def load_config(path: Path, root: Path) -> Config:
         config.schema = _opt_str(doc, ("schema",), None)
     config.channel = _opt_str(doc, ("channel",), None)
     config.kops_version = _opt_str(doc, ("kopsVersion",), None)
+    config.kops_crds = _opt_str(doc, ("kopsCrds",), None)
     values = data.get("values", {})
     if not isinstance(values, dict):
         raise ConfigError("values: expected a mapping", doc.location(("values",)))

@@ -50,12 +50,17 @@ class ValuesSchema:
         problems = []
         for error in self._validator.iter_errors(values.data):
             path: YPath = tuple(error.absolute_path)
-            problems.append(self._problem(error, path, values, fallback))
+            extra = _unexpected(error)
+            if extra:  # point at each unexpected key, in the layer that added it
+                for key in extra:
+                    problems.append(self._problem(error, (*path, key), values, fallback))
+            else:
+                problems.append(self._problem(error, path, values, fallback))
         return problems
 
     def _problem(self, error: Any, path: YPath, values: Values, fallback: Location) -> Problem:
         origin = values.origin(path) if path else None
-        location = origin.location if origin and origin.location else fallback
+        location = fallback if origin is None else origin.location
         shown = format_path(path) or "(top level)"
         message = f"{shown}: {error.message}"
         if origin is not None and origin.location is None:
@@ -63,3 +68,17 @@ class ValuesSchema:
         if origin is not None and origin.overrides:
             message += f" (overrides {', '.join(origin.overrides)})"
         return Problem(ERROR, "schema", message, location, format_path(path), check="values")
+
+
+def _unexpected(error: Any) -> list[str]:
+    """The keys an `additionalProperties: false` error is about."""
+    if error.validator != "additionalProperties" or error.validator_value is not False:
+        return []
+    instance, schema = error.instance, error.schema
+    if not isinstance(instance, dict):
+        return []
+    known = set(schema.get("properties", {}))
+    patterns = list(schema.get("patternProperties", {}))
+    import re
+
+    return [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]

@@ -1,0 +1,47 @@
+"""JUnit XML as GitLab's test report reads it: a testsuite per cluster or file, a testcase per
+check; a check with errors (or warnings, with --strict) is a failure listing them."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from clustermgr.problems import ERROR, Group, Problem
+from clustermgr.reporters import Options
+from clustermgr.reporters.text import describe
+
+
+def junit(groups: list[Group], options: Options) -> str:
+    root = ET.Element("testsuites", name=f"clustermgr {options.command}")
+    total = failures = 0
+    for group in groups:
+        suite = ET.SubElement(root, "testsuite", name=group.name)
+        suite_failures = 0
+        for check in group.checks:
+            found = [p for p in group.problems if p.check == check]
+            case = ET.SubElement(suite, "testcase", name=check, classname=group.name)
+            failing = [p for p in found if p.level == ERROR or options.strict]
+            lines = [_line(p) for p in sorted(found, key=Problem.sort_key)]
+            if failing:
+                suite_failures += 1
+                failure = ET.SubElement(
+                    case, "failure", message=f"{len(failing)} problem(s)", type=failing[0].level
+                )
+                failure.text = "\n".join(lines)
+            elif lines:
+                ET.SubElement(case, "system-out").text = "\n".join(lines)
+        suite.set("tests", str(len(group.checks)))
+        suite.set("failures", str(suite_failures))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        total += len(group.checks)
+        failures += suite_failures
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _line(p: Problem) -> str:
+    where = str(p.location) if p.location else "-"
+    return f"{where}: [{p.level}] {p.rule}: {describe(p)}"
