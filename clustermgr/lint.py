@@ -57,7 +57,8 @@ class Linter:
         def add(
             doc: Document, level: str, rule: str, path: YPath, message: str, check: str
         ) -> None:
-            location = Location(doc.file) if rendered else doc.location(path)
+            key = rule in ("unknown-field",)  # the key itself is what is wrong
+            location = Location(doc.file) if rendered else doc.location(path, key)
             source = doc.file if rendered else ""
             field = format_path(path)
             problems.append(

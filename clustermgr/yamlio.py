@@ -25,8 +25,8 @@ from clustermgr.problems import Location
 YPath = tuple[str | int, ...]
 """A path into loaded data: mapping keys and list indexes from the document root."""
 
-_CACHE_FORMAT = b"clustermgr-yaml-2\n"  # bump when parsing rules change
-Parsed = list[tuple[Any, dict[YPath, tuple[int, int]], list[tuple[YPath, str, str]]]]
+_CACHE_FORMAT = b"clustermgr-yaml-3\n"  # bump when parsing rules change
+Parsed = list[tuple[Any, dict[YPath, tuple[int, ...]], list[tuple[YPath, str, str]]]]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -35,15 +35,18 @@ class Document(NamedTuple):
 
     data: Any
     file: str
-    positions: dict[YPath, tuple[int, int]]
+    positions: dict[YPath, tuple[int, ...]]
     number: int = 0  # position in the stream, from 0
     traps: tuple[tuple[YPath, str, str], ...] = ()  # YAML 1.1 surprises: path, text, meaning
 
-    def location(self, path: YPath) -> Location:
-        """The location of the node at `path`, or of its nearest located ancestor."""
+    def location(self, path: YPath, key: bool = False) -> Location:
+        """The location of the node at `path` (with `key`, of its mapping key), or of its
+        nearest located ancestor."""
         while path not in self.positions and path:
             path = path[:-1]
-        line, col = self.positions.get(path, (0, 0))
+            key = True  # the ancestor's key names the place where the missing node belongs
+        found = self.positions.get(path, (0, 0))
+        line, col = found[2:4] if key and len(found) == 4 else found[:2]
         return Location(self.file, line, col)
 
 

@@ -20,7 +20,8 @@ except ImportError:  # PyYAML built without libyaml: slower, same results
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 YPath = tuple[str | int, ...]
-Positions = dict[YPath, tuple[int, int]]
+# (line, col) of each node; mapping entries add (line, col) of their key.
+Positions = dict[YPath, tuple[int, ...]]
 Trap = tuple[YPath, str, str]  # path, the plain scalar as written, what kOps reads it as
 
 MAX_NODES = 1_000_000  # aliases can expand a small file exponentially ("billion laughs")
@@ -107,7 +108,7 @@ class _Builder:
             sub = (*path, key)
             # Collections point at their key (the line a person edits); scalars at the value.
             target = value_node if isinstance(value_node, ScalarNode) else key_node
-            self.positions[sub] = _pos(target)
+            self.positions[sub] = (*_pos(target), *_pos(key_node))
             out[key] = self.build(value_node, sub, depth + 1)
         for merge in merges:  # YAML merge keys (<<): explicit keys win, earlier merges win
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]

@@ -20,8 +20,8 @@ def error_of(text: str) -> str:
 
 def test_positions_of_scalars_and_collections() -> None:
     doc = load("a: 1\nb:\n  c: [x, y]\n")
-    assert doc.positions[("a",)] == (1, 4)
-    assert doc.positions[("b",)] == (2, 1)  # a collection points at its key
+    assert doc.positions[("a",)] == (1, 4, 1, 1)  # value, then key
+    assert doc.positions[("b",)] == (2, 1, 2, 1)  # a collection points at its key
     assert doc.positions[("b", "c", 1)] == (3, 10)
     assert str(doc.location(("b", "c", 1))) == "f.yaml:3:10"
     assert str(doc.location(("b", "missing"))) == "f.yaml:2:1"

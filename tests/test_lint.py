@@ -1,0 +1,143 @@
+"""The manifest lint: real kOps manifests pass; seeded defects are found once, located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clustermgr.kops.crds import load_crds
+from clustermgr.lint import Linter
+from clustermgr.problems import ERROR, Problem
+
+
+@pytest.fixture(scope="module")
+def crd_linter() -> Linter:
+    from tests.conftest import SHARED_KOPS
+
+    if not SHARED_KOPS.is_dir():
+        pytest.skip("../shared/kops is not available")
+    return Linter(load_crds(SHARED_KOPS / "crds"))
+
+
+def found(problems: list[Problem]) -> list[tuple[str, str, str]]:
+    return [(p.level, p.rule, str(p.location)) for p in problems]
+
+
+def test_every_real_manifest_passes(crd_linter: Linter, kops_data: Path) -> None:
+    files = sorted((kops_data / "manifests").glob("*.yaml"))
+    errors = [p for f in files for p in crd_linter.lint_file(f, f.name) if p.level == ERROR]
+    assert errors == []
+    builtin = Linter()
+    assert [p for f in files for p in builtin.lint_file(f, f.name) if p.level == ERROR] == []
+
+
+def seeded(kops_data: Path, old: str, new: str, name: str = "minimal-1.33.yaml") -> str:
+    text = (kops_data / "manifests" / name).read_text()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "  kubernetesVersion: v1.33.0",
+            "  kubernetesVersio: v1.33.0",
+            [
+                ("warning", "unknown-field", "m.yaml:37:3"),
+                ("error", "kubernetes-version", "m.yaml:6:1"),
+            ],
+        ),
+        (
+            "  maxSize: 1\n  minSize: 1\n  nodeLabels:\n    kops.k8s.io/instancegroup: nodes",
+            "  maxSize: one\n  minSize: 1\n  nodeLabels:\n    kops.k8s.io/instancegroup: nodes",
+            [("error", "field-type", "m.yaml:93:12")],
+        ),
+        (
+            '  - us-test-1a\n\n---\n\napiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  creationTimestamp: "2017-01-01T00:00:00Z"\n  labels:\n    kops.k8s.io/cluster: minimal.example.com\n  name: nodes',
+            '  - us-test-1a\n\n---\n\napiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata:\n  creationTimestamp: "2017-01-01T00:00:00Z"\n  labels:\n    kops.k8s.io/cluster: other.example.com\n  name: nodes',
+            [("error", "ig-cluster-label", "m.yaml:85:26")],
+        ),
+        (
+            "  subnets:\n  - us-test-1a\n\n---\n\napiVersion",
+            "  subnets:\n  - us-test-1z\n\n---\n\napiVersion",
+            [("error", "ig-subnet-unknown", "m.yaml:76:5")],
+        ),
+        (
+            "  topology:",
+            "  - cidr: 172.20.48.0/20\n    name: us-test-1b\n    type: Public\n    zone: us-test-1b\n  topology:",
+            [("error", "subnet-overlap", "m.yaml:51:11")],
+        ),
+        (
+            "    - encryptedVolume: true\n      instanceGroup: master-us-test-1a\n      name: a\n    memoryRequest: 100Mi\n    name: main",
+            "    - encryptedVolume: true\n      instanceGroup: master-us-test-1a\n      name: a\n    - instanceGroup: master-us-test-1a\n      name: b\n    memoryRequest: 100Mi\n    name: main",
+            [("error", "etcd-members", "m.yaml:16:5")],
+        ),
+        (
+            "  networkCIDR: 172.20.0.0/16",
+            "  networkCIDR: 172.20.1.0/16",
+            [("error", "cidr-invalid", "m.yaml:39:16")],
+        ),
+        (
+            "  role: Node",
+            "  role: Worker",
+            [("error", "ig-role", "m.yaml:97:9"), ("error", "nodes-required", "m.yaml:1:1")],
+        ),
+        ("kind: Cluster", "kind: Keyset", [("error", "kind-unsupported", "m.yaml:2:7")]),
+        (
+            "  iam:\n    allowContainerRegistry: true",
+            "  iam:\n    allowContainerRegistry: yes",
+            [("warning", "yaml11", "m.yaml:30:29")],
+        ),
+    ],
+)
+def test_seeded_defects(
+    crd_linter: Linter, kops_data: Path, old: str, new: str, expected: list[tuple[str, str, str]]
+) -> None:
+    problems = crd_linter.lint_text(seeded(kops_data, old, new), "m.yaml")
+    assert sorted(found(problems)) == sorted(expected)
+
+
+def test_messages_read_like_kops(crd_linter: Linter, kops_data: Path) -> None:
+    text = seeded(kops_data, "  kubernetesVersion: v1.33.0", "  kubernetesVersio: v1.33.0")
+    messages = {p.rule: p.message for p in crd_linter.lint_text(text, "m.yaml")}
+    assert messages["unknown-field"] == (
+        "kOps ignores unknown field `kubernetesVersio` — did you mean `kubernetesVersion`?"
+    )
+    text = seeded(kops_data, "  networkCIDR: 172.20.0.0/16", "  networkCIDR: 172.20.1.0/16")
+    messages = {p.rule: p.message for p in crd_linter.lint_text(text, "m.yaml")}
+    assert messages["cidr-invalid"] == (
+        "Invalid value: '172.20.1.0/16': host bits are set — did you mean '172.20.0.0/16'?"
+    )
+
+
+def test_required_that_kops_defaults_is_not_an_error(crd_linter: Linter, kops_data: Path) -> None:
+    text = seeded(kops_data, "    legacy: false\n", "")
+    assert [p for p in crd_linter.lint_text(text, "m.yaml") if p.level == ERROR] == []
+
+
+def test_int_or_string_takes_numbers(crd_linter: Linter, kops_data: Path) -> None:
+    text = seeded(kops_data, "  - cpuRequest: 200m", "  - cpuRequest: 2")
+    assert crd_linter.lint_text(text, "m.yaml") == []
+
+
+def test_documents_kops_replace_refuses() -> None:
+    text = "---\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n---\n- a\n"
+    assert found(Linter().lint_text(text, "m.yaml")) == [
+        ("warning", "document-empty", "m.yaml:2:1"),
+        ("error", "api-version", "m.yaml:3:13"),
+        ("error", "document-not-mapping", "m.yaml:7:1"),
+    ]
+
+
+def test_broken_yaml_is_one_error() -> None:
+    assert found(Linter().lint_text("a: [\n", "m.yaml")) == [("error", "yaml", "m.yaml:2:1")]
+
+
+def test_builtin_knowledge_checks_types_without_crds() -> None:
+    text = (
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata: {name: nodes}\n"
+        "spec: {role: Node, minSize: two, unknownThing: 1}\n"
+    )
+    assert found(Linter().lint_text(text, "m.yaml")) == [("error", "field-type", "m.yaml:4:29")]
