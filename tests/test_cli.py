@@ -332,3 +332,77 @@ def test_unchanged_outputs_are_not_rewritten(run: Run, write: Callable[..., Path
     assert run("-C", str(root), "render", "--all", "--out-dir", str(out)).code == 0
     assert (out / "c1.yaml").stat().st_mtime == 1  # same content: left alone
     assert (out / "c2.yaml").read_text() == "name: c2\nsize: 5\n"
+
+
+# -- lint ---------------------------------------------------------------------------------------
+
+MANIFEST = """\
+apiVersion: kops.k8s.io/v1alpha2
+kind: InstanceGroup
+metadata:
+  name: nodes
+spec:
+  role: Node
+  minSize: 3
+  maxSize: 2
+  associatePublicIp: yes
+"""
+
+
+def test_lint_file_and_stdin(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    result = run("lint", "m.yaml", "--format", "parsable", cwd=tmp_path)
+    assert (result.code, result.out) == (
+        1,
+        "m.yaml:8:12: [error] ig-size: Invalid value: 2: maxSize must be greater than or equal to "
+        "minSize.\n"
+        'm.yaml:9:22: [warning] yaml11: `yes` is the boolean true to kOps (YAML 1.1); write "yes" '
+        "if you mean the text\n",
+    )
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(MANIFEST.replace("maxSize: 2", "maxSize: 5")))
+    result = run("lint", "-", cwd=tmp_path)
+    assert result.code == 0
+    assert result.out.endswith("1 file checked, 0 failing: 0 errors, 1 warning\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO(MANIFEST.replace("maxSize: 2", "maxSize: 5")))
+    assert run("lint", "-", "--strict", cwd=tmp_path).code == 1
+
+
+def test_lint_writes_reports_atomically(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    result = run("lint", "m.yaml", "--format", "junit", "--output", "r.xml", cwd=tmp_path)
+    assert (result.code, result.out) == (1, "")
+    assert (tmp_path / "r.xml").read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml", "r.xml"]
+
+
+@pytest.mark.parametrize(
+    ("args", "err"),
+    [
+        (["lint", "nope.yaml"], "error: no such file: nope.yaml\n"),
+        (
+            ["lint", "m.yaml", "--kops-crds", "nowhere"],
+            "error: --kops-crds: no such directory: nowhere\n",
+        ),
+        (
+            ["validate", "--all", "nope"],
+            "error: name the clusters to validate, or pass --all (not both)\n",
+        ),
+        (["validate", "nope"], "error: unknown cluster 'nope'; known clusters: c1\n"),
+    ],
+)
+def test_lint_and_validate_usage_errors(
+    run: Run, write: Callable[..., Path], args: list[str], err: str
+) -> None:
+    root = project(write, c1="size: 3\n")
+    (root / "m.yaml").write_text(MANIFEST)
+    result = run("-C", str(root), *args, cwd=root)
+    assert (result.code, result.err) == (2, err)
+
+
+def test_lint_with_the_real_crds(run: Run, kops_data: Path) -> None:
+    files = sorted(str(p) for p in (kops_data / "manifests").glob("*.yaml"))
+    result = run("lint", "--kops-crds", str(kops_data / "crds"), "--format", "json", *files)
+    assert result.code == 0
+    assert json.loads(result.out)["summary"]["errors"] == 0

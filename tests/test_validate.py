@@ -1,0 +1,144 @@
+"""`validate` on the example fleet with defects seeded into its values and templates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, Run
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy(source, tmp_path / name)
+    return tmp_path
+
+
+def edit(root: Path, file: str, old: str, new: str) -> None:
+    path = root / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def parsable(run: Run, root: Path, *args: str) -> tuple[int, list[str]]:
+    result = run("-C", str(root), "validate", *args, "--format", "parsable")
+    return result.code, result.out.splitlines()
+
+
+def test_the_example_is_valid(run: Run) -> None:
+    result = run("-C", str(REPO), "validate", "--all")
+    assert (result.code, result.out) == (0, "4 clusters checked, 0 failing: 0 errors, 0 warnings\n")
+
+
+def test_wrong_type_in_the_environment_layer(run: Run, fleet: Path) -> None:
+    edit(fleet, "values/prod/_env.yaml", "  maxPods: 64", '  maxPods: "64"')
+    code, lines = parsable(run, fleet, "--all")
+    assert code == 1
+    message = (
+        "values/prod/_env.yaml:9:12: [error] schema: kubelet.maxPods: '64' is not of type "
+        "'integer' (overrides values/_defaults.yaml:19:12)"
+    )
+    assert lines == [message, message]  # both production clusters, each once
+
+
+def test_misspelt_key_points_at_the_key(run: Run, fleet: Path) -> None:
+    edit(fleet, "values/dev/dev-eu1.yaml", "region:", "regoin:")
+    code, lines = parsable(run, fleet, "dev-eu1")
+    assert code == 1
+    assert lines == [
+        "values/dev/dev-eu1.yaml:1:1: [error] schema: (top level): 'region' is a required property",
+        "values/dev/dev-eu1.yaml:2:9: [error] schema: regoin: Additional properties are not "
+        "allowed ('regoin' was unexpected)",
+    ]
+
+
+def test_bad_set_is_named(run: Run, fleet: Path) -> None:
+    code, lines = parsable(run, fleet, "dev-eu1", "--set", "nodeGroups.nodes.maxSize=many")
+    assert code == 1
+    assert lines == [
+        "dev-eu1: [error] schema: nodeGroups.nodes.maxSize: 'many' is not of type 'integer' "
+        "(set by --set nodeGroups.nodes.maxSize=many) (overrides values/dev/_env.yaml:10:14, "
+        "values/_defaults.yaml:27:14)"
+    ]
+    code, lines = parsable(run, fleet, "dev-eu1", "--set", "nodeGroups=x,y")
+    assert lines == ["dev-eu1: [error] set: --set 'nodeGroups=x,y': key 'y' has no value"]
+
+
+def test_manifest_rules_name_template_document_and_field(run: Run, fleet: Path) -> None:
+    edit(fleet, "values/staging/staging-eu1.yaml", "cidr: 10.20.64.0/19", "cidr: 10.20.32.0/20")
+    edit(
+        fleet,
+        "values/prod/prod-us1.yaml",
+        "zones: [us-east-1a, us-east-1b, us-east-1c]",
+        "zones: [us-east-1a, us-east-1d]",
+    )
+    code, lines = parsable(run, fleet, "--all")
+    assert code == 1
+    assert lines == [
+        "template/10-cluster.yaml.j2: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
+        "spec.etcdClusters[0].etcdMembers: Invalid value: 2: Should be an odd number of "
+        "control-plane zones for quorum",
+        "template/10-cluster.yaml.j2: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
+        "spec.etcdClusters[1].etcdMembers: Invalid value: 2: Should be an odd number of "
+        "control-plane zones for quorum",
+        "template/20-instancegroups.yaml.j2: [error] ig-subnet-unknown: "
+        "InstanceGroup/control-plane-us-east-1d spec.subnets[0]: Invalid value: 'us-east-1d': "
+        "InstanceGroup 'control-plane-us-east-1d' is configured in 'us-east-1d', but this is not "
+        "configured as a Subnet in the cluster",
+        "template/10-cluster.yaml.j2: [error] subnet-overlap: Cluster/staging-eu1.k8s.example.com "
+        "spec.subnets[1].cidr: subnet '10.20.32.0/20' overlaps subnet '10.20.32.0/19' "
+        "(spec.subnets[0]); AWS would refuse it",
+    ]
+
+
+def test_parse_errors_of_every_layer_and_render_errors(run: Run, fleet: Path) -> None:
+    edit(fleet, "values/dev/_env.yaml", "environment: dev", "environment: dev\nenvironment: x")
+    edit(fleet, "values/dev/dev-eu1.yaml", "region: eu-west-1", "region: [eu-west-1")
+    code, lines = parsable(run, fleet, "dev-eu1")
+    assert code == 1
+    assert lines == [
+        "values/dev/_env.yaml:3:1: [error] yaml: duplicate key 'environment' (first set at line 2)",
+        "values/dev/dev-eu1.yaml:3:12: [error] yaml: did not find expected ',' or ']' "
+        "(while parsing a flow sequence at line 2)",
+    ]
+
+
+def test_template_errors_once_per_cluster(run: Run, fleet: Path) -> None:
+    edit(fleet, "template/10-cluster.yaml.j2", "  channel: stable", "  channel: {{ chanel }}")
+    code, lines = parsable(run, fleet, "dev-eu1", "staging-eu1")
+    assert code == 1
+    assert lines == [
+        "template/10-cluster.yaml.j2:13:15: [error] template: undefined value 'chanel'",
+        "template/10-cluster.yaml.j2:13:15: [error] template: undefined value 'chanel'",
+    ]
+
+
+def test_json_report(run: Run, fleet: Path) -> None:
+    edit(fleet, "values/prod/_env.yaml", "  maxPods: 64", "  maxPods: 1000")
+    result = run("-C", str(fleet), "validate", "prod-eu1", "--format", "json")
+    report = json.loads(result.out)
+    assert report["summary"] == {"groups": 1, "errors": 1, "warnings": 0}
+    assert report["groups"][0]["problems"] == [
+        {
+            "level": "error",
+            "rule": "schema",
+            "check": "values",
+            "message": "kubelet.maxPods: 1000 is greater than the maximum of 250 "
+            "(overrides values/_defaults.yaml:19:12)",
+            "file": "values/prod/_env.yaml",
+            "line": 9,
+            "col": 12,
+            "path": "kubelet.maxPods",
+            "document": None,
+            "template": None,
+        }
+    ]
