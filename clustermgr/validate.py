@@ -121,7 +121,7 @@ class Validator:
         problems: list[Problem] = []
         for item in rendered:
             try:
-                parsed = load_documents(item.text, item.template)
+                parsed = load_documents(item.text, item.template, cache=False)
             except YAMLError as exc:
                 line = exc.location.line if exc.location else 0
                 problems.append(

@@ -67,14 +67,18 @@ def read_text(path: str | Path, display: str | None = None) -> str:
         raise YAMLError(f"not UTF-8 text (byte {exc.start})", Location(name)) from None
 
 
-def load_documents(text: str, file: str) -> list[Document]:
-    """Parse every document of a YAML stream; empty documents load as None."""
-    parsed = _cached(text)
+def load_documents(text: str, file: str, cache: bool = True) -> list[Document]:
+    """Parse every document of a YAML stream; empty documents load as None.
+
+    `cache=False` for text that changes with every edit (rendered output): caching it would
+    only fill the cache folder."""
+    parsed = _cached(text) if cache else None
     if parsed is None:
         from clustermgr.yamlparse import parse
 
         parsed = parse(text, file)  # raises located errors; failures are never cached
-        _store(text, parsed)
+        if cache:
+            _store(text, parsed)
     return [
         Document(data, file, pos, i, tuple(traps)) for i, (data, pos, traps) in enumerate(parsed)
     ]
