@@ -20,9 +20,7 @@ except ImportError:  # PyYAML built without libyaml: slower, same results
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
-_IMPLICIT = {
-    first: tuple(resolvers) for first, resolvers in _Base.yaml_implicit_resolvers.items()
-}
+_IMPLICIT = {first: tuple(resolvers) for first, resolvers in _Base.yaml_implicit_resolvers.items()}
 
 
 class _Loader(_Base):
@@ -43,6 +41,7 @@ class _Loader(_Base):
 
     def ascend_resolver(self) -> None:
         return None
+
 
 YPath = tuple[str | int, ...]
 # (line, col) of each node; mapping entries add (line, col) of their key.
