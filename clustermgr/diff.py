@@ -1,0 +1,381 @@
+"""A semantic diff of two kOps manifests: normalise, match, compare, weigh the impact.
+
+Normalisation (both sides, `old` being what is applied, `new` the render):
+- documents are matched by (kind, metadata.name);
+- `metadata.creationTimestamp` and `metadata.generation` are never compared;
+- `spec.configBase` and the InstanceGroup label `kops.k8s.io/cluster` are dropped from `old`
+  when `new` lacks them (kOps fills them in);
+- role `Master` reads as `ControlPlane`, and key `master` as `control-plane` in
+  `additionalPolicies` and `externalPolicies` (kOps' rename);
+- `iam.legacy: false` is the same as no `legacy`;
+- defaults kOps' v1alpha2 decoder fills are dropped from `old` when `new` lacks them:
+  `spec.topology.dns.type: Public`, `spec.authorization.rbac: {}`, `spec.api: {}`,
+  `spec.api.dns: {}`;
+- lists of mappings are matched by identity (see IDENTITY; else a unique name, key or id), so a
+  reordering is no change; lists kOps treats as sets (SETS) are compared as sets.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from clustermgr.kops import impact as impacts
+from clustermgr.yamlio import Document
+
+ADDED, REMOVED, CHANGED = "added", "removed", "changed"
+DOC_ADDED, DOC_REMOVED = "document added", "document removed"
+
+# Lists of mappings and the key that identifies their items (paths with [] for list items).
+IDENTITY = {
+    "spec.subnets": "name",
+    "spec.etcdClusters": "name",
+    "spec.etcdClusters[].etcdMembers": "name",
+    "spec.hooks": "name",
+    "spec.fileAssets": "name",
+    "spec.additionalUserData": "name",
+    "spec.volumes": "device",
+    "spec.volumeMounts": "device",
+    "spec.iam.serviceAccountExternalPermissions": "name",
+}
+SETS = {
+    "spec.sshAccess",
+    "spec.kubernetesApiAccess",
+    "spec.nodePortAccess",
+    "spec.additionalNetworkCIDRs",
+    "spec.additionalSans",
+    "spec.api.loadBalancer.additionalSecurityGroups",
+    "spec.subnets",  # an InstanceGroup's subnets
+    "spec.zones",
+    "spec.additionalSecurityGroups",
+    "spec.taints",
+    "spec.mixedInstancesPolicy.instances",
+}
+_DECODER_DEFAULTS: list[tuple[tuple[str, ...], Any]] = [
+    (("spec", "topology", "dns", "type"), "Public"),
+    (("spec", "authorization", "rbac"), {}),
+    (("spec", "authorization"), {}),
+    (("spec", "api", "dns"), {}),
+    (("spec", "api"), {}),
+]
+
+
+class Match(NamedTuple):
+    """A list item found by identity: `subnets[name=us-test-1a]`."""
+
+    key: str
+    value: Any
+
+    def __str__(self) -> str:
+        return f"[{self.key}={self.value}]"
+
+
+Part = str | int | Match
+
+
+class Change(NamedTuple):
+    resource: str  # Kind/name
+    path: tuple[Part, ...]
+    type: str
+    old: Any = None
+    new: Any = None
+    impact: str = impacts.NONE
+    flags: tuple[str, ...] = ()
+    why: str = ""
+    ignored: bool = False
+
+    def path_text(self) -> str:
+        return show_path(self.path)
+
+
+def show_path(path: tuple[Part, ...]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, Match):
+            out += str(part)
+        elif isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _pattern(path: tuple[Part, ...]) -> str:
+    """The path with list items as [] (for the tables above)."""
+    out = ""
+    for part in path:
+        out += "[]" if isinstance(part, (int, Match)) else (f".{part}" if out else part)
+    return out
+
+
+Resources = dict[tuple[str, str], dict[str, Any]]
+
+
+def resources(docs: list[Document]) -> Resources:
+    """Documents by (kind, name); empty documents skipped."""
+    out: Resources = {}
+    for doc in docs:
+        data = doc.data
+        if not isinstance(data, dict):
+            continue
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        out[(str(data.get("kind", "")), str((meta or {}).get("name", "")))] = data
+    return out
+
+
+def compare(
+    old: Resources,
+    new: Resources,
+    ignore: list[str] | None = None,
+    list_keys: dict[str, str] | None = None,
+) -> list[Change]:
+    """Every change from `old` (applied) to `new` (rendered), in document then field order."""
+    keys = {**IDENTITY, **(list_keys or {})}
+    changes: list[Change] = []
+    order = list(new) + [k for k in old if k not in new]
+    for kind, name in sorted(order, key=lambda k: (k[0] != "Cluster", k[0], k[1])):
+        resource = f"{kind}/{name}"
+        if (kind, name) not in old:
+            changes.append(_weigh(Change(resource, (), DOC_ADDED, None, new[(kind, name)]), kind))
+            continue
+        if (kind, name) not in new:
+            changes.append(_weigh(Change(resource, (), DOC_REMOVED, old[(kind, name)], None), kind))
+            continue
+        before, after = normalise(old[(kind, name)], new[(kind, name)])
+        if before == after:  # the common case, and the cheap one
+            continue
+        for change in _walk(before, after, (), resource, keys):
+            changes.append(_weigh(change, kind))
+    _cross_flags(changes)
+    rules = ignore or []
+    return [c._replace(ignored=_ignored(c, rules)) for c in changes]
+
+
+def normalise(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both documents with what kOps adds or rewrites taken out (module docstring). Only the
+    containers on the way to an edit are copied: inputs are never modified."""
+    old, new = _both_sides(old), _both_sides(new)
+    if not _has(new, ("spec", "configBase")):
+        old = _without(old, ("spec", "configBase"))
+    label = ("metadata", "labels", "kops.k8s.io/cluster")
+    if not _has(new, label):
+        old = _without(old, label)
+        if _get(old, ("metadata", "labels")) == {} and not _has(new, ("metadata", "labels")):
+            old = _without(old, ("metadata", "labels"))
+    for path, default in _DECODER_DEFAULTS:
+        if not _has(new, path) and _get(old, path, _MISSING) == default:
+            old = _without(old, path)
+    return old, new
+
+
+def _both_sides(doc: dict[str, Any]) -> dict[str, Any]:
+    for key in ("creationTimestamp", "generation"):
+        doc = _without(doc, ("metadata", key))
+    if doc.get("metadata") == {}:
+        doc = _without(doc, ("metadata",))
+    if _get(doc, ("spec", "role")) == "Master":
+        doc = _with(doc, ("spec", "role"), "ControlPlane")
+    for key in ("additionalPolicies", "externalPolicies"):
+        policies = _get(doc, ("spec", key))
+        if isinstance(policies, dict) and "master" in policies:
+            renamed = {("control-plane" if k == "master" else k): v for k, v in policies.items()}
+            doc = _with(doc, ("spec", key), renamed)
+    if _get(doc, ("spec", "iam", "legacy"), _MISSING) is False:
+        doc = _without(doc, ("spec", "iam", "legacy"))
+    return doc
+
+
+def _has(data: Any, path: tuple[str, ...]) -> bool:
+    return _get(data, path, _MISSING) is not _MISSING
+
+
+_MISSING = object()
+
+
+def _get(data: Any, path: tuple[str, ...], default: Any = None) -> Any:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return default
+        data = data[part]
+    return data
+
+
+def _with(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of `data` with `path` set; only the dicts along the path are copied."""
+    copy = dict(data)
+    if len(path) == 1:
+        copy[path[0]] = value
+    else:
+        child = data.get(path[0])
+        copy[path[0]] = _with(child if isinstance(child, dict) else {}, path[1:], value)
+    return copy
+
+
+def _without(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of `data` without `path` (itself when there is nothing to remove)."""
+    if not _has(data, path):
+        return data
+    copy = dict(data)
+    if len(path) == 1:
+        del copy[path[0]]
+    else:
+        copy[path[0]] = _without(data[path[0]], path[1:])
+    return copy
+
+
+def _walk(
+    old: Any, new: Any, path: tuple[Part, ...], resource: str, keys: dict[str, str]
+) -> Iterator[Change]:
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            sub = (*path, key)
+            if key not in new:
+                yield Change(resource, sub, REMOVED, old[key], None)
+            elif key not in old:
+                yield Change(resource, sub, ADDED, None, new[key])
+            else:
+                yield from _walk(old[key], new[key], sub, resource, keys)
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        yield from _walk_list(old, new, path, resource, keys)
+        return
+    yield Change(resource, path, CHANGED, old, new)
+
+
+def _walk_list(
+    old: list[Any], new: list[Any], path: tuple[Part, ...], resource: str, keys: dict[str, str]
+) -> Iterator[Change]:
+    pattern = _pattern(path)
+    scalars = all(not isinstance(x, (dict, list)) for x in old + new)
+    if scalars and pattern in SETS:
+        for item in old:
+            if item not in new:
+                yield Change(resource, path, REMOVED, item, None)
+        for item in new:
+            if item not in old:
+                yield Change(resource, path, ADDED, None, item)
+        return
+    key = keys.get(pattern) or _natural_key(old, new)
+    if key and _keyed(old, key) and _keyed(new, key):
+        before = {item[key]: item for item in old}
+        after = {item[key]: item for item in new}
+        for value in list(before) + [v for v in after if v not in before]:
+            sub = (*path, Match(key, value))
+            if value not in after:
+                yield Change(resource, sub, REMOVED, before[value], None)
+            elif value not in before:
+                yield Change(resource, sub, ADDED, None, after[value])
+            else:
+                yield from _walk(before[value], after[value], sub, resource, keys)
+        return
+    # No identity: items equal on both sides pair off wherever they are (a reordering is no
+    # change); the rest pair by position among themselves.
+    unmatched_old = list(range(len(old)))
+    unmatched_new = []
+    for j, item in enumerate(new):
+        i = next((i for i in unmatched_old if old[i] == item), None)
+        if i is None:
+            unmatched_new.append(j)
+        else:
+            unmatched_old.remove(i)
+    for i, j in zip(unmatched_old, unmatched_new, strict=False):
+        yield from _walk(old[i], new[j], (*path, j), resource, keys)
+    for i in unmatched_old[len(unmatched_new) :]:
+        yield Change(resource, (*path, i), REMOVED, old[i], None)
+    for j in unmatched_new[len(unmatched_old) :]:
+        yield Change(resource, (*path, j), ADDED, None, new[j])
+
+
+def _natural_key(old: list[Any], new: list[Any]) -> str:
+    for key in ("name", "key", "id"):
+        if _keyed(old, key) and _keyed(new, key):
+            return key
+    return ""
+
+
+def _keyed(items: list[Any], key: str) -> bool:
+    if not all(isinstance(x, dict) and isinstance(x.get(key), (str, int)) for x in items):
+        return False
+    values = [x[key] for x in items]
+    return len(values) == len(set(values))
+
+
+def _weigh(change: Change, kind: str) -> Change:
+    if change.type == DOC_ADDED:
+        return change._replace(impact=impacts.UPDATE, why="a new resource")
+    if change.type == DOC_REMOVED:
+        entry = impacts.DOCUMENT_REMOVED.get(kind, impacts.lookup(kind, ""))
+        return change._replace(impact=entry.impact, flags=entry.flags, why=entry.why)
+    entry = impacts.lookup(kind, _pattern(change.path))
+    flags = set(entry.flags)
+    pattern = _pattern(change.path)
+    if kind == "Cluster" and pattern == "spec.etcdClusters" and change.type == REMOVED:
+        flags.add(impacts.REFUSED)  # an etcd cluster cannot be removed
+    if pattern == "spec.kubernetesVersion" and _downgrade(change.old, change.new):
+        flags.add(impacts.DESTRUCTIVE)
+    if pattern == "spec.networking" and change.type in (ADDED, REMOVED):
+        flags.add(impacts.DESTRUCTIVE)  # one CNI option replaced by another
+    if (
+        impacts.REFUSED in entry.flags
+        and change.type == ADDED
+        and pattern.endswith(("cidr", "zone"))
+    ):
+        flags.discard(impacts.REFUSED)  # setting a value for the first time is fine
+    impact = entry.impact
+    return change._replace(impact=impact, flags=tuple(sorted(flags)), why=entry.why)
+
+
+def _downgrade(old: Any, new: Any) -> bool:
+    from clustermgr.versions import VersionError, parse_tolerant
+
+    try:
+        return parse_tolerant(str(new)) < parse_tolerant(str(old))
+    except VersionError:
+        return False
+
+
+def _cross_flags(changes: list[Change]) -> None:
+    """A CNI switch shows as one option removed and another added: flag both."""
+    networking = [i for i, c in enumerate(changes) if _pattern(c.path) == "spec.networking"]
+    if len(networking) < 2:
+        for i in networking:
+            changes[i] = changes[i]._replace(
+                flags=tuple(f for f in changes[i].flags if f != impacts.DESTRUCTIVE)
+            )
+
+
+def _ignored(change: Change, rules: list[str]) -> bool:
+    """`Kind/name:path` globs, e.g. `InstanceGroup/*:spec.image`; a rule on a path covers
+    everything below it."""
+    path = change.path_text()
+    for rule in rules:
+        target, _, field = rule.partition(":")
+        if not fnmatch.fnmatchcase(change.resource, target or "*"):
+            continue
+        if (
+            not field
+            or fnmatch.fnmatchcase(path, field)
+            or path.startswith(field + ".")
+            or (path.startswith(field + "["))
+        ):
+            return True
+    return False
+
+
+def summary(changes: list[Change]) -> dict[str, Any]:
+    """Counts, the worst impact, the instance groups to roll, and the risk flags."""
+    counted = [c for c in changes if not c.ignored]
+    roll_groups = sorted(
+        {c.resource.split("/", 1)[1] for c in counted if c.impact == impacts.ROLL_IG}
+    )
+    return {
+        "changes": len(counted),
+        "ignored": len(changes) - len(counted),
+        "resources": len({c.resource for c in counted}),
+        "impact": impacts.worst([c.impact for c in counted]),
+        "roll": roll_groups,
+        "flags": sorted({f for c in counted for f in c.flags}),
+    }
