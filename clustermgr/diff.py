@@ -365,6 +365,23 @@ def _ignored(change: Change, rules: list[str]) -> bool:
     return False
 
 
+def canonical(value: Any, path: tuple[Part, ...] = ()) -> Any:
+    """Lists of mappings sorted by their identity and set-like lists sorted, as the comparison
+    sees them: for the unified view."""
+    if isinstance(value, dict):
+        return {k: canonical(v, (*path, k)) for k, v in value.items()}
+    if not isinstance(value, list):
+        return value
+    items = [canonical(v, (*path, 0)) for v in value]
+    pattern = _pattern(path)
+    if pattern in SETS and all(not isinstance(x, (dict, list)) for x in items):
+        return sorted(items, key=str)
+    key = IDENTITY.get(pattern) or _natural_key(items, items)
+    if key and _keyed(items, key):
+        return sorted(items, key=lambda x: str(x[key]))
+    return items
+
+
 def summary(changes: list[Change]) -> dict[str, Any]:
     """Counts, the worst impact, the instance groups to roll, and the risk flags."""
     counted = [c for c in changes if not c.ignored]

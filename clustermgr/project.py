@@ -51,6 +51,9 @@ class Config:
         self.values_dir = "values"
         self.layer_pattern = "_*.yaml"
         self.kops_crds: str | None = None  # folder of the kOps CRDs for the manifest lint
+        self.diff_ignore: list[str] = []  # `Kind/name:path` globs never shown as changes
+        self.diff_applied: str | None = None  # folder of <cluster>.yaml applied snapshots
+        self.diff_list_keys: dict[str, str] = {}  # list path -> identity key of its items
 
 
 class Project:
@@ -154,8 +157,9 @@ def find_project(directory: Path | None = None) -> Project:
     return Project(candidates[0], Config())
 
 
-_KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds", "values"}
+_KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds", "values", "diff"}
 _VALUES_KEYS = {"dir", "layers"}
+_DIFF_KEYS = {"ignore", "applied", "listKeys"}
 
 
 def load_config(path: Path, root: Path) -> Config:
@@ -183,6 +187,24 @@ def load_config(path: Path, root: Path) -> Config:
     for key in values:
         if key not in _VALUES_KEYS:
             raise ConfigError(f"unknown setting 'values.{key}'", doc.location(("values", key)))
+    diff = data.get("diff", {})
+    if not isinstance(diff, dict):
+        raise ConfigError("diff: expected a mapping", doc.location(("diff",)))
+    for key in diff:
+        if key not in _DIFF_KEYS:
+            raise ConfigError(f"unknown setting 'diff.{key}'", doc.location(("diff", key), True))
+    ignore = diff.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(x, str) for x in ignore):
+        raise ConfigError("diff.ignore: expected a list of rules", doc.location(("diff", "ignore")))
+    config.diff_ignore = list(ignore)
+    config.diff_applied = _opt_str(doc, ("diff", "applied"), None)
+    list_keys = diff.get("listKeys", {})
+    if not isinstance(list_keys, dict) or not all(isinstance(v, str) for v in list_keys.values()):
+        raise ConfigError(
+            "diff.listKeys: expected a mapping of list paths to key names",
+            doc.location(("diff", "listKeys")),
+        )
+    config.diff_list_keys = dict(list_keys)
     config.values_dir = _opt_str(doc, ("values", "dir"), config.values_dir) or "values"
     config.layer_pattern = _opt_str(doc, ("values", "layers"), config.layer_pattern) or "_*.yaml"
     return config

@@ -58,6 +58,20 @@ def from_state_store(store: Path, cluster_name: str) -> list[Document]:
     return docs
 
 
+def as_kops_get(docs: list[Document]) -> str:
+    """Documents laid out as `kops get -o yaml` prints them: the Cluster, then InstanceGroups by
+    name, keys sorted."""
+    from clustermgr.yamlemit import dump
+
+    def order(doc: Document) -> tuple[bool, str]:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        return data.get("kind") != "Cluster", str((meta or {}).get("name", ""))
+
+    kept = [d for d in docs if isinstance(d.data, dict)]
+    return "\n---\n\n".join(dump(d.data) for d in sorted(kept, key=order))
+
+
 def kops_get(store: str, cluster_name: str) -> str:
     """`kops get --name NAME --state STORE -o yaml`, for a remote state store."""
     kops = shutil.which("kops")
