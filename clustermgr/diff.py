@@ -10,7 +10,7 @@ Normalisation (both sides, `old` being what is applied, `new` the render):
 - `iam.legacy: false` is the same as no `legacy`;
 - defaults kOps' v1alpha2 decoder fills are dropped from `old` when `new` lacks them:
   `spec.topology.dns.type: Public`, `spec.authorization.rbac: {}`, `spec.api: {}`,
-  `spec.api.dns: {}`;
+  `spec.api.dns: {}` (and the containers they leave empty);
 - lists of mappings are matched by identity (see IDENTITY; else a unique name, key or id), so a
   reordering is no change; lists kOps treats as sets (SETS) are compared as sets.
 """
@@ -21,6 +21,7 @@ import fnmatch
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from clustermgr.kops import NETWORKING_OPTIONS
 from clustermgr.kops import impact as impacts
 from clustermgr.yamlio import Document
 
@@ -54,6 +55,8 @@ SETS = {
 }
 _DECODER_DEFAULTS: list[tuple[tuple[str, ...], Any]] = [
     (("spec", "topology", "dns", "type"), "Public"),
+    (("spec", "topology", "dns"), {}),  # what is left once the default type is gone
+    (("spec", "topology"), {}),
     (("spec", "authorization", "rbac"), {}),
     (("spec", "authorization"), {}),
     (("spec", "api", "dns"), {}),
@@ -316,8 +319,6 @@ def _weigh(change: Change, kind: str) -> Change:
         flags.add(impacts.REFUSED)  # an etcd cluster cannot be removed
     if pattern == "spec.kubernetesVersion" and _downgrade(change.old, change.new):
         flags.add(impacts.DESTRUCTIVE)
-    if pattern == "spec.networking" and change.type in (ADDED, REMOVED):
-        flags.add(impacts.DESTRUCTIVE)  # one CNI option replaced by another
     if (
         impacts.REFUSED in entry.flags
         and change.type == ADDED
@@ -338,13 +339,20 @@ def _downgrade(old: Any, new: Any) -> bool:
 
 
 def _cross_flags(changes: list[Change]) -> None:
-    """A CNI switch shows as one option removed and another added: flag both."""
-    networking = [i for i, c in enumerate(changes) if _pattern(c.path) == "spec.networking"]
-    if len(networking) < 2:
-        for i in networking:
-            changes[i] = changes[i]._replace(
-                flags=tuple(f for f in changes[i].flags if f != impacts.DESTRUCTIVE)
-            )
+    """A CNI switch shows as one networking option removed and another added: both are
+    destructive (pods lose their network while nodes roll)."""
+    cni = [
+        i
+        for i, c in enumerate(changes)
+        if len(c.path) == 3
+        and c.path[:2] == ("spec", "networking")
+        and c.path[2] in NETWORKING_OPTIONS
+        and c.type in (ADDED, REMOVED)
+    ]
+    if {changes[i].type for i in cni} == {ADDED, REMOVED}:
+        for i in cni:
+            flags = tuple(sorted({*changes[i].flags, impacts.DESTRUCTIVE}))
+            changes[i] = changes[i]._replace(flags=flags)
 
 
 def _ignored(change: Change, rules: list[str]) -> bool:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, NamedTuple
 
-from clustermgr.kops import CONTROL_PLANE_ROLES, IG_ROLES
+from clustermgr.kops import CONTROL_PLANE_ROLES, IG_ROLES, NETWORKING_OPTIONS
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.yamlio import YPath
 
@@ -306,7 +306,7 @@ def cluster_basics(m: Manifest) -> Iterator[Finding]:
             ("spec",),
             "Required value: networkCIDR must be set on AWS",
         )
-    options = [k for k in _dict(spec.get("networking")) if k in _NETWORKING]
+    options = [k for k in _dict(spec.get("networking")) if k in NETWORKING_OPTIONS]
     if len(options) > 1:
         yield Finding(
             cluster,
@@ -342,12 +342,6 @@ def cluster_basics(m: Manifest) -> Iterator[Finding]:
                 f"Forbidden: {key!r} is reserved for kOps' own tags",
             )
     yield from _rolling_update(cluster, spec)
-
-
-_NETWORKING = frozenset(
-    {"classic", "kubenet", "external", "cni", "kopeio", "weave", "flannel", "calico", "canal"}
-    | {"kuberouter", "romana", "amazonvpc", "amazonVPC", "cilium", "lyftvpc", "gce", "kindnet"}
-)
 
 
 def _dns_subdomain(name: str) -> bool:
