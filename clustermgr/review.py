@@ -52,20 +52,34 @@ def diff_clusters(
     options: Options,
 ) -> list[ClusterDiff]:
     renderer = project_renderer(project, RenderSettings())
-    config = project.config
-    ignore = [*config.diff_ignore, *options.ignore]
     out = []
-    for name in names:
-        cluster = project.cluster(name)
-        values = cluster_values(project, cluster, overrides)
-        new = diff.resources(_render(renderer, values))
-        cluster_name = str(values.data.get("clusterName", name))
-        old = diff.resources(_applied(project, name, cluster_name, against))
-        changes = diff.compare(old, new, ignore, config.diff_list_keys)
-        if not options.show_secrets:
-            changes = redact(changes, sensitive_values(project, values))
-        out.append(ClusterDiff(name, changes, old, new))
+    with AppliedSource(project, against) as source:
+        for name in names:
+            cluster = project.cluster(name)
+            values = cluster_values(project, cluster, overrides)
+            out.append(
+                compare_cluster(project, name, values, _render(renderer, values), source, options)
+            )
     return out
+
+
+def compare_cluster(
+    project: Project,
+    name: str,
+    values: Values,
+    rendered: list[Document],
+    source: AppliedSource,
+    options: Options,
+) -> ClusterDiff:
+    """One cluster's render against what the source says is applied."""
+    new = diff.resources(rendered)
+    cluster_name = str(values.data.get("clusterName", name))
+    old = diff.resources(source.documents(name, cluster_name))
+    ignore = [*project.config.diff_ignore, *options.ignore]
+    changes = diff.compare(old, new, ignore, project.config.diff_list_keys)
+    if not options.show_secrets:
+        changes = redact(changes, sensitive_values(project, values))
+    return ClusterDiff(name, changes, old, new)
 
 
 def diff_files(old: Path, new: Path, options: Options) -> ClusterDiff:
@@ -85,29 +99,64 @@ def _render(renderer: Renderer, values: Values) -> list[Document]:
     return docs
 
 
-def _applied(project: Project, name: str, cluster_name: str, against: Against) -> list[Document]:
-    if against.file is not None:
-        return sources.from_file(against.file)
-    if against.state is not None:
-        return sources.from_state_store(sources.local_state_store(against.state), cluster_name)
-    if against.ref is not None:
-        with sources.project_at_ref(project.root, against.ref) as folder:
-            old_project = find_project(folder)
-            if name not in old_project.clusters():
+class AppliedSource:
+    """The applied side for many clusters; a git ref is extracted once, on entering."""
+
+    def __init__(self, project: Project, against: Against) -> None:
+        self.project = project
+        self.against = against
+        self._old: Project | None = None
+        self._renderer: Renderer | None = None
+        self._context: Any = None
+
+    def __enter__(self) -> AppliedSource:
+        if self.against.ref is not None:
+            self._context = sources.project_at_ref(self.project.root, self.against.ref)
+            self._old = find_project(self._context.__enter__())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+
+    def configured(self) -> bool:
+        """Whether there is anything to compare with (check runs without a source)."""
+        a = self.against
+        return (
+            any(x is not None for x in a)
+            or bool(self.project.config.diff_applied)
+            or bool(
+                (store := sources.state_store_from_env())
+                and not store.startswith(sources.REMOTE_SCHEMES)
+            )
+        )
+
+    def documents(self, name: str, cluster_name: str) -> list[Document]:
+        against, project = self.against, self.project
+        if against.file is not None:
+            return sources.from_file(against.file)
+        if against.state is not None:
+            return sources.from_state_store(sources.local_state_store(against.state), cluster_name)
+        if self._old is not None:
+            if name not in self._old.clusters():
                 return []  # a new cluster: everything is added
-            old_values = cluster_values(old_project, old_project.cluster(name), Overrides())
-            return _render(project_renderer(old_project, RenderSettings()), old_values)
-    if project.config.diff_applied:
-        folder = project.path(project.config.diff_applied, "diff.applied", must_exist=False)
-        snapshot = folder / f"{name}.yaml"
-        return sources.from_file(snapshot, project.display(snapshot)) if snapshot.exists() else []
-    store = sources.state_store_from_env()
-    if store and not store.startswith(sources.REMOTE_SCHEMES):
-        return sources.from_state_store(sources.local_state_store(store), cluster_name)
-    raise UsageError(
-        "nothing to compare with: pass --against FILE, --state DIR or --against-ref REF "
-        "(or set diff.applied in clustermgr.yaml)"
-    )
+            if self._renderer is None:
+                self._renderer = project_renderer(self._old, RenderSettings())
+            old_values = cluster_values(self._old, self._old.cluster(name), Overrides())
+            return _render(self._renderer, old_values)
+        if project.config.diff_applied:
+            folder = project.path(project.config.diff_applied, "diff.applied", must_exist=False)
+            snapshot = folder / f"{name}.yaml"
+            return (
+                sources.from_file(snapshot, project.display(snapshot)) if snapshot.exists() else []
+            )
+        store = sources.state_store_from_env()
+        if store and not store.startswith(sources.REMOTE_SCHEMES):
+            return sources.from_state_store(sources.local_state_store(store), cluster_name)
+        raise UsageError(
+            "nothing to compare with: pass --against FILE, --state DIR or --against-ref REF "
+            "(or set diff.applied in clustermgr.yaml)"
+        )
 
 
 def sensitive_values(project: Project, values: Values) -> set[str]:

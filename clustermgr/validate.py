@@ -9,6 +9,7 @@ undefined variable in the template).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from clustermgr.errors import ClusterMgrError, ValuesError, YAMLError
 from clustermgr.lint import Linter
@@ -21,6 +22,12 @@ from clustermgr.values import LayerCache, Values, expand_values_paths
 from clustermgr.yamlio import Document, format_path, load_documents
 
 CHECKS = ("yaml", "values", "render", "documents", "structure", "rules")
+
+
+class Checked(NamedTuple):
+    group: Group
+    values: Values | None
+    documents: list[Document] | None  # the render, when it succeeded
 
 
 class Validator:
@@ -55,14 +62,19 @@ class Validator:
         return self._renderer
 
     def validate(self, cluster: Cluster) -> Group:
+        return self.check(cluster).group
+
+    def check(self, cluster: Cluster) -> Checked:
+        """The problems, and the merged values and rendered documents when they were made."""
         problems: list[Problem] = []
         values = self._values(cluster, problems)
         if values is not None and self.schema is not None:
             fallback = Location(self.project.display(cluster.file), 1, 1)
             problems += self.schema.check(values, fallback)
+        docs = None
         if values is not None and not any(p.level == ERROR for p in problems):
-            problems += self._manifest(values)
-        return Group(cluster.name, problems, CHECKS)
+            docs = self._manifest(values, problems)
+        return Checked(Group(cluster.name, problems, CHECKS), values, docs)
 
     def _values(self, cluster: Cluster, problems: list[Problem]) -> Values | None:
         files = [(path, self.project.display(path)) for path in cluster.layers]
@@ -109,16 +121,18 @@ class Validator:
         values.default("clusterName", cluster.name, f"cluster name {cluster.name!r}")
         return values
 
-    def _manifest(self, values: Values) -> list[Problem]:
+    def _manifest(self, values: Values, problems: list[Problem]) -> list[Document] | None:
+        """Render and lint; the rendered documents, or None when the render failed."""
         renderer = self.renderer()
         if isinstance(renderer, ClusterMgrError):
-            return [_problem(renderer, "template", "render")]
+            problems.append(_problem(renderer, "template", "render"))
+            return None
         try:
             rendered = renderer.render(values.data)
         except ClusterMgrError as exc:
-            return [_problem(exc, "template", "render")]
+            problems.append(_problem(exc, "template", "render"))
+            return None
         docs: list[Document] = []
-        problems: list[Problem] = []
         for item in rendered:
             try:
                 parsed = load_documents(item.text, item.template, cache=False)
@@ -136,7 +150,8 @@ class Validator:
                 )
                 continue
             docs += [d._replace(number=item.number - 1) for d in parsed]
-        return problems + self.linter.lint_documents(docs, rendered=True)
+        problems += self.linter.lint_documents(docs, rendered=True)
+        return docs
 
 
 def _problem(exc: ClusterMgrError, rule: str, check: str) -> Problem:

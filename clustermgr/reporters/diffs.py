@@ -167,6 +167,21 @@ def markdown(results: list[ClusterDiff], color: bool) -> str:
     return text_out
 
 
+def change_record(c: Change) -> dict[str, Any]:
+    """One change as plain data (the JSON report's `changes` items)."""
+    return {
+        "resource": c.resource,
+        "path": c.path_text(),
+        "type": c.type,
+        "old": c.old,
+        "new": c.new,
+        "impact": c.impact,
+        "flags": list(c.flags),
+        "why": c.why,
+        "ignored": c.ignored,
+    }
+
+
 def json_report(results: list[ClusterDiff], color: bool) -> str:
     data = {
         "version": 1,
@@ -174,20 +189,7 @@ def json_report(results: list[ClusterDiff], color: bool) -> str:
             {
                 "name": r.name,
                 "summary": summary(r.changes),
-                "changes": [
-                    {
-                        "resource": c.resource,
-                        "path": c.path_text(),
-                        "type": c.type,
-                        "old": c.old,
-                        "new": c.new,
-                        "impact": c.impact,
-                        "flags": list(c.flags),
-                        "why": c.why,
-                        "ignored": c.ignored,
-                    }
-                    for c in r.changes
-                ],
+                "changes": [change_record(c) for c in r.changes],
             }
             for r in results
         ],
