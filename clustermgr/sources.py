@@ -41,14 +41,12 @@ def local_state_store(raw: str) -> Path:
 
 def from_state_store(store: Path, cluster_name: str) -> list[Document]:
     """`STORE/<cluster>/config` (the Cluster) and `STORE/<cluster>/instancegroup/*` (one
-    InstanceGroup each), as kOps lays them out; nothing else is read."""
+    InstanceGroup each), as kOps lays them out; nothing else is read. A cluster the store does
+    not hold yet has no documents."""
     folder = store / cluster_name
     config = folder / "config"
     if not config.is_file():
-        raise ClusterMgrError(
-            f"no cluster {cluster_name!r} in the state store (no {cluster_name}/config)",
-            Location(str(store)),
-        )
+        return []  # not created yet: everything in the render is new
     docs = from_file(config, f"{cluster_name}/config")
     groups = folder / "instancegroup"
     if groups.is_dir():

@@ -13,7 +13,8 @@ from clustermgr.reporters.text import describe
 JSON_VERSION = 1
 
 
-def _problem(p: Problem) -> dict[str, Any]:
+def problem_record(p: Problem) -> dict[str, Any]:
+    """One problem as plain data (the JSON reports' `problems` items)."""
     loc = p.location
     return {
         "level": p.level,
@@ -45,7 +46,7 @@ def json_report(groups: list[Group], options: Options) -> str:
                 "name": g.name,
                 "errors": g.errors(),
                 "warnings": g.warnings(),
-                "problems": [_problem(p) for p in sorted(g.problems, key=Problem.sort_key)],
+                "problems": [problem_record(p) for p in sorted(g.problems, key=Problem.sort_key)],
             }
             for g in groups
         ],
