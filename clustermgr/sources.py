@@ -14,7 +14,6 @@ from io import BytesIO
 from pathlib import Path
 
 from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.problems import Location
 from clustermgr.yamlio import Document, load_documents, read_text
 
 REMOTE_SCHEMES = ("s3://", "gs://", "azureblob://", "swift://", "do://", "scw://", "oss://")
