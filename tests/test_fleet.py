@@ -1,0 +1,186 @@
+"""`check` across a fleet: selection by change, shards, workers, the result cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from clustermgr import fleet
+from clustermgr.project import find_project
+from tests.conftest import REPO, Run
+
+
+@pytest.fixture
+def fleet_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", str(folder))
+    return folder
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        check=True, capture_output=True, text=True,
+    ).stdout
+
+
+def edit(root: Path, file: str, old: str, new: str) -> None:
+    path = root / file
+    text = path.read_text()
+    assert old in text, (file, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def check_json(run: Run, root: Path, *args: str) -> dict[str, object]:
+    out = root.parent / "check.json"
+    result = run("-C", str(root), "check", *args, "--json", str(out), "--jobs", "1")
+    assert result.code in (0, 1), result.err
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+def test_changed_since_follows_the_dependency_graph(run: Run, fleet_dir: Path) -> None:
+    git(fleet_dir, "init", "-q")
+    git(fleet_dir, "add", "-A")
+    git(fleet_dir, "commit", "-qm", "base")
+    project = find_project(fleet_dir)
+    assert fleet.select_changed(project, "HEAD").names == []
+    edit(fleet_dir, "values/prod/_env.yaml", "maxPods: 64", "maxPods: 60")
+    edit(fleet_dir, "values/dev/dev-eu1.yaml", "t3.medium", "t3.large")
+    selection = fleet.select_changed(project, "HEAD")
+    assert selection.reasons == {
+        "dev-eu1": ["its values file values/dev/dev-eu1.yaml changed"],
+        "prod-eu1": ["its layer values/prod/_env.yaml changed"],
+        "prod-us1": ["its layer values/prod/_env.yaml changed"],
+    }
+    (fleet_dir / "values" / "staging" / "staging-eu1.yaml").unlink()
+    (fleet_dir / "values" / "staging" / "staging-eu2.yaml").write_text("region: x\n")
+    edit(fleet_dir, "template/snippets/instancegroup-common.yaml.j2", "httpTokens", "httpTokens")
+    selection = fleet.select_changed(find_project(fleet_dir), "HEAD")
+    assert selection.removed == ["staging-eu1"]
+    assert selection.reasons["staging-eu2"] == ["its values file values/staging/staging-eu2.yaml changed"]
+    edit(fleet_dir, "schemas/values.schema.json", '"title"', '"title"')
+    (fleet_dir / "schemas" / "values.schema.json").write_text(
+        (fleet_dir / "schemas" / "values.schema.json").read_text() + "\n")
+    selection = fleet.select_changed(find_project(fleet_dir), "HEAD")
+    assert selection.names == ["dev-eu1", "prod-eu1", "prod-us1", "staging-eu2"]
+    assert "schemas/values.schema.json is used by every cluster" in selection.reasons["dev-eu1"]
+    result = run("-C", str(fleet_dir), "check", "--changed-since", "HEAD", "--explain", "--jobs", "1")
+    assert "staging-eu1: removed (its values file was deleted)" in result.err
+    assert "staging-eu1  REMOVED  its values file was deleted" in result.out
+
+
+def test_shards_cover_every_cluster_once(write: Callable[..., Path]) -> None:
+    root = write({f"values/c{i:02d}.yaml": "x: " + "1" * (i * 7 % 50) + "\n" for i in range(23)})
+    project = find_project(root)
+    names = list(project.clusters())
+    parts = [fleet.shard(project, names, i, 4) for i in range(1, 5)]
+    assert sorted(n for part in parts for n in part) == names
+    assert max(len(p) for p in parts) - min(len(p) for p in parts) <= 2
+    assert parts == [fleet.shard(project, names, i, 4) for i in range(1, 5)]  # deterministic
+
+
+def test_shard_from_gitlab(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI_NODE_INDEX", "2")
+    monkeypatch.setenv("CI_NODE_TOTAL", "3")
+    assert fleet.parse_shard(None) == (2, 3)
+    assert fleet.parse_shard("1/1") == (1, 1)
+    with pytest.raises(fleet.UsageError):
+        fleet.parse_shard("4/3")
+
+
+def test_workers_give_the_same_result_in_name_order(run: Run, fleet_dir: Path) -> None:
+    one = run("-C", str(fleet_dir), "check", "--all", "--jobs", "1", "--no-cache").out
+    two = run("-C", str(fleet_dir), "check", "--all", "--jobs", "2", "--no-cache").out
+    assert one == two
+    assert [line.split()[0] for line in one.splitlines()[:4]] == [
+        "dev-eu1", "prod-eu1", "prod-us1", "staging-eu1"]
+
+
+def cached_count(run: Run, root: Path, *args: str) -> int:
+    return check_json(run, root, "--all", *args)["summary"]["cached"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "stale"),
+    [
+        ("template/10-cluster.yaml.j2", "channel: stable", "channel: alpha", 4),
+        ("template/snippets/instancegroup-common.yaml.j2", "httpPutResponseHopLimit: 1",
+         "httpPutResponseHopLimit: 2", 4),
+        ("values/_defaults.yaml", "maxPods: 110", "maxPods: 100", 4),
+        ("values/prod/_env.yaml", "maxPods: 64", "maxPods: 60", 2),
+        ("values/dev/dev-eu1.yaml", "t3.medium", "t3.large", 1),
+        ("schemas/values.schema.json", '"maximum": 250', '"maximum": 100', 4),
+        ("channels/stable.yaml", "ubuntu-noble-24.04-amd64-server-20260714",
+         "ubuntu-noble-24.04-amd64-server-20260801", 4),
+        ("clustermgr.yaml", "kopsVersion: 1.34.1", "kopsVersion: 1.34.2", 4),
+    ],
+)
+def test_cache_never_returns_a_stale_result(
+    run: Run, fleet_dir: Path, cache: Path, file: str, old: str, new: str, stale: int
+) -> None:
+    assert cached_count(run, fleet_dir) == 0
+    assert cached_count(run, fleet_dir) == 4
+    edit(fleet_dir, file, old, new)
+    assert cached_count(run, fleet_dir) == 4 - stale
+
+
+def test_cache_keys_include_flags_and_the_comparison_source(
+    run: Run, fleet_dir: Path, cache: Path, tmp_path: Path
+) -> None:
+    assert cached_count(run, fleet_dir) == 0
+    assert cached_count(run, fleet_dir, "--set", "kubelet.maxPods=50") == 0
+    assert cached_count(run, fleet_dir, "--set", "kubelet.maxPods=50") == 4
+    store = tmp_path / "state"
+    store.mkdir()
+    assert cached_count(run, fleet_dir, "--state", str(store)) == 0
+    assert cached_count(run, fleet_dir, "--state", str(store)) == 4
+    (store / "dev-eu1.k8s.example.com").mkdir()
+    (store / "dev-eu1.k8s.example.com" / "config").write_text(
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {name: dev-eu1.k8s.example.com}\n")
+    report = check_json(run, fleet_dir, "--all", "--state", str(store))
+    assert report["summary"]["cached"] == 3  # type: ignore[index]
+    crds = REPO.parent / "shared" / "kops" / "crds"
+    if crds.is_dir():
+        shutil.copytree(crds, fleet_dir / "crds")
+        assert cached_count(run, fleet_dir, "--kops-crds", "crds") == 0
+        assert cached_count(run, fleet_dir, "--kops-crds", "crds") == 4
+
+
+def test_fail_on_and_reports(run: Run, fleet_dir: Path, tmp_path: Path) -> None:
+    store = tmp_path / "state"
+    store.mkdir()  # empty: every cluster is new, so everything is a change
+    base = ["-C", str(fleet_dir), "check", "--all", "--state", str(store), "--jobs", "1"]
+    assert run(*base).code == 0  # differences alone never fail
+    assert run(*base, "--fail-on", "changes").code == 1
+    assert run(*base, "--fail-on", "destructive").code == 0
+    note = tmp_path / "note.md"
+    junit = tmp_path / "junit.xml"
+    quality = tmp_path / "cq.json"
+    assert run(*base, "--report-markdown", str(note), "--junit", str(junit),
+               "--codequality", str(quality)).code == 0
+    text = note.read_text()
+    assert text.startswith("### clustermgr check: 4 clusters, 0 invalid, 4 changed")
+    assert "| prod-eu1 | ✅ valid | 0 | 0 | 6 | update | — |" in text
+    assert text.count("<details>") == 4
+    from xml.etree import ElementTree as ET
+
+    assert len(ET.parse(junit).getroot().findall("testsuite")) == 4
+    assert json.loads(quality.read_text()) == []
