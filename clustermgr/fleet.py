@@ -167,10 +167,11 @@ class _Keys:
     def __init__(self, project: Project, request: Request) -> None:
         self.project = project
         self.request = request
+        self._files: dict[Path, bytes] = {}  # shared layers are read once per run, not per cluster
         digest = hashlib.sha256()
         digest.update(f"{CACHE_FORMAT}\0{__version__}\0{json.dumps(request, default=str)}".encode())
         for path in self._shared_files():
-            _feed(digest, path)
+            digest.update(self._file(path))
         self.shared = digest.digest()
         self._commit = None
         if request.against.ref is not None:
@@ -194,9 +195,9 @@ class _Keys:
         digest = hashlib.sha256(self.shared)
         digest.update(name.encode())
         for layer in self.project.cluster(name).layers:
-            _feed(digest, layer)
+            digest.update(self._file(layer))
         for path in self._source_files(name, cluster_name):
-            _feed(digest, path)
+            digest.update(self._file(path))
         if self._commit:
             digest.update(self._commit.encode())
         return digest.hexdigest()
@@ -213,14 +214,16 @@ class _Keys:
         elif config.diff_applied:
             yield self.project.root / config.diff_applied / f"{name}.yaml"
 
-
-def _feed(digest: Any, path: Path) -> None:
-    digest.update(str(path).encode() + b"\0")
-    try:
-        digest.update(path.read_bytes())
-    except OSError:
-        digest.update(b"<absent>")
-    digest.update(b"\0")
+    def _file(self, path: Path) -> bytes:
+        """The path and a digest of its content (or of its absence)."""
+        found = self._files.get(path)
+        if found is None:
+            try:
+                content = hashlib.sha256(path.read_bytes()).digest()
+            except OSError:
+                content = b"<absent>"
+            found = self._files[path] = str(path).encode() + b"\0" + content
+        return found
 
 
 # -- running -------------------------------------------------------------------------------------
@@ -238,42 +241,43 @@ def run(
 ) -> list[Result]:
     """Check every named cluster; results in name order."""
     keys = _Keys(project, request) if use_cache else None
-    folder = cache_dir("check") if use_cache else None
-    results: dict[str, Result] = {}
-    todo: list[tuple[str, str | None]] = []
+    store = _Store(cache_dir("check") if use_cache else None)
+    wanted: dict[str, str | None] = {}
     for name in names:
         needs_name = request.against.state is not None  # state stores are kept by kOps name
         cluster_name = _cluster_name(project, name) if keys and needs_name else name
-        key = keys.key(name, cluster_name) if keys else None
-        cached = _read(folder, key)
-        if cached is not None:
-            results[name] = cached._replace(name=name, cached=True)
-        else:
-            todo.append((name, key))
+        wanted[name] = keys.key(name, cluster_name) if keys else None
+    hits = store.read([k for k in wanted.values() if k])
+    results: dict[str, Result] = {}
+    for name, key in wanted.items():
+        if key in hits:
+            results[name] = hits[key]._replace(name=name, cached=True)
+    todo = [name for name in names if name not in results]
     done = len(results)
     if progress:
         progress(done, len(names))
     _WORKER.clear()
     _WORKER.update(project=project, request=request)
+    if todo:
+        _prepare()  # before forking: workers inherit the loaded templates, schema and CRDs
     if todo and jobs > 1 and len(todo) > 1:
         import multiprocessing
 
-        context = multiprocessing.get_context("fork")  # workers inherit the loaded inputs
+        context = multiprocessing.get_context("fork")
         chunk = max(1, min(16, len(todo) // (jobs * 8)))
         with context.Pool(min(jobs, len(todo))) as pool:
-            for result in pool.imap_unordered(_check_one, [n for n, _ in todo], chunk):
+            for result in pool.imap_unordered(_check_one, todo, chunk):
                 results[result.name] = result
                 done += 1
                 if progress:
                     progress(done, len(names))
     else:
-        for name, _ in todo:
+        for name in todo:
             results[name] = _check_one(name)
             done += 1
             if progress:
                 progress(done, len(names))
-    for name, key in todo:
-        _write(folder, key, results[name])
+    store.write([(key, results[name]) for name in todo if (key := wanted[name])])
     return [results[name] for name in sorted(results)]
 
 
@@ -288,24 +292,35 @@ def _cluster_name(project: Project, name: str) -> str:
     return str(values.data.get("clusterName", name))
 
 
-def _check_one(name: str) -> Result:
-    """validate + diff for one cluster, in whichever process runs it."""
-    from clustermgr.reporters.diffs import change_record
-    from clustermgr.review import AppliedSource, Options, compare_cluster
+def _prepare() -> None:
+    """Load what every cluster's check shares, once per process."""
+    if "validator" in _WORKER:
+        return
+    from clustermgr.kops.crds import load_crds
+    from clustermgr.lint import Linter
+    from clustermgr.pipeline import RenderSettings
+    from clustermgr.review import AppliedSource
+    from clustermgr.validate import Validator
 
     project: Project = _WORKER["project"]
     request: Request = _WORKER["request"]
-    if "validator" not in _WORKER:
-        from clustermgr.kops.crds import load_crds
-        from clustermgr.lint import Linter
-        from clustermgr.pipeline import RenderSettings
-        from clustermgr.validate import Validator
+    crds = request.kops_crds or project.config.kops_crds
+    linter = Linter(load_crds(project.root / crds) if crds else None)
+    validator = Validator(project, request.overrides, RenderSettings(), linter)
+    validator.renderer()  # compile the templates now, not in every worker
+    _WORKER["validator"] = validator
+    source = AppliedSource(project, request.against).__enter__()
+    _WORKER["source"] = source if source.configured() else None
 
-        crds = request.kops_crds or project.config.kops_crds
-        linter = Linter(load_crds(project.root / crds) if crds else None)
-        _WORKER["validator"] = Validator(project, request.overrides, RenderSettings(), linter)
-        source = AppliedSource(project, request.against).__enter__()
-        _WORKER["source"] = source if source.configured() else None
+
+def _check_one(name: str) -> Result:
+    """validate + diff for one cluster, in whichever process runs it."""
+    from clustermgr.reporters.diffs import change_record
+    from clustermgr.review import Options, compare_cluster
+
+    project: Project = _WORKER["project"]
+    request: Request = _WORKER["request"]
+    _prepare()
     checked = _WORKER["validator"].check(project.cluster(name))
     problems = list(checked.group.problems)
     changes = summary = None
@@ -326,14 +341,52 @@ def _check_one(name: str) -> Result:
     return Result(name, problems, changes, summary)
 
 
-def _read(folder: Path | None, key: str | None) -> Result | None:
-    if folder is None or key is None:
-        return None
+class _Store:
+    """Results by key in one SQLite file: one transaction per run instead of thousands of
+    small files, and SQLite's locking makes concurrent runs on one cache folder safe."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.db: Any = None
+        if folder is None:
+            return
+        import sqlite3
+
+        try:
+            self.db = sqlite3.connect(folder / "results.sqlite", timeout=60)
+            self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
+        except sqlite3.Error:
+            self.db = None
+
+    def read(self, keys: list[str]) -> dict[str, Result]:
+        if self.db is None or not keys:
+            return {}
+        found: dict[str, Result] = {}
+        for start in range(0, len(keys), 500):  # SQLite's limit on query parameters
+            batch = keys[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            query = f"SELECT key, data FROM results WHERE key IN ({marks})"
+            for key, data in self.db.execute(query, batch):
+                result = _decode(data)
+                if result is not None:
+                    found[key] = result
+        return found
+
+    def write(self, entries: list[tuple[str, Result]]) -> None:
+        if self.db is None or not entries:
+            return
+        import sqlite3
+
+        rows = [(key, _encode(result)) for key, result in entries]
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", rows)
+        except sqlite3.Error:
+            pass  # a cache that cannot be written only costs time
+
+
+def _decode(text: str) -> Result | None:
     try:
-        data = json.loads((folder / key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    try:
+        data = json.loads(text)
         problems = [
             Problem(
                 p["level"],
@@ -348,13 +401,11 @@ def _read(folder: Path | None, key: str | None) -> Result | None:
             for p in data["problems"]
         ]
         return Result(data["name"], problems, data["changes"], data["summary"])
-    except (KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
-def _write(folder: Path | None, key: str | None, result: Result) -> None:
-    if folder is None or key is None:
-        return
+def _encode(result: Result) -> str:
     data = {
         "name": result.name,
         "problems": [
@@ -364,12 +415,7 @@ def _write(folder: Path | None, key: str | None, result: Result) -> None:
         "changes": result.changes,
         "summary": result.diff_summary,
     }
-    tmp = folder / f".{key}.{os.getpid()}"
-    try:  # write then rename: two runs sharing the folder never read a half-written entry
-        tmp.write_text(json.dumps(data, default=str), encoding="utf-8")
-        os.replace(tmp, folder / key)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    return json.dumps(data, default=str)
 
 
 def counts(results: list[Result]) -> dict[str, int]:

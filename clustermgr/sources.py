@@ -22,7 +22,7 @@ REMOTE_SCHEMES = ("s3://", "gs://", "azureblob://", "swift://", "do://", "scw://
 def from_file(path: Path, display: str | None = None) -> list[Document]:
     """A manifest as `kops get CLUSTER -o yaml` prints it (or an earlier render)."""
     name = display or str(path)
-    return load_documents(read_text(path, name), name)
+    return load_documents(read_text(path, name), name, cache=False)  # snapshots change
 
 
 def local_state_store(raw: str) -> Path:

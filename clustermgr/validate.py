@@ -43,7 +43,7 @@ class Validator:
         self.project = project
         self.overrides = overrides
         self.linter = linter
-        self.cache = LayerCache()
+        self.cache = LayerCache(persist=False)
         schema = project.config.schema
         self.schema = None
         if schema and (project.root / schema).exists():

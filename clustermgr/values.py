@@ -137,16 +137,19 @@ def expand_values_paths(paths: Iterable[str]) -> list[Path]:
 
 
 class LayerCache:
-    """Loads each values file once, however many clusters share it."""
+    """Loads each values file once, however many clusters share it. `persist=False` keeps
+    parses out of the per-user cache: a fleet run caches whole results instead, and writing
+    thousands of small files costs more than parsing them."""
 
-    def __init__(self) -> None:
+    def __init__(self, persist: bool = True) -> None:
         self._docs: dict[tuple[Path, str], Document] = {}
+        self._persist = persist
 
     def load(self, path: Path, display: str) -> Document:
         key = (path, display)
         doc = self._docs.get(key)
         if doc is None:
-            doc = self._docs[key] = load_mapping(path, display)
+            doc = self._docs[key] = load_mapping(path, display, self._persist)
         return doc
 
 

@@ -115,10 +115,10 @@ def _store(text: str, parsed: Parsed) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load_mapping(path: str | Path, display: str | None = None) -> Document:
+def load_mapping(path: str | Path, display: str | None = None, cache: bool = True) -> Document:
     """Load a values-style file: one document whose top level is a mapping (empty means {})."""
     name = display or str(path)
-    docs = load_documents(read_text(path, name), name)
+    docs = load_documents(read_text(path, name), name, cache)
     if len(docs) > 1:
         raise YAMLError(
             "holds several YAML documents; a values file holds one", Location(name, 1, 1)
