@@ -17,7 +17,7 @@ import click
 
 from clustermgr import __version__
 from clustermgr.errors import ClusterMgrError, MultipleErrors, UsageError
-from clustermgr.problems import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from clustermgr.problems import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Group
 
 _HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -727,6 +727,125 @@ def check_cmd(
             if (kind == "changes" and summary["changes"]) or kind in summary["flags"]:
                 failed = True
     return 1 if failed else EXIT_OK
+
+
+@cli.group("ci", context_settings=_HELP, short_help="Generate CI pipelines.")
+def ci_group() -> None:
+    """Generate CI pipelines for the project's fleet."""
+
+
+@ci_group.command("gitlab", context_settings=_HELP)
+@click.option("--out", type=click.Path(path_type=Path), help="Write here (e.g. .gitlab-ci.yml).")
+@click.pass_context
+def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
+    """The GitLab pipeline: a check on merge requests; per cluster on the default branch, in
+    promotion order, render -> dry run -> update -> roll preview -> roll (manual by default).
+
+    \b
+    Example:
+      clustermgr ci gitlab --out .gitlab-ci.yml
+    """
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.gitlab import pipeline
+
+    text = pipeline(_project(ctx))
+    if out is not None:
+        atomic_write(out, text)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_OK
+
+
+def _state(state: str | None) -> str:
+    from clustermgr.sources import state_store_from_env
+
+    found = state or state_store_from_env()
+    if not found:
+        raise UsageError("pass --state STORE (or set KOPS_STATE_STORE)")
+    return found
+
+
+@cli.command("apply", context_settings=_HELP, short_help="Apply a cluster with kops.")
+@click.argument("cluster")
+@click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
+@click.option("--yes", is_flag=True, help="Let kops update cluster change the cloud.")
+@click.option("--force", is_flag=True, help="Apply even when the cluster drifted.")
+@click.option("--kops-crds", type=click.Path(path_type=Path), metavar="DIR")
+@_value_options
+@click.pass_context
+def apply_cmd(
+    ctx: click.Context,
+    cluster: str,
+    state: str | None,
+    yes: bool,
+    force: bool,
+    kops_crds: Path | None,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+) -> int:
+    """Render CLUSTER, refuse it when invalid or when the state store drifted from what
+    clustermgr last applied (unless --force), show the diff, then run `kops replace -f` and
+    `kops update cluster` (with --yes only when given).
+
+    \b
+    Examples:
+      clustermgr apply dev-eu1 --state s3://my-kops-state           # preview
+      clustermgr apply dev-eu1 --state s3://my-kops-state --yes
+    """
+    from clustermgr import apply
+    from clustermgr.pipeline import Overrides
+    from clustermgr.reporters import REPORTERS, Options
+    from clustermgr.reporters.diffs import text as diff_text
+    from clustermgr.review import ClusterDiff
+
+    project = _project(ctx)
+    store = _state(state)
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    plan = apply.plan(project, cluster, store, overrides, _linter(kops_crds, project))
+    if not plan.valid():
+        groups = [Group(cluster, plan.problems, ())]
+        click.echo(REPORTERS["text"](groups, Options("validate")), nl=False, err=True)
+        raise ClusterMgrError(f"{cluster} is not valid: nothing was applied")
+    if plan.drift:
+        drifted = ClusterDiff(f"{cluster} (state store now vs. last apply)", plan.drift, {}, {})
+        click.echo(diff_text([drifted], False), err=True)
+        if not force:
+            raise ClusterMgrError(
+                f"{cluster} was changed in the state store since clustermgr last applied it "
+                "(above); apply with --force to overwrite those changes"
+            )
+    elif plan.drift is None and not plan.new_cluster:
+        click.echo(
+            f"{cluster}: no record of a previous apply; nothing to check drift against", err=True
+        )
+    click.echo(diff_text([ClusterDiff(cluster, plan.changes, {}, {})], _color()), nl=False)
+    apply.execute(plan, yes, click.echo, lambda line: click.echo(line, err=True))
+    return EXIT_OK
+
+
+@cli.command("roll", context_settings=_HELP, short_help="Rolling-update a cluster with kops.")
+@click.argument("cluster")
+@click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
+@click.option("--yes", is_flag=True, help="Replace the instances (otherwise a preview).")
+@click.pass_context
+def roll_cmd(ctx: click.Context, cluster: str, state: str | None, yes: bool) -> int:
+    """`kops rolling-update cluster` for CLUSTER, after the impact of the last apply."""
+    from clustermgr import apply
+    from clustermgr.pipeline import Overrides, cluster_values
+
+    project = _project(ctx)
+    store = _state(state)
+    values = cluster_values(project, project.cluster(cluster), Overrides())
+    name = str(values.data.get("clusterName", cluster))
+    apply.roll(store, name, yes, click.echo, lambda line: click.echo(line, err=True))
+    return EXIT_OK
+
+
+def _color() -> bool:
+    import os
+
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
 _BOOL_FLAGS = {"--fail-on-missing": "--no-fail-on-missing", "--format-yaml": None}

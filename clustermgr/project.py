@@ -54,6 +54,11 @@ class Config:
         self.diff_ignore: list[str] = []  # `Kind/name:path` globs never shown as changes
         self.diff_applied: str | None = None  # folder of <cluster>.yaml applied snapshots
         self.diff_list_keys: dict[str, str] = {}  # list path -> identity key of its items
+        self.ci_environments: list[str] = []  # promotion order; default: dev before prod
+        self.ci_environment_value = "environment"  # the values key naming the environment
+        self.ci_automatic: list[str] = []  # environments whose update and roll need no click
+        self.ci_image = "python:3.11-slim"  # for the merge-request check
+        self.ci_kops_image: str | None = None  # for jobs running kops and aws (default: image)
 
 
 class Project:
@@ -157,8 +162,13 @@ def find_project(directory: Path | None = None) -> Project:
     return Project(candidates[0], Config())
 
 
-_KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds", "values", "diff"}
+_KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds"} | {
+    "values",
+    "diff",
+    "ci",
+}
 _VALUES_KEYS = {"dir", "layers"}
+_CI_KEYS = {"environments", "environmentValue", "automatic", "image", "kopsImage"}
 _DIFF_KEYS = {"ignore", "applied", "listKeys"}
 
 
@@ -205,6 +215,20 @@ def load_config(path: Path, root: Path) -> Config:
             doc.location(("diff", "listKeys")),
         )
     config.diff_list_keys = dict(list_keys)
+    ci = data.get("ci", {})
+    if not isinstance(ci, dict):
+        raise ConfigError("ci: expected a mapping", doc.location(("ci",)))
+    for key in ci:
+        if key not in _CI_KEYS:
+            raise ConfigError(f"unknown setting 'ci.{key}'", doc.location(("ci", key), True))
+    for key, attr in (("environments", "ci_environments"), ("automatic", "ci_automatic")):
+        items = ci.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+            raise ConfigError(f"ci.{key}: expected a list of names", doc.location(("ci", key)))
+        setattr(config, attr, list(items))
+    config.ci_environment_value = _opt_str(doc, ("ci", "environmentValue"), "environment") or ""
+    config.ci_image = _opt_str(doc, ("ci", "image"), config.ci_image) or config.ci_image
+    config.ci_kops_image = _opt_str(doc, ("ci", "kopsImage"), None)
     config.values_dir = _opt_str(doc, ("values", "dir"), config.values_dir) or "values"
     config.layer_pattern = _opt_str(doc, ("values", "layers"), config.layer_pattern) or "_*.yaml"
     return config
