@@ -64,7 +64,7 @@ def plan(project: Project, name: str, state: str, overrides: Overrides, linter: 
     record = _annotation(current, LAST_APPLIED)
     if record is not None:
         last = {(k, n): d for k, n, d in _decode(record)}
-        drift = diff.compare(_without_records(current), last, [], project.config.diff_list_keys)
+        drift = diff.compare(current, last, [], project.config.diff_list_keys)
     manifest = _manifest(rendered, diff.summary(changes))
     return Plan(name, cluster_name, state, problems, changes, drift, manifest, not current)
 
@@ -127,20 +127,6 @@ def _annotation(resources: diff.Resources, key: str) -> str | None:
             value = annotations.get(key)
             return str(value) if value is not None else None
     return None
-
-
-def _without_records(resources: diff.Resources) -> diff.Resources:
-    out = {}
-    for key, doc in resources.items():
-        annotations = (doc.get("metadata") or {}).get("annotations")
-        if key[0] == "Cluster" and isinstance(annotations, dict):
-            kept = {k: v for k, v in annotations.items() if k not in (LAST_APPLIED, LAST_IMPACT)}
-            meta = {**doc["metadata"], "annotations": kept}
-            if not kept:
-                del meta["annotations"]
-            doc = {**doc, "metadata": meta}
-        out[key] = doc
-    return out
 
 
 def _manifest(rendered: list[Document], summary: dict[str, Any]) -> str:

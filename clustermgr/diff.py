@@ -2,7 +2,8 @@
 
 Normalisation (both sides, `old` being what is applied, `new` the render):
 - documents are matched by (kind, metadata.name);
-- `metadata.creationTimestamp` and `metadata.generation` are never compared;
+- `metadata.creationTimestamp`, `metadata.generation` and clustermgr's own
+  `clustermgr.k8s.io/*` annotations are never compared;
 - `spec.configBase` and the InstanceGroup label `kops.k8s.io/cluster` are dropped from `old`
   when `new` lacks them (kOps fills them in);
 - role `Master` reads as `ControlPlane`, and key `master` as `control-plane` in
@@ -53,6 +54,7 @@ SETS = {
     "spec.taints",
     "spec.mixedInstancesPolicy.instances",
 }
+_OWN = "clustermgr.k8s.io/"  # clustermgr's own records (last applied, its impact)
 _DECODER_DEFAULTS: list[tuple[tuple[str, ...], Any]] = [
     (("spec", "topology", "dns", "type"), "Public"),
     (("spec", "topology", "dns"), {}),  # what is left once the default type is gone
@@ -175,6 +177,14 @@ def normalise(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any],
 def _both_sides(doc: dict[str, Any]) -> dict[str, Any]:
     for key in ("creationTimestamp", "generation"):
         doc = _without(doc, ("metadata", key))
+    annotations = _get(doc, ("metadata", "annotations"))
+    if isinstance(annotations, dict) and any(k.startswith(_OWN) for k in annotations):
+        kept = {k: v for k, v in annotations.items() if not k.startswith(_OWN)}
+        doc = (
+            _with(doc, ("metadata", "annotations"), kept)
+            if kept
+            else _without(doc, ("metadata", "annotations"))
+        )
     if doc.get("metadata") == {}:
         doc = _without(doc, ("metadata",))
     if _get(doc, ("spec", "role")) == "Master":

@@ -38,7 +38,9 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -75,14 +77,19 @@ def test_changed_since_follows_the_dependency_graph(run: Run, fleet_dir: Path) -
     edit(fleet_dir, "template/snippets/instancegroup-common.yaml.j2", "httpTokens", "httpTokens")
     selection = fleet.select_changed(find_project(fleet_dir), "HEAD")
     assert selection.removed == ["staging-eu1"]
-    assert selection.reasons["staging-eu2"] == ["its values file values/staging/staging-eu2.yaml changed"]
+    assert selection.reasons["staging-eu2"] == [
+        "its values file values/staging/staging-eu2.yaml changed"
+    ]
     edit(fleet_dir, "schemas/values.schema.json", '"title"', '"title"')
     (fleet_dir / "schemas" / "values.schema.json").write_text(
-        (fleet_dir / "schemas" / "values.schema.json").read_text() + "\n")
+        (fleet_dir / "schemas" / "values.schema.json").read_text() + "\n"
+    )
     selection = fleet.select_changed(find_project(fleet_dir), "HEAD")
     assert selection.names == ["dev-eu1", "prod-eu1", "prod-us1", "staging-eu2"]
     assert "schemas/values.schema.json is used by every cluster" in selection.reasons["dev-eu1"]
-    result = run("-C", str(fleet_dir), "check", "--changed-since", "HEAD", "--explain", "--jobs", "1")
+    result = run(
+        "-C", str(fleet_dir), "check", "--changed-since", "HEAD", "--explain", "--jobs", "1"
+    )
     assert "staging-eu1: removed (its values file was deleted)" in result.err
     assert "staging-eu1  REMOVED  its values file was deleted" in result.out
 
@@ -111,7 +118,11 @@ def test_workers_give_the_same_result_in_name_order(run: Run, fleet_dir: Path) -
     two = run("-C", str(fleet_dir), "check", "--all", "--jobs", "2", "--no-cache").out
     assert one == two
     assert [line.split()[0] for line in one.splitlines()[:4]] == [
-        "dev-eu1", "prod-eu1", "prod-us1", "staging-eu1"]
+        "dev-eu1",
+        "prod-eu1",
+        "prod-us1",
+        "staging-eu1",
+    ]
 
 
 def cached_count(run: Run, root: Path, *args: str) -> int:
@@ -122,14 +133,22 @@ def cached_count(run: Run, root: Path, *args: str) -> int:
     ("file", "old", "new", "stale"),
     [
         ("template/10-cluster.yaml.j2", "channel: stable", "channel: alpha", 4),
-        ("template/snippets/instancegroup-common.yaml.j2", "httpPutResponseHopLimit: 1",
-         "httpPutResponseHopLimit: 2", 4),
+        (
+            "template/snippets/instancegroup-common.yaml.j2",
+            "httpPutResponseHopLimit: 1",
+            "httpPutResponseHopLimit: 2",
+            4,
+        ),
         ("values/_defaults.yaml", "maxPods: 110", "maxPods: 100", 4),
         ("values/prod/_env.yaml", "maxPods: 64", "maxPods: 60", 2),
         ("values/dev/dev-eu1.yaml", "t3.medium", "t3.large", 1),
         ("schemas/values.schema.json", '"maximum": 250', '"maximum": 100', 4),
-        ("channels/stable.yaml", "ubuntu-noble-24.04-amd64-server-20260714",
-         "ubuntu-noble-24.04-amd64-server-20260801", 4),
+        (
+            "channels/stable.yaml",
+            "ubuntu-noble-24.04-amd64-server-20260714",
+            "ubuntu-noble-24.04-amd64-server-20260801",
+            4,
+        ),
         ("clustermgr.yaml", "kopsVersion: 1.34.1", "kopsVersion: 1.34.2", 4),
     ],
 )
@@ -154,7 +173,8 @@ def test_cache_keys_include_flags_and_the_comparison_source(
     assert cached_count(run, fleet_dir, "--state", str(store)) == 4
     (store / "dev-eu1.k8s.example.com").mkdir()
     (store / "dev-eu1.k8s.example.com" / "config").write_text(
-        "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {name: dev-eu1.k8s.example.com}\n")
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {name: dev-eu1.k8s.example.com}\n"
+    )
     report = check_json(run, fleet_dir, "--all", "--state", str(store))
     assert report["summary"]["cached"] == 3  # type: ignore[index]
     crds = REPO.parent / "shared" / "kops" / "crds"
@@ -174,8 +194,18 @@ def test_fail_on_and_reports(run: Run, fleet_dir: Path, tmp_path: Path) -> None:
     note = tmp_path / "note.md"
     junit = tmp_path / "junit.xml"
     quality = tmp_path / "cq.json"
-    assert run(*base, "--report-markdown", str(note), "--junit", str(junit),
-               "--codequality", str(quality)).code == 0
+    assert (
+        run(
+            *base,
+            "--report-markdown",
+            str(note),
+            "--junit",
+            str(junit),
+            "--codequality",
+            str(quality),
+        ).code
+        == 0
+    )
     text = note.read_text()
     assert text.startswith("### clustermgr check: 4 clusters, 0 invalid, 4 changed")
     assert "| prod-eu1 | ✅ valid | 0 | 0 | 6 | update | — |" in text
