@@ -211,3 +211,7 @@ def test_pipeline_promotion_order_and_safety(run: Run) -> None:
     assert '--state "$STATE"' in dry_run and 'KOPS_STATE_STORE" ' not in dry_run.split("sync")[1]
     assert jobs["check"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert "only" not in text
+
+
+def test_the_committed_pipeline_is_up_to_date(run: Run) -> None:
+    assert run("-C", str(REPO), "ci", "gitlab").out == (REPO / ".gitlab-ci.yml").read_text()
