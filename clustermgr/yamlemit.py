@@ -69,6 +69,11 @@ def scalar(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def is_plain(text: str) -> bool:
+    """Whether `text` can stand as a plain (unquoted) YAML scalar and read back as itself."""
+    return _plain_ok(text)
+
+
 def _plain_ok(text: str) -> bool:
     if not text or text in _WORDS:
         return False
