@@ -331,16 +331,12 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _report(
     command: str, groups: list[Any], fmt: str, output: Path | None, color: str, strict: bool
 ) -> int:
-    import os
 
     from clustermgr.fsutil import atomic_write
     from clustermgr.problems import exit_code
     from clustermgr.reporters import REPORTERS, Options
 
-    use_color = color == "always" or (
-        color == "auto" and output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    )
-    text = REPORTERS[fmt](groups, Options(command, use_color, strict))
+    text = REPORTERS[fmt](groups, Options(command, _use_color(color, output), strict))
     if output is not None:
         atomic_write(output, text)
     else:
@@ -491,7 +487,6 @@ def diff_cmd(
       clustermgr diff --all --against-ref origin/main --exit-code
       clustermgr diff --from old.yaml --to new.yaml
     """
-    import os
 
     from clustermgr.fsutil import atomic_write
     from clustermgr.pipeline import Overrides
@@ -526,10 +521,7 @@ def diff_cmd(
     except ClusterMgrError as exc:
         exc.exit_code = EXIT_USAGE  # diff: any trouble is 2, differences are 1
         raise
-    use_color = color == "always" or (
-        color == "auto" and output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    )
-    text = DIFF_REPORTERS[fmt](results, use_color)
+    text = DIFF_REPORTERS[fmt](results, _use_color(color, output))
     if output is not None:
         atomic_write(output, text)
     else:
@@ -819,7 +811,7 @@ def apply_cmd(
         click.echo(
             f"{cluster}: no record of a previous apply; nothing to check drift against", err=True
         )
-    click.echo(diff_text([ClusterDiff(cluster, plan.changes, {}, {})], _color()), nl=False)
+    click.echo(diff_text([ClusterDiff(cluster, plan.changes, {}, {})], _use_color()), nl=False)
     apply.execute(plan, yes, click.echo, lambda line: click.echo(line, err=True))
     return EXIT_OK
 
@@ -842,10 +834,13 @@ def roll_cmd(ctx: click.Context, cluster: str, state: str | None, yes: bool) -> 
     return EXIT_OK
 
 
-def _color() -> bool:
+def _use_color(color: str = "auto", output: Path | None = None) -> bool:
+    """--color always|never|auto: auto colours a terminal, unless NO_COLOR is set."""
     import os
 
-    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    if color != "auto":
+        return color == "always"
+    return output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
 @cli.command("import", context_settings=_HELP, short_help="Import clusters into a project.")

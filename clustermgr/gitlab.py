@@ -119,10 +119,22 @@ def pipeline(project: Project) -> str:
 def _cluster_jobs(
     name: str, kops_name: str, env: str, previous: list[str], automatic: bool
 ) -> dict[str, Any]:
-    manual = [] if automatic else [{"when": "manual"}]
     variables = {"CLUSTER": name, "NAME": kops_name}
-    group = f"kops-{name}"
-    environment = {"name": f"{env}/{name}"}
+    rule = {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}
+
+    def changing(stage: str, needs: list[str], command: str) -> dict[str, Any]:
+        """A job that changes the cluster: manual unless automatic, one at a time."""
+        return {
+            "extends": ".kops",
+            "stage": stage,
+            "needs": needs,
+            "rules": [rule if automatic else {**rule, "when": "manual"}],
+            "resource_group": f"kops-{name}",
+            "environment": {"name": f"{env}/{name}"},
+            "variables": variables,
+            "script": [command],
+        }
+
     return {
         f"render:{name}": {
             "extends": ".kops",
@@ -145,17 +157,11 @@ def _cluster_jobs(
                 'kops update cluster --name "$NAME" --state "$STATE"',
             ],
         },
-        f"update:{name}": {
-            "extends": ".kops",
-            "stage": "update",
-            "needs": [f"dry-run:{name}", *previous],
-            "rules": [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", **m} for m in manual]
-            or [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}],
-            "resource_group": group,
-            "environment": environment,
-            "variables": variables,
-            "script": ['clustermgr apply "$CLUSTER" --state "$KOPS_STATE_STORE" --yes'],
-        },
+        f"update:{name}": changing(
+            "update",
+            [f"dry-run:{name}", *previous],
+            'clustermgr apply "$CLUSTER" --state "$KOPS_STATE_STORE" --yes',
+        ),
         f"roll-preview:{name}": {
             "extends": ".kops",
             "stage": "roll-preview",
@@ -163,15 +169,9 @@ def _cluster_jobs(
             "variables": variables,
             "script": ['kops rolling-update cluster --name "$NAME" --state "$KOPS_STATE_STORE"'],
         },
-        f"roll:{name}": {
-            "extends": ".kops",
-            "stage": "roll",
-            "needs": [f"roll-preview:{name}"],
-            "rules": [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", **m} for m in manual]
-            or [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}],
-            "resource_group": group,
-            "environment": environment,
-            "variables": variables,
-            "script": ['clustermgr roll "$CLUSTER" --state "$KOPS_STATE_STORE" --yes'],
-        },
+        f"roll:{name}": changing(
+            "roll",
+            [f"roll-preview:{name}"],
+            'clustermgr roll "$CLUSTER" --state "$KOPS_STATE_STORE" --yes',
+        ),
     }

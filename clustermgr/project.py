@@ -191,18 +191,8 @@ def load_config(path: Path, root: Path) -> Config:
     config.channel = _opt_str(doc, ("channel",), None)
     config.kops_version = _opt_str(doc, ("kopsVersion",), None)
     config.kops_crds = _opt_str(doc, ("kopsCrds",), None)
-    values = data.get("values", {})
-    if not isinstance(values, dict):
-        raise ConfigError("values: expected a mapping", doc.location(("values",)))
-    for key in values:
-        if key not in _VALUES_KEYS:
-            raise ConfigError(f"unknown setting 'values.{key}'", doc.location(("values", key)))
-    diff = data.get("diff", {})
-    if not isinstance(diff, dict):
-        raise ConfigError("diff: expected a mapping", doc.location(("diff",)))
-    for key in diff:
-        if key not in _DIFF_KEYS:
-            raise ConfigError(f"unknown setting 'diff.{key}'", doc.location(("diff", key), True))
+    _section(doc, "values", _VALUES_KEYS)
+    diff = _section(doc, "diff", _DIFF_KEYS)
     ignore = diff.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(x, str) for x in ignore):
         raise ConfigError("diff.ignore: expected a list of rules", doc.location(("diff", "ignore")))
@@ -215,12 +205,7 @@ def load_config(path: Path, root: Path) -> Config:
             doc.location(("diff", "listKeys")),
         )
     config.diff_list_keys = dict(list_keys)
-    ci = data.get("ci", {})
-    if not isinstance(ci, dict):
-        raise ConfigError("ci: expected a mapping", doc.location(("ci",)))
-    for key in ci:
-        if key not in _CI_KEYS:
-            raise ConfigError(f"unknown setting 'ci.{key}'", doc.location(("ci", key), True))
+    ci = _section(doc, "ci", _CI_KEYS)
     for key, attr in (("environments", "ci_environments"), ("automatic", "ci_automatic")):
         items = ci.get(key, [])
         if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
@@ -238,6 +223,21 @@ def _closest(name: str, candidates: Iterable[str]) -> list[str]:
     import difflib  # error path only: keep it off start-up
 
     return difflib.get_close_matches(name, list(candidates), n=1)
+
+
+def _section(doc: Document, name: str, allowed: set[str]) -> dict[str, Any]:
+    """A mapping of settings (`values:`, `diff:`, `ci:`) with only known keys."""
+    section = doc.data.get(name, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{name}: expected a mapping", doc.location((name,)))
+    for key in section:
+        if key not in allowed:
+            close = _closest(key, allowed)
+            hint = f" (did you mean '{name}.{close[0]}'?)" if close else ""
+            raise ConfigError(
+                f"unknown setting '{name}.{key}'{hint}", doc.location((name, key), True)
+            )
+    return section
 
 
 def _get(doc: Document, path: tuple[str, ...]) -> Any:

@@ -72,3 +72,23 @@ def kops_data() -> Path:
 def no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read or write the user's cache; test_cache.py turns it on where it tests it."""
     monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", "")
+
+
+def copy_example(root: Path) -> Path:
+    """A private copy of the example fleet (templates, values, schema, channel, settings)."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    return root
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """The example fleet, copied where a test may change it."""
+    return copy_example(tmp_path / "project")

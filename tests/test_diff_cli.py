@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,22 +11,9 @@ import pytest
 
 from clustermgr.yamlemit import dump
 from clustermgr.yamlio import load_documents
-from tests.conftest import REPO, Run
+from tests.conftest import Run
 
 CLUSTER = "dev-eu1.k8s.example.com"
-
-
-@pytest.fixture
-def fleet(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy(source, root / name)
-    return root
 
 
 def state_store(run: Run, root: Path, where: Path, edit: dict[str, object] | None = None) -> Path:
@@ -49,15 +35,15 @@ def state_store(run: Run, root: Path, where: Path, edit: dict[str, object] | Non
     return where
 
 
-def test_no_difference_against_what_kops_keeps(run: Run, fleet: Path, tmp_path: Path) -> None:
-    store = state_store(run, fleet, tmp_path / "state")
-    result = run("-C", str(fleet), "diff", "dev-eu1", "--state", f"file://{store}", "--exit-code")
+def test_no_difference_against_what_kops_keeps(run: Run, example: Path, tmp_path: Path) -> None:
+    store = state_store(run, example, tmp_path / "state")
+    result = run("-C", str(example), "diff", "dev-eu1", "--state", f"file://{store}", "--exit-code")
     assert (result.code, result.out) == (0, "dev-eu1: no changes\n")
 
 
-def test_changes_and_exit_code(run: Run, fleet: Path, tmp_path: Path) -> None:
-    store = state_store(run, fleet, tmp_path / "state", {"maxSize": 9, "machineType": "t3.small"})
-    result = run("-C", str(fleet), "diff", "dev-eu1", "--state", str(store), "--exit-code")
+def test_changes_and_exit_code(run: Run, example: Path, tmp_path: Path) -> None:
+    store = state_store(run, example, tmp_path / "state", {"maxSize": 9, "machineType": "t3.small"})
+    result = run("-C", str(example), "diff", "dev-eu1", "--state", str(store), "--exit-code")
     assert result.code == 1
     assert result.out == (
         "dev-eu1: 2 changes in 1 resource — impact: roll IG (nodes)\n"
@@ -72,7 +58,7 @@ def test_changes_and_exit_code(run: Run, fleet: Path, tmp_path: Path) -> None:
     )
     ignored = run(
         "-C",
-        str(fleet),
+        str(example),
         "diff",
         "dev-eu1",
         "--state",
@@ -86,9 +72,9 @@ def test_changes_and_exit_code(run: Run, fleet: Path, tmp_path: Path) -> None:
     assert (ignored.code, ignored.out) == (0, "dev-eu1: no changes (2 ignored)\n")
 
 
-def test_json_report(run: Run, fleet: Path, tmp_path: Path) -> None:
-    store = state_store(run, fleet, tmp_path / "state", {"maxSize": 9})
-    out = run("-C", str(fleet), "diff", "dev-eu1", "--state", str(store), "--format", "json").out
+def test_json_report(run: Run, example: Path, tmp_path: Path) -> None:
+    store = state_store(run, example, tmp_path / "state", {"maxSize": 9})
+    out = run("-C", str(example), "diff", "dev-eu1", "--state", str(store), "--format", "json").out
     report = json.loads(out)
     assert report["clusters"][0]["summary"] == {
         "changes": 1,
@@ -111,33 +97,33 @@ def test_json_report(run: Run, fleet: Path, tmp_path: Path) -> None:
     }
 
 
-def test_pull_then_diff_against_the_snapshot(run: Run, fleet: Path, tmp_path: Path) -> None:
-    store = state_store(run, fleet, tmp_path / "state", {"maxSize": 7})
+def test_pull_then_diff_against_the_snapshot(run: Run, example: Path, tmp_path: Path) -> None:
+    store = state_store(run, example, tmp_path / "state", {"maxSize": 7})
     result = run(
         "-C",
-        str(fleet),
+        str(example),
         "pull",
         "dev-eu1",
         "--state",
         str(store),
         "--out-dir",
-        str(fleet / "applied"),
+        str(example / "applied"),
     )
     assert result.code == 0
-    snapshot = (fleet / "applied" / "dev-eu1.yaml").read_text()
+    snapshot = (example / "applied" / "dev-eu1.yaml").read_text()
     assert snapshot.startswith("apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\n")
     assert snapshot.count("\n---\n\n") == 2  # Cluster, control plane, nodes
-    with open(fleet / "clustermgr.yaml", "a") as config:
+    with open(example / "clustermgr.yaml", "a") as config:
         config.write("diff:\n  applied: applied\n")
-    out = run("-C", str(fleet), "diff", "dev-eu1").out
+    out = run("-C", str(example), "diff", "dev-eu1").out
     assert out.startswith("dev-eu1: 1 change in 1 resource — impact: update\n")
     unified = run(
         "-C",
-        str(fleet),
+        str(example),
         "diff",
         "dev-eu1",
         "--against",
-        str(fleet / "applied" / "dev-eu1.yaml"),
+        str(example / "applied" / "dev-eu1.yaml"),
         "--format",
         "unified",
     ).out
@@ -150,7 +136,7 @@ def test_pull_then_diff_against_the_snapshot(run: Run, fleet: Path, tmp_path: Pa
 
 
 def test_pull_from_a_remote_store_runs_kops(
-    run: Run, fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -164,7 +150,7 @@ def test_pull_from_a_remote_store_runs_kops(
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     result = run(
         "-C",
-        str(fleet),
+        str(example),
         "pull",
         "dev-eu1",
         "--state",
@@ -182,37 +168,37 @@ def test_pull_from_a_remote_store_runs_kops(
 
 
 def test_pull_says_when_kops_is_missing(
-    run: Run, fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    result = run("-C", str(fleet), "pull", "dev-eu1", "--state", "s3://bucket", "--out-dir", "o")
+    result = run("-C", str(example), "pull", "dev-eu1", "--state", "s3://bucket", "--out-dir", "o")
     assert result.code == 2
     assert result.err.startswith("error: kops is not on PATH")
 
 
-def test_against_a_git_ref_leaves_the_work_tree_alone(run: Run, fleet: Path) -> None:
+def test_against_a_git_ref_leaves_the_work_tree_alone(run: Run, example: Path) -> None:
     def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(fleet), *args], check=True, capture_output=True)
+        subprocess.run(["git", "-C", str(example), *args], check=True, capture_output=True)
 
     git("init", "-q")
     git("-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
-    edited = fleet / "values" / "dev" / "_env.yaml"
+    edited = example / "values" / "dev" / "_env.yaml"
     edited.write_text(edited.read_text().replace("maxSize: 3", "maxSize: 4"))
     status = subprocess.run(
-        ["git", "-C", str(fleet), "status", "--porcelain"], capture_output=True, text=True
+        ["git", "-C", str(example), "status", "--porcelain"], capture_output=True, text=True
     ).stdout
-    result = run("-C", str(fleet), "diff", "--all", "--against-ref", "HEAD")
+    result = run("-C", str(example), "diff", "--all", "--against-ref", "HEAD")
     assert result.code == 0
     assert result.out.splitlines()[0] == "dev-eu1: 1 change in 1 resource — impact: update"
     assert "prod-eu1: no changes" in result.out
     assert (
         subprocess.run(
-            ["git", "-C", str(fleet), "status", "--porcelain"], capture_output=True, text=True
+            ["git", "-C", str(example), "status", "--porcelain"], capture_output=True, text=True
         ).stdout
         == status
     )
-    bad = run("-C", str(fleet), "diff", "--all", "--against-ref", "no-such-ref")
+    bad = run("-C", str(example), "diff", "--all", "--against-ref", "no-such-ref")
     assert (bad.code, bad.err) == (2, "error: --against-ref: unknown git ref 'no-such-ref'\n")
 
 
@@ -241,11 +227,15 @@ def test_from_to_and_secrets(run: Run, tmp_path: Path) -> None:
     assert json.loads(shown.out)["clusters"][0]["changes"][0]["new"] == "new-secret-value"
 
 
-def test_diff_usage_errors(run: Run, fleet: Path) -> None:
-    assert run("-C", str(fleet), "diff", "dev-eu1").err.startswith("error: nothing to compare with")
-    result = run("-C", str(fleet), "diff", "dev-eu1", "--state", "s3://bucket")
+def test_diff_usage_errors(run: Run, example: Path) -> None:
+    assert run("-C", str(example), "diff", "dev-eu1").err.startswith(
+        "error: nothing to compare with"
+    )
+    result = run("-C", str(example), "diff", "dev-eu1", "--state", "s3://bucket")
     assert result.code == 2 and "remote state store" in result.err
-    result = run("-C", str(fleet), "diff", "dev-eu1", "--state", str(fleet), "--against-ref", "x")
+    result = run(
+        "-C", str(example), "diff", "dev-eu1", "--state", str(example), "--against-ref", "x"
+    )
     assert (result.code, result.err) == (
         2,
         "error: use one of --against, --state and --against-ref\n",

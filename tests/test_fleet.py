@@ -16,19 +16,6 @@ from tests.conftest import REPO, Run
 
 
 @pytest.fixture
-def fleet_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy(source, root / name)
-    return root
-
-
-@pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", str(folder))
@@ -58,38 +45,36 @@ def check_json(run: Run, root: Path, *args: str) -> dict[str, object]:
     return json.loads(out.read_text())  # type: ignore[no-any-return]
 
 
-def test_changed_since_follows_the_dependency_graph(run: Run, fleet_dir: Path) -> None:
-    git(fleet_dir, "init", "-q")
-    git(fleet_dir, "add", "-A")
-    git(fleet_dir, "commit", "-qm", "base")
-    project = find_project(fleet_dir)
+def test_changed_since_follows_the_dependency_graph(run: Run, example: Path) -> None:
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    project = find_project(example)
     assert fleet.select_changed(project, "HEAD").names == []
-    edit(fleet_dir, "values/prod/_env.yaml", "maxPods: 64", "maxPods: 60")
-    edit(fleet_dir, "values/dev/dev-eu1.yaml", "t3.medium", "t3.large")
+    edit(example, "values/prod/_env.yaml", "maxPods: 64", "maxPods: 60")
+    edit(example, "values/dev/dev-eu1.yaml", "t3.medium", "t3.large")
     selection = fleet.select_changed(project, "HEAD")
     assert selection.reasons == {
         "dev-eu1": ["its values file values/dev/dev-eu1.yaml changed"],
         "prod-eu1": ["its layer values/prod/_env.yaml changed"],
         "prod-us1": ["its layer values/prod/_env.yaml changed"],
     }
-    (fleet_dir / "values" / "staging" / "staging-eu1.yaml").unlink()
-    (fleet_dir / "values" / "staging" / "staging-eu2.yaml").write_text("region: x\n")
-    edit(fleet_dir, "template/snippets/instancegroup-common.yaml.j2", "httpTokens", "httpTokens")
-    selection = fleet.select_changed(find_project(fleet_dir), "HEAD")
+    (example / "values" / "staging" / "staging-eu1.yaml").unlink()
+    (example / "values" / "staging" / "staging-eu2.yaml").write_text("region: x\n")
+    edit(example, "template/snippets/instancegroup-common.yaml.j2", "httpTokens", "httpTokens")
+    selection = fleet.select_changed(find_project(example), "HEAD")
     assert selection.removed == ["staging-eu1"]
     assert selection.reasons["staging-eu2"] == [
         "its values file values/staging/staging-eu2.yaml changed"
     ]
-    edit(fleet_dir, "schemas/values.schema.json", '"title"', '"title"')
-    (fleet_dir / "schemas" / "values.schema.json").write_text(
-        (fleet_dir / "schemas" / "values.schema.json").read_text() + "\n"
+    edit(example, "schemas/values.schema.json", '"title"', '"title"')
+    (example / "schemas" / "values.schema.json").write_text(
+        (example / "schemas" / "values.schema.json").read_text() + "\n"
     )
-    selection = fleet.select_changed(find_project(fleet_dir), "HEAD")
+    selection = fleet.select_changed(find_project(example), "HEAD")
     assert selection.names == ["dev-eu1", "prod-eu1", "prod-us1", "staging-eu2"]
     assert "schemas/values.schema.json is used by every cluster" in selection.reasons["dev-eu1"]
-    result = run(
-        "-C", str(fleet_dir), "check", "--changed-since", "HEAD", "--explain", "--jobs", "1"
-    )
+    result = run("-C", str(example), "check", "--changed-since", "HEAD", "--explain", "--jobs", "1")
     assert "staging-eu1: removed (its values file was deleted)" in result.err
     assert "staging-eu1  REMOVED  its values file was deleted" in result.out
 
@@ -113,9 +98,9 @@ def test_shard_from_gitlab(monkeypatch: pytest.MonkeyPatch) -> None:
         fleet.parse_shard("4/3")
 
 
-def test_workers_give_the_same_result_in_name_order(run: Run, fleet_dir: Path) -> None:
-    one = run("-C", str(fleet_dir), "check", "--all", "--jobs", "1", "--no-cache").out
-    two = run("-C", str(fleet_dir), "check", "--all", "--jobs", "2", "--no-cache").out
+def test_workers_give_the_same_result_in_name_order(run: Run, example: Path) -> None:
+    one = run("-C", str(example), "check", "--all", "--jobs", "1", "--no-cache").out
+    two = run("-C", str(example), "check", "--all", "--jobs", "2", "--no-cache").out
     assert one == two
     assert [line.split()[0] for line in one.splitlines()[:4]] == [
         "dev-eu1",
@@ -153,41 +138,41 @@ def cached_count(run: Run, root: Path, *args: str) -> int:
     ],
 )
 def test_cache_never_returns_a_stale_result(
-    run: Run, fleet_dir: Path, cache: Path, file: str, old: str, new: str, stale: int
+    run: Run, example: Path, cache: Path, file: str, old: str, new: str, stale: int
 ) -> None:
-    assert cached_count(run, fleet_dir) == 0
-    assert cached_count(run, fleet_dir) == 4
-    edit(fleet_dir, file, old, new)
-    assert cached_count(run, fleet_dir) == 4 - stale
+    assert cached_count(run, example) == 0
+    assert cached_count(run, example) == 4
+    edit(example, file, old, new)
+    assert cached_count(run, example) == 4 - stale
 
 
 def test_cache_keys_include_flags_and_the_comparison_source(
-    run: Run, fleet_dir: Path, cache: Path, tmp_path: Path
+    run: Run, example: Path, cache: Path, tmp_path: Path
 ) -> None:
-    assert cached_count(run, fleet_dir) == 0
-    assert cached_count(run, fleet_dir, "--set", "kubelet.maxPods=50") == 0
-    assert cached_count(run, fleet_dir, "--set", "kubelet.maxPods=50") == 4
+    assert cached_count(run, example) == 0
+    assert cached_count(run, example, "--set", "kubelet.maxPods=50") == 0
+    assert cached_count(run, example, "--set", "kubelet.maxPods=50") == 4
     store = tmp_path / "state"
     store.mkdir()
-    assert cached_count(run, fleet_dir, "--state", str(store)) == 0
-    assert cached_count(run, fleet_dir, "--state", str(store)) == 4
+    assert cached_count(run, example, "--state", str(store)) == 0
+    assert cached_count(run, example, "--state", str(store)) == 4
     (store / "dev-eu1.k8s.example.com").mkdir()
     (store / "dev-eu1.k8s.example.com" / "config").write_text(
         "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {name: dev-eu1.k8s.example.com}\n"
     )
-    report = check_json(run, fleet_dir, "--all", "--state", str(store))
+    report = check_json(run, example, "--all", "--state", str(store))
     assert report["summary"]["cached"] == 3  # type: ignore[index]
     crds = REPO.parent / "shared" / "kops" / "crds"
     if crds.is_dir():
-        shutil.copytree(crds, fleet_dir / "crds")
-        assert cached_count(run, fleet_dir, "--kops-crds", "crds") == 0
-        assert cached_count(run, fleet_dir, "--kops-crds", "crds") == 4
+        shutil.copytree(crds, example / "crds")
+        assert cached_count(run, example, "--kops-crds", "crds") == 0
+        assert cached_count(run, example, "--kops-crds", "crds") == 4
 
 
-def test_fail_on_and_reports(run: Run, fleet_dir: Path, tmp_path: Path) -> None:
+def test_fail_on_and_reports(run: Run, example: Path, tmp_path: Path) -> None:
     store = tmp_path / "state"
     store.mkdir()  # empty: every cluster is new, so everything is a change
-    base = ["-C", str(fleet_dir), "check", "--all", "--state", str(store), "--jobs", "1"]
+    base = ["-C", str(example), "check", "--all", "--state", str(store), "--jobs", "1"]
     assert run(*base).code == 0  # differences alone never fail
     assert run(*base, "--fail-on", "changes").code == 1
     assert run(*base, "--fail-on", "destructive").code == 0

@@ -27,19 +27,6 @@ echo "kops $1 done"
 
 
 @pytest.fixture
-def fleet(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy(source, root / name)
-    return root
-
-
-@pytest.fixture
 def kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -74,10 +61,10 @@ def store_with(root: Path, run: Run, where: Path, manifest: str | None = None) -
     return where
 
 
-def test_apply_preview_then_yes(run: Run, fleet: Path, kops: Path, tmp_path: Path) -> None:
+def test_apply_preview_then_yes(run: Run, example: Path, kops: Path, tmp_path: Path) -> None:
     store = tmp_path / "state"
     store.mkdir()
-    result = run("-C", str(fleet), "apply", "dev-eu1", "--state", str(store))
+    result = run("-C", str(example), "apply", "dev-eu1", "--state", str(store))
     assert result.code == 0, result.err
     assert result.out.startswith("dev-eu1: 3 changes in 3 resources")
     replace, update = calls(kops)
@@ -86,12 +73,12 @@ def test_apply_preview_then_yes(run: Run, fleet: Path, kops: Path, tmp_path: Pat
     assert f"$ kops update cluster --name {NAME} --state {store}\n" in result.out
     assert "kops update done" in result.out
     kops.unlink()
-    assert run("-C", str(fleet), "apply", "dev-eu1", "--state", str(store), "--yes").code == 0
+    assert run("-C", str(example), "apply", "dev-eu1", "--state", str(store), "--yes").code == 0
     assert calls(kops)[1] == f"update cluster --name {NAME} --state {store} --yes"
 
 
 def test_apply_records_what_it_applied_and_refuses_drift(
-    run: Run, fleet: Path, kops: Path, tmp_path: Path
+    run: Run, example: Path, kops: Path, tmp_path: Path
 ) -> None:
     from clustermgr.lint import Linter
     from clustermgr.pipeline import Overrides
@@ -99,18 +86,18 @@ def test_apply_records_what_it_applied_and_refuses_drift(
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    plan = apply_module.plan(find_project(fleet), "dev-eu1", str(empty), Overrides(), Linter())
+    plan = apply_module.plan(find_project(example), "dev-eu1", str(empty), Overrides(), Linter())
     assert "clustermgr.k8s.io/last-applied:" in plan.manifest
     assert 'clustermgr.k8s.io/last-apply-impact: "3 changes: update"' in plan.manifest
     # The state store now holds exactly what clustermgr applied: no drift, no changes.
-    store = store_with(fleet, run, tmp_path / "state", plan.manifest)
-    result = run("-C", str(fleet), "apply", "dev-eu1", "--state", str(store))
+    store = store_with(example, run, tmp_path / "state", plan.manifest)
+    result = run("-C", str(example), "apply", "dev-eu1", "--state", str(store))
     assert (result.code, result.out.splitlines()[0]) == (0, "dev-eu1: no changes")
     # Someone edits the cluster by hand: apply refuses, unless --force.
     ig = store / NAME / "instancegroup" / "nodes"
     ig.write_text(ig.read_text().replace("maxSize: 3", "maxSize: 9"))
     kops.unlink()
-    result = run("-C", str(fleet), "apply", "dev-eu1", "--state", str(store))
+    result = run("-C", str(example), "apply", "dev-eu1", "--state", str(store))
     assert result.code == 1
     assert "spec.maxSize" in result.err
     assert result.err.splitlines()[-1] == (
@@ -118,14 +105,16 @@ def test_apply_records_what_it_applied_and_refuses_drift(
         "apply with --force to overwrite those changes"
     )
     assert calls(kops) == []
-    assert run("-C", str(fleet), "apply", "dev-eu1", "--state", str(store), "--force").code == 0
+    assert run("-C", str(example), "apply", "dev-eu1", "--state", str(store), "--force").code == 0
     assert len(calls(kops)) == 2
 
 
-def test_apply_refuses_invalid_clusters(run: Run, fleet: Path, kops: Path, tmp_path: Path) -> None:
-    values = fleet / "values" / "dev" / "dev-eu1.yaml"
+def test_apply_refuses_invalid_clusters(
+    run: Run, example: Path, kops: Path, tmp_path: Path
+) -> None:
+    values = example / "values" / "dev" / "dev-eu1.yaml"
     values.write_text(values.read_text().replace("region: eu-west-1", "region: moon"))
-    result = run("-C", str(fleet), "apply", "dev-eu1", "--state", str(tmp_path))
+    result = run("-C", str(example), "apply", "dev-eu1", "--state", str(tmp_path))
     assert result.code == 1
     assert "region: 'moon' does not match" in result.err
     assert result.err.splitlines()[-1] == "error: dev-eu1 is not valid: nothing was applied"
@@ -133,10 +122,10 @@ def test_apply_refuses_invalid_clusters(run: Run, fleet: Path, kops: Path, tmp_p
 
 
 def test_kops_failures_are_surfaced(
-    run: Run, fleet: Path, kops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, example: Path, kops: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_KOPS_FAIL", "update")
-    result = run("-C", str(fleet), "apply", "dev-eu1", "--state", str(tmp_path), "--yes")
+    result = run("-C", str(example), "apply", "dev-eu1", "--state", str(tmp_path), "--yes")
     assert result.code == 1
     assert result.err.endswith(
         "error: kops update cluster failed with exit code 3:\nI1126 starting\n"
@@ -145,10 +134,10 @@ def test_kops_failures_are_surfaced(
 
 
 def test_remote_state_goes_through_kops_get(
-    run: Run, fleet: Path, kops: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, example: Path, kops: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_KOPS_FAIL", "get")  # `kops get cluster` fails: not created yet
-    result = run("-C", str(fleet), "apply", "dev-eu1", "--state", "s3://bucket")
+    result = run("-C", str(example), "apply", "dev-eu1", "--state", "s3://bucket")
     assert result.code == 0, result.err
     get, replace, update = calls(kops)
     assert get == f"get cluster --name {NAME} --state s3://bucket"
@@ -156,8 +145,8 @@ def test_remote_state_goes_through_kops_get(
     assert update == f"update cluster --name {NAME} --state s3://bucket"
 
 
-def test_roll(run: Run, fleet: Path, kops: Path, tmp_path: Path) -> None:
-    result = run("-C", str(fleet), "roll", "dev-eu1", "--state", str(tmp_path), "--yes")
+def test_roll(run: Run, example: Path, kops: Path, tmp_path: Path) -> None:
+    result = run("-C", str(example), "roll", "dev-eu1", "--state", str(tmp_path), "--yes")
     assert result.code == 0
     assert result.out.splitlines()[:2] == [
         "last apply: not recorded (not applied by clustermgr)",
@@ -167,10 +156,10 @@ def test_roll(run: Run, fleet: Path, kops: Path, tmp_path: Path) -> None:
 
 
 def test_apply_needs_kops(
-    run: Run, fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    result = run("-C", str(fleet), "apply", "dev-eu1", "--state", str(tmp_path))
+    result = run("-C", str(example), "apply", "dev-eu1", "--state", str(tmp_path))
     assert (result.code, result.err.splitlines()[-1]) == (
         2,
         "error: kops is not on PATH: install kOps to apply or roll clusters",

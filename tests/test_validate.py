@@ -1,25 +1,11 @@
-"""`validate` on the example fleet with defects seeded into its values and templates."""
+"""`validate` on the example example with defects seeded into its values and templates."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO, Run
-
-
-@pytest.fixture
-def fleet(tmp_path: Path) -> Path:
-    for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
 
 
 def edit(root: Path, file: str, old: str, new: str) -> None:
@@ -39,9 +25,9 @@ def test_the_example_is_valid(run: Run) -> None:
     assert (result.code, result.out) == (0, "4 clusters checked, 0 failing: 0 errors, 0 warnings\n")
 
 
-def test_wrong_type_in_the_environment_layer(run: Run, fleet: Path) -> None:
-    edit(fleet, "values/prod/_env.yaml", "  maxPods: 64", '  maxPods: "64"')
-    code, lines = parsable(run, fleet, "--all")
+def test_wrong_type_in_the_environment_layer(run: Run, example: Path) -> None:
+    edit(example, "values/prod/_env.yaml", "  maxPods: 64", '  maxPods: "64"')
+    code, lines = parsable(run, example, "--all")
     assert code == 1
     message = (
         "values/prod/_env.yaml:9:12: [error] schema: kubelet.maxPods: '64' is not of type "
@@ -50,9 +36,9 @@ def test_wrong_type_in_the_environment_layer(run: Run, fleet: Path) -> None:
     assert lines == [message, message]  # both production clusters, each once
 
 
-def test_misspelt_key_points_at_the_key(run: Run, fleet: Path) -> None:
-    edit(fleet, "values/dev/dev-eu1.yaml", "region:", "regoin:")
-    code, lines = parsable(run, fleet, "dev-eu1")
+def test_misspelt_key_points_at_the_key(run: Run, example: Path) -> None:
+    edit(example, "values/dev/dev-eu1.yaml", "region:", "regoin:")
+    code, lines = parsable(run, example, "dev-eu1")
     assert code == 1
     assert lines == [
         "values/dev/dev-eu1.yaml:1:1: [error] schema: (top level): 'region' is a required property",
@@ -61,27 +47,27 @@ def test_misspelt_key_points_at_the_key(run: Run, fleet: Path) -> None:
     ]
 
 
-def test_bad_set_is_named(run: Run, fleet: Path) -> None:
-    code, lines = parsable(run, fleet, "dev-eu1", "--set", "nodeGroups.nodes.maxSize=many")
+def test_bad_set_is_named(run: Run, example: Path) -> None:
+    code, lines = parsable(run, example, "dev-eu1", "--set", "nodeGroups.nodes.maxSize=many")
     assert code == 1
     assert lines == [
         "dev-eu1: [error] schema: nodeGroups.nodes.maxSize: 'many' is not of type 'integer' "
         "(set by --set nodeGroups.nodes.maxSize=many) (overrides values/dev/_env.yaml:10:14, "
         "values/_defaults.yaml:27:14)"
     ]
-    code, lines = parsable(run, fleet, "dev-eu1", "--set", "nodeGroups=x,y")
+    code, lines = parsable(run, example, "dev-eu1", "--set", "nodeGroups=x,y")
     assert lines == ["dev-eu1: [error] set: --set 'nodeGroups=x,y': key 'y' has no value"]
 
 
-def test_manifest_rules_name_template_document_and_field(run: Run, fleet: Path) -> None:
-    edit(fleet, "values/staging/staging-eu1.yaml", "cidr: 10.20.64.0/19", "cidr: 10.20.32.0/20")
+def test_manifest_rules_name_template_document_and_field(run: Run, example: Path) -> None:
+    edit(example, "values/staging/staging-eu1.yaml", "cidr: 10.20.64.0/19", "cidr: 10.20.32.0/20")
     edit(
-        fleet,
+        example,
         "values/prod/prod-us1.yaml",
         "zones: [us-east-1a, us-east-1b, us-east-1c]",
         "zones: [us-east-1a, us-east-1d]",
     )
-    code, lines = parsable(run, fleet, "--all")
+    code, lines = parsable(run, example, "--all")
     assert code == 1
     assert lines == [
         "template/10-cluster.yaml.j2: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
@@ -100,10 +86,10 @@ def test_manifest_rules_name_template_document_and_field(run: Run, fleet: Path) 
     ]
 
 
-def test_parse_errors_of_every_layer_and_render_errors(run: Run, fleet: Path) -> None:
-    edit(fleet, "values/dev/_env.yaml", "environment: dev", "environment: dev\nenvironment: x")
-    edit(fleet, "values/dev/dev-eu1.yaml", "region: eu-west-1", "region: [eu-west-1")
-    code, lines = parsable(run, fleet, "dev-eu1")
+def test_parse_errors_of_every_layer_and_render_errors(run: Run, example: Path) -> None:
+    edit(example, "values/dev/_env.yaml", "environment: dev", "environment: dev\nenvironment: x")
+    edit(example, "values/dev/dev-eu1.yaml", "region: eu-west-1", "region: [eu-west-1")
+    code, lines = parsable(run, example, "dev-eu1")
     assert code == 1
     assert lines == [
         "values/dev/_env.yaml:3:1: [error] yaml: duplicate key 'environment' (first set at line 2)",
@@ -112,9 +98,9 @@ def test_parse_errors_of_every_layer_and_render_errors(run: Run, fleet: Path) ->
     ]
 
 
-def test_template_errors_once_per_cluster(run: Run, fleet: Path) -> None:
-    edit(fleet, "template/10-cluster.yaml.j2", "  channel: stable", "  channel: {{ chanel }}")
-    code, lines = parsable(run, fleet, "dev-eu1", "staging-eu1")
+def test_template_errors_once_per_cluster(run: Run, example: Path) -> None:
+    edit(example, "template/10-cluster.yaml.j2", "  channel: stable", "  channel: {{ chanel }}")
+    code, lines = parsable(run, example, "dev-eu1", "staging-eu1")
     assert code == 1
     assert lines == [
         "template/10-cluster.yaml.j2:13:15: [error] template: undefined value 'chanel'",
@@ -122,9 +108,9 @@ def test_template_errors_once_per_cluster(run: Run, fleet: Path) -> None:
     ]
 
 
-def test_json_report(run: Run, fleet: Path) -> None:
-    edit(fleet, "values/prod/_env.yaml", "  maxPods: 64", "  maxPods: 1000")
-    result = run("-C", str(fleet), "validate", "prod-eu1", "--format", "json")
+def test_json_report(run: Run, example: Path) -> None:
+    edit(example, "values/prod/_env.yaml", "  maxPods: 64", "  maxPods: 1000")
+    result = run("-C", str(example), "validate", "prod-eu1", "--format", "json")
     report = json.loads(result.out)
     assert report["summary"] == {"groups": 1, "errors": 1, "warnings": 0}
     assert report["groups"][0]["problems"] == [
