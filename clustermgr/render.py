@@ -8,7 +8,10 @@ its variables, the results are split into documents on `---` lines and empty doc
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -72,6 +75,12 @@ class Source(NamedTuple):
 class RenderOptions(NamedTuple):
     fail_on_missing: bool = True
     channel: Channel | None = None
+    timeout: float = 60.0  # seconds one cluster's render may take (a template from review
+    # can loop for ever: `range` is capped, nested loops are not)
+
+
+class _Timeout(Exception):
+    """Raised inside the render by the alarm."""
 
 
 class Renderer:
@@ -115,6 +124,10 @@ class Renderer:
 
     def render(self, values: dict[str, Any]) -> list[RenderedDocument]:
         """Render every template with `values`; return the non-empty documents in order."""
+        with _deadline(self.options.timeout):
+            return self._render(values)
+
+    def _render(self, values: dict[str, Any]) -> list[RenderedDocument]:
         documents: list[RenderedDocument] = []
         for template, (_, display) in zip(self._compiled, self._templates, strict=True):
             self._stack = []
@@ -284,7 +297,32 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     return None if folder is None else FileSystemBytecodeCache(str(folder))
 
 
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """SIGALRM after `seconds` (main thread, Unix); elsewhere no limit."""
+    if (
+        seconds <= 0
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+    ):
+        yield
+        return
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, _Timeout):
+        return "the render took too long (a template that loops for ever?)"
     if isinstance(exc, UndefinedError):
         return exc.message or "undefined value"
     if isinstance(exc, SecurityError):

@@ -189,3 +189,13 @@ def test_channel_functions_need_a_channel(tmp_path: Path) -> None:
     assert fails(tmp_path, "{{ ChannelRecommendedKopsKubernetesVersion() }}") == (
         "t.j2:1: no channel file: set `channel:` in clustermgr.yaml or pass --channel"
     )
+
+
+def test_a_render_that_never_ends_is_stopped(tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n"
+    )
+    renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], RenderOptions(timeout=0.3))
+    with pytest.raises(TemplateError) as info:
+        renderer.render({})
+    assert str(info.value) == "t.j2:1: the render took too long (a template that loops for ever?)"
