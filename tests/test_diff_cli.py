@@ -240,3 +240,37 @@ def test_diff_usage_errors(run: Run, example: Path) -> None:
         2,
         "error: use one of --against, --state and --against-ref\n",
     )
+
+
+def test_multi_line_strings_are_diffed_line_by_line(run: Run, tmp_path: Path) -> None:
+    base = (
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata: {name: nodes}\n"
+        "spec:\n  additionalUserData:\n  - name: setup.sh\n    type: text/x-shellscript\n"
+        "    content: |\n      #!/bin/sh\n      echo one\n      echo %s\n      echo three\n"
+    )
+    (tmp_path / "a.yaml").write_text(base % "two")
+    (tmp_path / "b.yaml").write_text(base % "TWO")
+    result = run("diff", "--from", "a.yaml", "--to", "b.yaml", cwd=tmp_path)
+    assert result.out.splitlines()[3:] == [
+        "  spec.additionalUserData[name=setup.sh].content  [roll IG nodes]",
+        "      #!/bin/sh",
+        "      echo one",
+        "    - echo two",
+        "    + echo TWO",
+        "      echo three",
+    ]
+
+
+def test_markdown_is_cut_below_gitlabs_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clustermgr import diff
+    from clustermgr.reporters import diffs
+    from clustermgr.review import ClusterDiff
+
+    monkeypatch.setattr(diffs, "MARKDOWN_LIMIT", 2000)
+    changes = [
+        diff.Change(f"InstanceGroup/ig{i}", ("spec", "maxSize"), diff.CHANGED, 1, 2, "update")
+        for i in range(100)
+    ]
+    text = diffs.markdown([ClusterDiff("c", changes, {}, {})], False)
+    assert len(text) <= 2000
+    assert text.endswith("_The diff is too long for one note and was cut here._\n")

@@ -199,3 +199,27 @@ def test_fail_on_and_reports(run: Run, example: Path, tmp_path: Path) -> None:
 
     assert len(ET.parse(junit).getroot().findall("testsuite")) == 4
     assert json.loads(quality.read_text()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "err"),
+    [
+        (["check"], "error: name the clusters to check, or pass --all or --changed-since\n"),
+        (
+            ["check", "--all", "dev-eu1"],
+            "error: name the clusters to check, or pass --all or --changed-since\n",
+        ),
+        (
+            ["check", "--all", "--state", "x", "--against-ref", "y"],
+            "error: use one of --state and --against-ref\n",
+        ),
+        (["check", "--all", "--shard", "3/2"], "error: --shard '3/2': I must be between 1 and N\n"),
+        (
+            ["check", "nope"],
+            "error: unknown cluster 'nope'; known clusters: dev-eu1, prod-eu1, prod-us1, staging-eu1\n",
+        ),
+    ],
+)
+def test_check_usage_errors(run: Run, example: Path, args: list[str], err: str) -> None:
+    result = run("-C", str(example), *args)
+    assert (result.code, result.err) == (2, err)

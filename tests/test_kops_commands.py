@@ -204,3 +204,17 @@ def test_pipeline_promotion_order_and_safety(run: Run) -> None:
 
 def test_the_committed_pipeline_is_up_to_date(run: Run) -> None:
     assert run("-C", str(REPO), "ci", "gitlab").out == (REPO / ".gitlab-ci.yml").read_text()
+
+
+def test_pipeline_needs_an_environment_for_every_cluster(run: Run, example: Path) -> None:
+    env = example / "values" / "dev" / "_env.yaml"
+    env.write_text(env.read_text().replace("environment: dev\n", ""))
+    result = run("-C", str(example), "ci", "gitlab")
+    assert (result.code, result.err) == (
+        1,
+        "error: cluster 'dev-eu1' has no environment: set `environment` in its values "
+        "(or ci.environmentValue in clustermgr.yaml)\n",
+    )
+    env.write_text("environment: qa\n" + env.read_text())
+    result = run("-C", str(example), "ci", "gitlab")
+    assert result.err == "error: environments qa are not in ci.environments\n"
