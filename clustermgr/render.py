@@ -9,7 +9,6 @@ its variables, the results are split into documents on `---` lines and empty doc
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -299,19 +298,20 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
 
 @contextmanager
 def _deadline(seconds: float) -> Iterator[None]:
-    """SIGALRM after `seconds` (main thread, Unix); elsewhere no limit."""
-    if (
-        seconds <= 0
-        or threading.current_thread() is not threading.main_thread()
-        or not hasattr(signal, "setitimer")
-    ):
-        yield
-        return
+    """SIGALRM after `seconds`; no limit where signals cannot be used (not the main thread,
+    or no setitimer on this platform)."""
 
     def expire(_signum: int, _frame: Any) -> None:
         raise _Timeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
+    if seconds <= 0:
+        yield
+        return
+    try:
+        previous = signal.signal(signal.SIGALRM, expire)
+    except (ValueError, AttributeError):  # not the main thread / no SIGALRM
+        yield
+        return
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
