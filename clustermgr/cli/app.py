@@ -1,0 +1,171 @@
+"""The click group and what the commands share: option sets, the project, reports.
+
+Only the modules of clustermgr.cli import click or write to the terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from clustermgr import __version__
+from clustermgr.errors import UsageError
+
+HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def split_commas(values: Sequence[str]) -> list[str]:
+    """kOps' StringSlice flags take repeated flags and comma-separated lists alike."""
+    return [part for value in values for part in value.split(",") if part]
+
+
+def value_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--set-string",
+        "set_strings",
+        multiple=True,
+        metavar="K=V",
+        help="Set string values (never converted); applied after every --set.",
+    )(func)
+    func = click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="K=V",
+        help="Set values: a.b=v, several separated by commas, {x,y} lists, k[0]=v indexes.",
+    )(func)
+    func = click.option(
+        "--values",
+        "values_files",
+        multiple=True,
+        metavar="PATH",
+        help="Extra values file or directory, merged after the cluster's own file.",
+    )(func)
+    return func
+
+
+def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--kops-version", metavar="VERSION", help="kOps version for the Channel* functions."
+    )(func)
+    func = click.option("--channel", metavar="PATH", help="Local kOps channel file.")(func)
+    func = click.option(
+        "--fail-on-missing/--no-fail-on-missing",
+        default=True,
+        show_default=True,
+        help="Fail on undefined values; otherwise they render as nothing.",
+    )(func)
+    func = click.option(
+        "--format-yaml", is_flag=True, help="Re-emit each document as canonical YAML (sorted keys)."
+    )(func)
+    return func
+
+
+@click.group(context_settings=HELP)
+@click.version_option(__version__, "--version", prog_name="clustermgr")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(path_type=Path),
+    help="Run in this project folder instead of searching upwards for clustermgr.yaml.",
+)
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
+    """Run a fleet of kOps clusters from one template plus layered values.
+
+    \b
+    Examples:
+      clustermgr list
+      clustermgr values prod-eu1 --show-origin
+      clustermgr render --all --out-dir rendered/
+      clustermgr template --template cluster.yaml --values values.yaml --name dev.example.com
+    """
+    ctx.obj = directory
+
+
+def project_of(ctx: click.Context) -> Any:
+    from clustermgr.project import find_project
+
+    return find_project(ctx.find_root().obj)
+
+
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    from clustermgr.reporters import REPORTERS  # the registry is where the choices come from
+
+    func = click.option(
+        "--strict", is_flag=True, help="Warnings fail too (exit code, JUnit failures)."
+    )(func)
+    func = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+    )(func)
+    func = click.option(
+        "--output", type=click.Path(path_type=Path), help="Write the report to this file."
+    )(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(REPORTERS)),
+        default="text",
+        show_default=True,
+        help="Report format.",
+    )(func)
+    func = click.option(
+        "--kops-crds",
+        type=click.Path(path_type=Path),
+        metavar="DIR",
+        help="Folder of the official kOps CRDs: full structural checks, unknown-field warnings.",
+    )(func)
+    return func
+
+
+def write_report(
+    command: str, groups: list[Any], fmt: str, output: Path | None, color: str, strict: bool
+) -> int:
+
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.problems import exit_code
+    from clustermgr.reporters import REPORTERS, Options
+
+    text = REPORTERS[fmt](groups, Options(command, use_color(color, output), strict))
+    if output is not None:
+        atomic_write(output, text)
+    else:
+        click.echo(text, nl=False)
+    return exit_code(groups, strict)
+
+
+def make_linter(crds: Path | None, project: Any | None) -> Any:
+    from clustermgr.kops.crds import load_crds
+    from clustermgr.lint import Linter
+
+    folder = crds
+    if folder is None and project is not None and project.config.kops_crds:
+        folder = project.path(project.config.kops_crds, "kopsCrds")
+    return Linter(load_crds(folder) if folder is not None else None)
+
+
+def state_store(state: str | None) -> str:
+    from clustermgr.sources import state_store_from_env
+
+    found = state or state_store_from_env()
+    if not found:
+        raise UsageError("pass --state STORE (or set KOPS_STATE_STORE)")
+    return found
+
+
+def use_color(color: str = "auto", output: Path | None = None) -> bool:
+    """--color always|never|auto: auto colours a terminal, unless NO_COLOR is set."""
+    import os
+
+    if color != "auto":
+        return color == "always"
+    return output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()

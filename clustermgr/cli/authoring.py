@@ -1,0 +1,215 @@
+"""Authoring commands: list, values, render, and the kOps-compatible template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clustermgr.cli.app import (
+    HELP,
+    cli,
+    project_of,
+    render_options,
+    split_commas,
+    value_options,
+)
+from clustermgr.errors import UsageError
+from clustermgr.problems import EXIT_OK
+
+
+@cli.command("list", context_settings=HELP, short_help="List clusters and their layers.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def list_cmd(ctx: click.Context, fmt: str) -> int:
+    """List the clusters and the values layers each one merges, in order."""
+    from clustermgr.views import clusters_view
+
+    project = project_of(ctx)
+    click.echo(clusters_view(project, list(project.clusters().values()), fmt), nl=False)
+    return EXIT_OK
+
+
+@cli.command("values", context_settings=HELP, short_help="Print merged values.")
+@click.argument("cluster")
+@value_options
+@click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@click.pass_context
+def values_cmd(
+    ctx: click.Context,
+    cluster: str,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    show_origin: bool,
+    fmt: str,
+) -> int:
+    """Print the effective values of CLUSTER after merging every layer.
+
+    \b
+    Examples:
+      clustermgr values prod-eu1
+      clustermgr values prod-eu1 --show-origin --set nodes.maxSize=20
+    """
+    from clustermgr.pipeline import Overrides, cluster_values
+    from clustermgr.views import values_view
+
+    project = project_of(ctx)
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    values = cluster_values(project, project.cluster(cluster), overrides)
+    click.echo(values_view(values, fmt, show_origin), nl=False)
+    return EXIT_OK
+
+
+@cli.command("render", context_settings=HELP, short_help="Render cluster manifests.")
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "all_clusters", is_flag=True, help="Render every cluster of the project.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the manifests to this file.")
+@click.option(
+    "--out-dir", type=click.Path(path_type=Path), help="Write DIR/<cluster>.yaml per cluster."
+)
+@value_options
+@render_options
+@click.pass_context
+def render_cmd(
+    ctx: click.Context,
+    clusters: tuple[str, ...],
+    all_clusters: bool,
+    out: Path | None,
+    out_dir: Path | None,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    format_yaml: bool,
+    fail_on_missing: bool,
+    channel: str | None,
+    kops_version: str | None,
+) -> int:
+    """Render the kOps manifest of each CLUSTER (Cluster plus InstanceGroups).
+
+    \b
+    Examples:
+      clustermgr render dev-eu1
+      clustermgr render --all --out-dir rendered/ --format-yaml
+      clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 --out prod.yaml
+    """
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.manifest import join_documents
+    from clustermgr.pipeline import Overrides, RenderSettings, render_clusters
+
+    if out and out_dir:
+        raise UsageError("--out and --out-dir cannot be used together")
+    project = project_of(ctx)
+    if all_clusters == bool(clusters):
+        raise UsageError("name the clusters to render, or pass --all (not both)")
+    names = list(project.clusters()) if all_clusters else list(clusters)
+    if not names:
+        raise UsageError(f"no clusters found under {project.config.values_dir}/")
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    settings = RenderSettings(fail_on_missing, format_yaml, channel, kops_version)
+    rendered = render_clusters(project, names, overrides, settings)
+    if out_dir is not None:
+        for name, text in rendered.items():
+            atomic_write(out_dir / f"{name}.yaml", text)
+        return EXIT_OK
+    text = join_documents(list(rendered.values()))
+    if out is not None:
+        atomic_write(out, text)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@cli.command("template", context_settings=HELP, short_help="Render like `kops toolbox template`.")
+@click.option(
+    "--template",
+    "templates",
+    multiple=True,
+    metavar="PATH",
+    help="Template file or directory (repeatable, comma-separated).",
+)
+@click.option(
+    "--snippets",
+    multiple=True,
+    metavar="PATH",
+    help="Snippets directory (repeatable, comma-separated).",
+)
+@click.option(
+    "--values",
+    "values_files",
+    multiple=True,
+    metavar="PATH",
+    help="Values file or directory (repeatable, comma-separated).",
+)
+@click.option("--set", "sets", multiple=True, metavar="K=V", help="Set values on the command line.")
+@click.option(
+    "--set-string",
+    "set_strings",
+    multiple=True,
+    metavar="K=V",
+    help="Set string values on the command line.",
+)
+@click.option(
+    "--out",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Output file (default: stdout). --output is the deprecated spelling.",
+)
+@click.option("--config-value", metavar="KEY", help="Print this merged value (or null) and exit.")
+@click.option(
+    "--name", "cluster_name", metavar="CLUSTER", help="Cluster name; the default for clusterName."
+)
+@render_options
+def template_cmd(
+    templates: tuple[str, ...],
+    snippets: tuple[str, ...],
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    out: Path | None,
+    config_value: str | None,
+    cluster_name: str | None,
+    format_yaml: bool,
+    fail_on_missing: bool,
+    channel: str | None,
+    kops_version: str | None,
+) -> int:
+    """Render templates like `kops toolbox template`, flag for flag, without a project.
+
+    \b
+    Examples:
+      clustermgr template --template cluster.yaml --values values.yaml --name dev.example.com
+      clustermgr template --template tpl/ --snippets snippets/ --values a.yaml,b.yaml \\
+          --set nodes.count=3 --set-string zone=1a --format-yaml --out cluster.yaml
+      clustermgr template --values values.yaml --config-value kubernetesVersion
+    """
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.pipeline import (
+        Overrides,
+        RenderSettings,
+        TemplateRequest,
+        run_template,
+        template_values,
+    )
+    from clustermgr.views import config_value_view
+
+    request = TemplateRequest(
+        templates=split_commas(templates),
+        snippets=split_commas(snippets),
+        overrides=Overrides(split_commas(values_files), list(sets), list(set_strings)),
+        settings=RenderSettings(fail_on_missing, format_yaml, channel, kops_version),
+        cluster_name=cluster_name,
+    )
+    if config_value:
+        click.echo(config_value_view(template_values(request), config_value), nl=False)
+        return EXIT_OK
+    if not request.templates:
+        raise UsageError("--template is required (a file or a directory of templates)")
+    text = run_template(request)
+    if out is not None:
+        atomic_write(out, text)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_OK

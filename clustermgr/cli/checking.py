@@ -1,0 +1,244 @@
+"""Checking commands: validate, lint, and check for a whole fleet in CI."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from clustermgr.cli.app import (
+    HELP,
+    cli,
+    make_linter,
+    project_of,
+    report_options,
+    value_options,
+    write_report,
+)
+from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.problems import EXIT_OK
+
+
+@cli.command("validate", context_settings=HELP, short_help="Validate clusters end to end.")
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "all_clusters", is_flag=True, help="Validate every cluster.")
+@value_options
+@report_options
+@click.pass_context
+def validate_cmd(
+    ctx: click.Context,
+    clusters: tuple[str, ...],
+    all_clusters: bool,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    kops_crds: Path | None,
+    fmt: str,
+    output: Path | None,
+    color: str,
+    strict: bool,
+) -> int:
+    """Check each CLUSTER: values files, values against the schema, the render, the manifest.
+
+    Every problem is reported with the file and line to edit (for values, the layer that set
+    the value, and the layers it overrode).
+
+    \b
+    Examples:
+      clustermgr validate --all
+      clustermgr validate prod-eu1 --kops-crds crds/ --format junit --output report.xml
+    """
+    from clustermgr.pipeline import Overrides, RenderSettings
+    from clustermgr.validate import Validator, validate_clusters
+
+    project = project_of(ctx)
+    if all_clusters == bool(clusters):
+        raise UsageError("name the clusters to validate, or pass --all (not both)")
+    names = list(project.clusters()) if all_clusters else list(clusters)
+    for name in names:
+        project.cluster(name)  # unknown names are usage errors, before any work
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    validator = Validator(project, overrides, RenderSettings(), make_linter(kops_crds, project))
+    groups = validate_clusters(validator, names)
+    return write_report("validate", groups, fmt, output, color, strict)
+
+
+@cli.command("lint", context_settings=HELP, short_help="Lint kOps manifests.")
+@click.argument("files", nargs=-1, required=True)
+@report_options
+@click.pass_context
+def lint_cmd(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    kops_crds: Path | None,
+    fmt: str,
+    output: Path | None,
+    color: str,
+    strict: bool,
+) -> int:
+    """Lint kOps manifests (FILE... or - for standard input): what `kops replace` accepts,
+    field types against the kOps CRDs, and kOps' own validation rules, offline.
+
+    \b
+    Examples:
+      kops get my.example.com -o yaml | clustermgr lint -
+      clustermgr lint --kops-crds crds/ --format parsable rendered/*.yaml
+    """
+    from clustermgr.project import find_project
+    from clustermgr.validate import lint_paths
+
+    project = None
+    with contextlib.suppress(ClusterMgrError):  # lint needs no project; one supplies kopsCrds
+        project = find_project(ctx.find_root().obj)
+    for raw in files:
+        if raw != "-" and not Path(raw).is_file():
+            raise UsageError(f"no such file: {raw}")
+    stdin = sys.stdin.read() if "-" in files else None
+    groups = lint_paths(make_linter(kops_crds, project), list(files), stdin)
+    return write_report("lint", groups, fmt, output, color, strict)
+
+
+@cli.command("check", context_settings=HELP, short_help="Validate and diff a fleet (CI).")
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "all_clusters", is_flag=True, help="Check every cluster.")
+@click.option("--changed-since", metavar="REF", help="Only clusters a change since REF affects.")
+@click.option("--explain", is_flag=True, help="Say why each cluster was selected (stderr).")
+@click.option("--state", metavar="DIR", help="Diff against a local kOps state store.")
+@click.option("--against-ref", metavar="REF", help="Diff against the project at this git ref.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Ignore Kind/name:path in diffs.")
+@click.option("--kops-crds", type=click.Path(path_type=Path), metavar="DIR")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: cores).")
+@click.option("--shard", metavar="I/N", help="Check shard I of N (default: CI_NODE_INDEX/TOTAL).")
+@click.option("--no-cache", is_flag=True, help="Recompute every result.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["changes", "refused", "destructive"]),
+    multiple=True,
+    help="Also fail on differences of this kind.",
+)
+@click.option("--report-markdown", type=click.Path(path_type=Path), metavar="FILE")
+@click.option("--junit", type=click.Path(path_type=Path), metavar="FILE")
+@click.option("--codequality", type=click.Path(path_type=Path), metavar="FILE")
+@click.option("--json", "json_file", type=click.Path(path_type=Path), metavar="FILE")
+@value_options
+@click.pass_context
+def check_cmd(
+    ctx: click.Context,
+    clusters: tuple[str, ...],
+    all_clusters: bool,
+    changed_since: str | None,
+    explain: bool,
+    state: str | None,
+    against_ref: str | None,
+    ignore: tuple[str, ...],
+    kops_crds: Path | None,
+    jobs: int | None,
+    shard: str | None,
+    no_cache: bool,
+    fail_on: tuple[str, ...],
+    report_markdown: Path | None,
+    junit: Path | None,
+    codequality: Path | None,
+    json_file: Path | None,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+) -> int:
+    """The merge-request job: validate and diff every selected cluster, in parallel, and
+    write one set of reports. Exit 1 when a cluster is invalid (or, with --fail-on, when
+    differences of that kind exist).
+
+    \b
+    Examples:
+      clustermgr check --all --state ./state-copy
+      clustermgr check --changed-since origin/main --against-ref origin/main --explain \\
+          --junit junit.xml --codequality cq.json --report-markdown note.md
+      clustermgr check --all --shard 2/4 --junit junit-2.xml
+    """
+    import os
+    import time
+
+    from clustermgr import fleet
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.pipeline import Overrides
+    from clustermgr.reporters import REPORTERS, Options
+    from clustermgr.reporters import check as check_reports
+    from clustermgr.review import Against
+
+    if state is not None and against_ref is not None:
+        raise UsageError("use one of --state and --against-ref")
+    chosen = sum((bool(clusters), all_clusters, changed_since is not None))
+    if chosen != 1:
+        raise UsageError("name the clusters to check, or pass --all or --changed-since")
+    project = project_of(ctx)
+    if state is not None:
+        from clustermgr.sources import local_state_store
+
+        local_state_store(state)  # refuse remote or missing stores before any work
+    removed: list[str] = []
+    reasons: dict[str, list[str]] = {}
+    if changed_since is not None:
+        selection = fleet.select_changed(project, changed_since)
+        names, reasons, removed = selection.names, selection.reasons, selection.removed
+    elif all_clusters:
+        names = list(project.clusters())
+        reasons = {n: ["--all"] for n in names}
+    else:
+        names = list(clusters)
+        for name in names:
+            project.cluster(name)
+        reasons = {n: ["named on the command line"] for n in names}
+    parts = fleet.parse_shard(shard)
+    if parts is not None:
+        names = fleet.shard(project, names, *parts)
+    if explain:
+        for name in names:
+            click.echo(f"{name}: {'; '.join(reasons.get(name, []))}", err=True)
+        for name in removed:
+            click.echo(f"{name}: removed (its values file was deleted)", err=True)
+    request = fleet.Request(
+        Overrides(list(values_files), list(sets), list(set_strings)),
+        Against(None, state, against_ref),
+        tuple(ignore),
+        str(kops_crds) if kops_crds else None,
+    )
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty and total:
+            bar = "#" * (30 * done // total)
+            click.echo(f"\r[{bar:<30}] {done}/{total}", err=True, nl=done == total)
+
+    started = time.perf_counter()
+    results = fleet.run(
+        project, names, request, jobs or os.cpu_count() or 1, not no_cache, progress
+    )
+    counted = fleet.counts(results)
+    if not tty:
+        click.echo(
+            f"checked {counted['checked']} clusters in {time.perf_counter() - started:.1f} s "
+            f"({counted['cached']} from cache)",
+            err=True,
+        )
+    groups = [r.group() for r in results]
+    options = Options("check")
+    outputs: list[tuple[Path | None, Callable[[], str]]] = [
+        (report_markdown, lambda: check_reports.markdown(results, removed)),
+        (junit, lambda: REPORTERS["junit"](groups, options)),
+        (codequality, lambda: REPORTERS["codequality"](groups, options)),
+        (json_file, lambda: check_reports.json_report(results, removed, reasons)),
+    ]
+    for path, make in outputs:
+        if path is not None:
+            atomic_write(path, make())
+    click.echo(check_reports.text(results, removed), nl=False)
+    failed = counted["invalid"] > 0
+    for kind in fail_on:
+        for r in results:
+            summary = r.diff_summary or {"changes": 0, "flags": []}
+            if (kind == "changes" and summary["changes"]) or kind in summary["flags"]:
+                failed = True
+    return 1 if failed else EXIT_OK

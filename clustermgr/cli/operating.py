@@ -1,0 +1,178 @@
+"""Operating commands: the CI pipeline, apply and roll through kops, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clustermgr.cli.app import (
+    HELP,
+    cli,
+    make_linter,
+    project_of,
+    state_store,
+    use_color,
+    value_options,
+)
+from clustermgr.errors import ClusterMgrError
+from clustermgr.problems import EXIT_OK, Group
+
+
+@cli.group("ci", context_settings=HELP, short_help="Generate CI pipelines.")
+def ci_group() -> None:
+    """Generate CI pipelines for the project's fleet."""
+
+
+@ci_group.command("gitlab", context_settings=HELP)
+@click.option("--out", type=click.Path(path_type=Path), help="Write here (e.g. .gitlab-ci.yml).")
+@click.pass_context
+def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
+    """The GitLab pipeline: a check on merge requests; per cluster on the default branch, in
+    promotion order, render -> dry run -> update -> roll preview -> roll (manual by default).
+
+    \b
+    Example:
+      clustermgr ci gitlab --out .gitlab-ci.yml
+    """
+    from clustermgr.fsutil import atomic_write
+    from clustermgr.gitlab import pipeline
+
+    text = pipeline(project_of(ctx))
+    if out is not None:
+        atomic_write(out, text)
+    else:
+        click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@cli.command("apply", context_settings=HELP, short_help="Apply a cluster with kops.")
+@click.argument("cluster")
+@click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
+@click.option("--yes", is_flag=True, help="Let kops update cluster change the cloud.")
+@click.option("--force", is_flag=True, help="Apply even when the cluster drifted.")
+@click.option("--kops-crds", type=click.Path(path_type=Path), metavar="DIR")
+@value_options
+@click.pass_context
+def apply_cmd(
+    ctx: click.Context,
+    cluster: str,
+    state: str | None,
+    yes: bool,
+    force: bool,
+    kops_crds: Path | None,
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+) -> int:
+    """Render CLUSTER, refuse it when invalid or when the state store drifted from what
+    clustermgr last applied (unless --force), show the diff, then run `kops replace -f` and
+    `kops update cluster` (with --yes only when given).
+
+    \b
+    Examples:
+      clustermgr apply dev-eu1 --state s3://my-kops-state           # preview
+      clustermgr apply dev-eu1 --state s3://my-kops-state --yes
+    """
+    from clustermgr import apply
+    from clustermgr.pipeline import Overrides
+    from clustermgr.reporters import REPORTERS, Options
+    from clustermgr.reporters.diffs import text as diff_text
+    from clustermgr.review import ClusterDiff
+
+    project = project_of(ctx)
+    store = state_store(state)
+    overrides = Overrides(list(values_files), list(sets), list(set_strings))
+    plan = apply.plan(project, cluster, store, overrides, make_linter(kops_crds, project))
+    if not plan.valid():
+        groups = [Group(cluster, plan.problems, ())]
+        click.echo(REPORTERS["text"](groups, Options("validate")), nl=False, err=True)
+        raise ClusterMgrError(f"{cluster} is not valid: nothing was applied")
+    if plan.drift:
+        drifted = ClusterDiff(f"{cluster} (state store now vs. last apply)", plan.drift, {}, {})
+        click.echo(diff_text([drifted], False), err=True)
+        if not force:
+            raise ClusterMgrError(
+                f"{cluster} was changed in the state store since clustermgr last applied it "
+                "(above); apply with --force to overwrite those changes"
+            )
+    elif plan.drift is None and not plan.new_cluster:
+        click.echo(
+            f"{cluster}: no record of a previous apply; nothing to check drift against", err=True
+        )
+    click.echo(diff_text([ClusterDiff(cluster, plan.changes, {}, {})], use_color()), nl=False)
+    apply.execute(plan, yes, click.echo, lambda line: click.echo(line, err=True))
+    return EXIT_OK
+
+
+@cli.command("roll", context_settings=HELP, short_help="Rolling-update a cluster with kops.")
+@click.argument("cluster")
+@click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
+@click.option("--yes", is_flag=True, help="Replace the instances (otherwise a preview).")
+@click.pass_context
+def roll_cmd(ctx: click.Context, cluster: str, state: str | None, yes: bool) -> int:
+    """`kops rolling-update cluster` for CLUSTER, after the impact of the last apply."""
+    from clustermgr import apply
+    from clustermgr.pipeline import Overrides, cluster_values
+
+    project = project_of(ctx)
+    store = state_store(state)
+    values = cluster_values(project, project.cluster(cluster), Overrides())
+    name = str(values.data.get("clusterName", cluster))
+    apply.roll(store, name, yes, click.echo, lambda line: click.echo(line, err=True))
+    return EXIT_OK
+
+
+@cli.command("import", context_settings=HELP, short_help="Import clusters into a project.")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder to write.",
+)
+@click.option(
+    "--name-from",
+    type=click.Choice(["file", "cluster"]),
+    default="file",
+    show_default=True,
+    help="Name each cluster's values file after its source file, or its kOps name.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+def import_cmd(sources: tuple[Path, ...], out: Path, name_from: str, force: bool) -> int:
+    """Turn existing clusters into one template plus values. Each SOURCE is a manifest
+    (`kops get CLUSTER -o yaml`) or a state-store folder of one cluster. Every cluster is
+    rendered back from the new project and compared with its source before anything is
+    written.
+
+    \b
+    Examples:
+      kops get prod.example.com -o yaml > prod.yaml   # and the same for each cluster
+      clustermgr import *.yaml --out fleet/
+      clustermgr import state-copy/dev.example.com state-copy/prod.example.com --out fleet/
+    """
+    from clustermgr import importer
+
+    result = importer.run(list(sources), name_from)
+    importer.write(out, result.files, force)
+    sizes = sorted(result.values_per_cluster.values())
+    templates = [n for n in result.files if n.startswith("template/")]
+    ratio = result.source_bytes / max(result.template_bytes, 1)
+    click.echo(f"imported {len(result.clusters)} clusters: {', '.join(result.clusters)}")
+    click.echo(
+        f"template: {result.template_bytes:,} bytes in {len(templates)} files; the sources: "
+        f"{result.source_bytes:,} bytes ({ratio:.1f}x the template)"
+    )
+    click.echo(
+        f"values per cluster file: {sizes[0]} to {sizes[-1]} "
+        f"(mean {sum(sizes) / len(sizes):.1f}), on top of values/_defaults.yaml"
+        if "values/_defaults.yaml" in result.files
+        else f"values per cluster file: {sizes[0]} to {sizes[-1]}"
+    )
+    click.echo(
+        "round trip: every cluster renders back to its source exactly "
+        "(compared by the diff engine after kOps normalisation)"
+    )
+    click.echo(f"wrote {len(result.files)} files under {out}")
+    return EXIT_OK
