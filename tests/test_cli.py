@@ -406,3 +406,16 @@ def test_lint_with_the_real_crds(run: Run, kops_data: Path) -> None:
     result = run("lint", "--kops-crds", str(kops_data / "crds"), "--format", "json", *files)
     assert result.code == 0
     assert json.loads(result.out)["summary"]["errors"] == 0
+
+
+def test_every_command_is_in_the_lazy_table() -> None:
+    import importlib
+
+    from clustermgr.cli.app import COMMANDS, cli
+
+    for module in set(COMMANDS.values()):
+        importlib.import_module(f"clustermgr.cli.{module}")
+    assert set(cli.commands) == set(COMMANDS)
+    for name, command in cli.commands.items():
+        assert command.callback is not None
+        assert command.callback.__module__ == f"clustermgr.cli.{COMMANDS[name]}" or name == "ci"

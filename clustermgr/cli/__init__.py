@@ -13,7 +13,6 @@ from typing import NoReturn
 
 import click
 
-from clustermgr.cli import authoring, checking, operating, reviewing  # noqa: F401 (commands)
 from clustermgr.cli.app import cli
 from clustermgr.errors import ClusterMgrError, MultipleErrors
 from clustermgr.problems import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE

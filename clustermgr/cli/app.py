@@ -17,6 +17,27 @@ from clustermgr.errors import UsageError
 
 HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# Where each command is defined: a command's module is imported only when it runs (or for
+# --help), so `render` does not pay for building the other commands' options.
+COMMANDS = {
+    **dict.fromkeys(("list", "values", "render", "template"), "authoring"),
+    **dict.fromkeys(("validate", "lint", "check"), "checking"),
+    **dict.fromkeys(("diff", "pull"), "reviewing"),
+    **dict.fromkeys(("ci", "apply", "roll", "import"), "operating"),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            importlib.import_module(f"clustermgr.cli.{COMMANDS[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
 
 def split_commas(values: Sequence[str]) -> list[str]:
     """kOps' StringSlice flags take repeated flags and comma-separated lists alike."""
@@ -65,7 +86,7 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-@click.group(context_settings=HELP)
+@click.group(cls=_LazyGroup, context_settings=HELP)
 @click.version_option(__version__, "--version", prog_name="clustermgr")
 @click.option(
     "-C",
