@@ -13,10 +13,6 @@ import re
 from collections.abc import Callable
 from functools import cache, total_ordering
 
-_STRICT = (
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
-)
 _LOOSE = (
     r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?"
     r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
@@ -71,11 +67,31 @@ class Version:
 
 
 def parse_strict(text: str) -> Version:
-    """blang's Parse: exactly MAJOR.MINOR.PATCH[-pre][+build]."""
-    match = _pattern(_STRICT).match(text)
-    if not match:
+    """blang's Parse: exactly MAJOR.MINOR.PATCH[-pre][+build] (no regex: this runs for every
+    channel lookup, and compiling one costs more than a render)."""
+    core, plus, build = text.partition("+")
+    core, dash, pre = core.partition("-")
+    numbers = core.split(".")
+    if (
+        len(numbers) != 3
+        or not all(_number(n) for n in numbers)
+        or (dash and not _identifiers(pre))
+        or (plus and not _identifiers(build))
+    ):
         raise VersionError(f"invalid version {text!r}")
-    return _from_match(match)
+    major, minor, patch = (int(n) for n in numbers)
+    return Version(major, minor, patch, tuple(pre.split(".")) if dash else (), build)
+
+
+def _number(part: str) -> bool:
+    return part.isascii() and part.isdigit() and (part == "0" or part[0] != "0")
+
+
+def _identifiers(text: str) -> bool:
+    return all(
+        part and part.isascii() and all(c.isalnum() or c == "-" for c in part)
+        for part in text.split(".")
+    )
 
 
 def parse_tolerant(text: str) -> Version:

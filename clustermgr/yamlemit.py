@@ -20,6 +20,7 @@ _WORDS = frozenset(
     | {"=", "<<"}
 )
 _NUMBER_START = frozenset("0123456789+-.")
+_NUMBER_CHARS = frozenset("0123456789+-._:eExXoObBabcdefABCDEFinfINFnaNA")
 _NUMBER = (
     r"[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?0[xob][0-9a-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[0-9]{4}-[0-9]{1,2}-.*"
@@ -82,8 +83,12 @@ def _plain_ok(text: str) -> bool:
         first in "-?:" and len(text) > 1 and text[1] not in " \t,[]{}"
     ):
         return False
-    if first in _NUMBER_START and _number().fullmatch(text):
-        return False
+    if first in _NUMBER_START:
+        # Only text made of number characters (or starting like a date) can read as one:
+        # `10.0.0.0/8` cannot, and most such strings are decided without the regex.
+        date_like = len(text) >= 8 and text[:4].isdigit() and text[4] == "-"
+        if (date_like or _NUMBER_CHARS.issuperset(text)) and _number().fullmatch(text):
+            return False
     return text.isprintable() and text[-1] not in " :" and ": " not in text and " #" not in text
 
 

@@ -103,3 +103,22 @@ def test_semver_compare(constraint: str, version: str, expected: bool) -> None:
 )
 def test_tolerant_prerelease_and_zeros(text: str, expected: str) -> None:
     assert str(parse_tolerant(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["1.02.3", "1.2.3-", "1.2.3+", "1.2", "1.2.3.4", "v1.2.3", "1.2.3-a..b", "1.2.3-é"]
+)
+def test_strict_refuses(text: str) -> None:
+    with pytest.raises(VersionError):
+        parse_strict(text)
+
+
+def test_strict_prerelease_and_build() -> None:
+    version = parse_strict("1.2.3-alpha-1.7+build.5")
+    assert (version.major, version.minor, version.patch, version.pre, version.build) == (
+        1,
+        2,
+        3,
+        ("alpha-1", "7"),
+        "build.5",
+    )

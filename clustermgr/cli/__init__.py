@@ -7,7 +7,6 @@ Commands live in the modules of this package, grouped by workflow; every failure
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -68,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         code = EXIT_OK
     except Exception as exc:
         if debug:
+            import traceback  # the crash path only: keep it off start-up
+
             traceback.print_exc()
         click.echo(f"clustermgr: internal error: {type(exc).__name__}: {exc}", err=True)
         if not debug:
