@@ -419,3 +419,15 @@ def test_every_command_is_in_the_lazy_table() -> None:
     for name, command in cli.commands.items():
         assert command.callback is not None
         assert command.callback.__module__ == f"clustermgr.cli.{COMMANDS[name]}" or name == "ci"
+
+
+def test_templates_cannot_reach_outside_the_project(
+    run: Run, write: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
+    outside.write_text("token: hunter2\n")
+    root = project(write, c1="size: 1\n")
+    (root / "template" / "leak.yaml.j2").symlink_to(outside)
+    result = run("-C", str(root), "render", "c1")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "error: template/leak.yaml.j2 leads outside the project\n"
