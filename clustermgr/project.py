@@ -46,6 +46,7 @@ class Config:
         self.templates: list[str] = ["template"]
         self.snippets: list[str] | None = None  # None: template/snippets, when it exists
         self.schema: str | None = "schemas/values.schema.json"
+        self.schema_explicit = False  # a configured schema must exist; the default may not
         self.channel: str | None = None
         self.kops_version: str | None = None
         self.values_dir = "values"
@@ -188,6 +189,7 @@ def load_config(path: Path, root: Path) -> Config:
         config.snippets = _str_list(doc, "snippets")
     if "schema" in data:  # an explicit null turns schema validation off
         config.schema = _opt_str(doc, ("schema",), None)
+        config.schema_explicit = config.schema is not None
     config.channel = _opt_str(doc, ("channel",), None)
     config.kops_version = _opt_str(doc, ("kopsVersion",), None)
     config.kops_crds = _opt_str(doc, ("kopsCrds",), None)

@@ -46,7 +46,7 @@ class Validator:
         self.cache = LayerCache(persist=False)
         schema = project.config.schema
         self.schema = None
-        if schema and (project.root / schema).exists():
+        if schema and (project.config.schema_explicit or (project.root / schema).exists()):
             path = project.path(schema, "schema")
             self.schema = ValuesSchema(path, project.display(path))
         self._settings = settings

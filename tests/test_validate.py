@@ -128,3 +128,17 @@ def test_json_report(run: Run, example: Path) -> None:
             "template": None,
         }
     ]
+
+
+def test_a_configured_schema_must_exist(run: Run, example: Path) -> None:
+    config = example / "clustermgr.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "schema: schemas/values.schema.json", "schema: schemas/nope.json"
+        )
+    )
+    result = run("-C", str(example), "validate", "--all")
+    assert (result.code, result.err) == (
+        1,
+        "clustermgr.yaml: error: schema: 'schemas/nope.json' does not exist\n",
+    )
