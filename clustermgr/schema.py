@@ -62,7 +62,11 @@ class ValuesSchema:
         origin = values.origin(path) if path else None
         location = fallback if origin is None else origin.location
         shown = format_path(path) or "(top level)"
-        message = f"{shown}: {error.message}"
+        text = error.message
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        if schema.get("writeOnly") is True or schema.get("x-sensitive") is True:
+            text = text.replace(repr(error.instance), "<redacted>")  # no secrets in CI logs
+        message = f"{shown}: {text}"
         if origin is not None and origin.location is None:
             message += f" (set by {origin.source})"
         if origin is not None and origin.overrides:

@@ -56,3 +56,11 @@ def test_schema_file_errors(write: Callable[..., Path]) -> None:
     assert str(info.value).startswith(
         "wrong.json: not a valid JSON Schema at type: 12 is not valid"
     )
+
+
+def test_sensitive_values_are_not_printed(write: Callable[..., Path]) -> None:
+    root = write({"a.yaml": "token: s3cr3t\n"})
+    schema = {"properties": {"token": {"type": "integer", "writeOnly": True}}}
+    assert check(root, schema, "a.yaml") == [
+        "a.yaml:1:8: token: <redacted> is not of type 'integer'"
+    ]
