@@ -431,3 +431,13 @@ def test_templates_cannot_reach_outside_the_project(
     result = run("-C", str(root), "render", "c1")
     assert (result.code, result.out) == (1, "")
     assert result.err == "error: template/leak.yaml.j2 leads outside the project\n"
+
+
+def test_list_says_where_clusters_come_from(run: Run, tmp_path: Path) -> None:
+    result = run("-C", str(tmp_path), "list")
+    assert (result.code, result.out, result.err) == (
+        0,
+        "",
+        "no clusters under values/: each *.yaml there is a cluster, _*.yaml files are "
+        "shared layers\n",
+    )

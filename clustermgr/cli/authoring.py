@@ -26,7 +26,15 @@ def list_cmd(ctx: click.Context, fmt: str) -> int:
     from clustermgr.views import clusters_view
 
     project = project_of(ctx)
-    click.echo(clusters_view(project, list(project.clusters().values()), fmt), nl=False)
+    clusters = list(project.clusters().values())
+    if not clusters and fmt == "text":
+        where = project.display(project.root / project.config.values_dir)
+        click.echo(
+            f"no clusters under {where}/: each *.yaml there is a cluster, "
+            f"{project.config.layer_pattern} files are shared layers",
+            err=True,
+        )
+    click.echo(clusters_view(project, clusters, fmt), nl=False)
     return EXIT_OK
 
 
