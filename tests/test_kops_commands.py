@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,7 +174,7 @@ def test_pipeline_is_valid_gitlab_ci(run: Run, tmp_path: Path) -> None:
     out = tmp_path / ".gitlab-ci.yml"
     assert run("-C", str(REPO), "ci", "gitlab", "--out", str(out)).code == 0
     checker = shutil.which("check-jsonschema") or str(
-        Path(os.sys.executable).with_name("check-jsonschema")
+        Path(sys.executable).with_name("check-jsonschema")
     )
     if not Path(checker).exists():
         pytest.skip("check-jsonschema is not installed")
