@@ -51,16 +51,25 @@ def test_families_and_everything_round_trip(kops_data: Path, family: str) -> Non
 
 def test_one_source_still_extracts_the_per_cluster_fields(kops_data: Path) -> None:
     result = importer.run(manifests(kops_data, ["ha"]), "file")
-    values = result.files["values/ha.yaml"]
-    for line in (
+    values = result.files["values/ha.yaml"].splitlines()
+    assert values[1:6] == [
         "clusterName: ha.example.com",
         "kubernetesVersion: v1.32.0",
         "networkCIDR: 172.20.0.0/16",
+        "nonMasqueradeCIDR: 100.64.0.0/10",
         "subnets:",
-        "  machineType: m3.medium",
+    ]
+    assert values[values.index("nodes:") :] == [
+        "nodes:",
+        "- name: nodes",
+        "  machineType: t2.medium",
         "  maxSize: 2",
-    ):
-        assert f"\n{line}\n" in values or f"\n{line}" in values
+        "  minSize: 2",
+        "  subnets:",
+        "  - us-test-1a",
+        "  - us-test-1b",
+        "  - us-test-1c",
+    ]
 
 
 def test_the_project_validates_and_renders_back(run: Run, kops_data: Path, tmp_path: Path) -> None:
