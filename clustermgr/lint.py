@@ -6,6 +6,7 @@ the file; `validate` runs it on each cluster's render.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from clustermgr.errors import YAMLError
@@ -18,6 +19,8 @@ from clustermgr.yamlemit import scalar
 from clustermgr.yamlio import Document, YPath, format_path, load_documents
 
 CHECKS = ("yaml", "documents", "structure", "rules")
+# For rendered documents: the place a field came from, and a hint for the message.
+Locator = Callable[[Document, YPath], tuple[Location, str]]
 # Objects kOps takes beside its own: "additional objects", behind KOPS_FEATURE_FLAGS=ClusterAddons.
 _WELL_KNOWN_EXTRA = {"KubeSchedulerConfiguration": "kubescheduler.config.k8s.io"}
 
@@ -45,11 +48,14 @@ class Linter:
             return [Problem(ERROR, "yaml", exc.message, exc.location, check="yaml")]
         return self.lint_text(text, display)
 
-    def lint_documents(self, docs: list[Document], rendered: bool = False) -> list[Problem]:
+    def lint_documents(
+        self, docs: list[Document], rendered: Locator | None = None
+    ) -> list[Problem]:
         """Every problem of a manifest made of `docs` (one Cluster and its InstanceGroups).
 
-        `rendered`: the documents came from templates (their `file`); problems then name the
-        template, the document and the field, since lines of the output are not its lines.
+        `rendered`: the documents came from templates (their `file`); lines of the output are
+        not lines of a template, so this says where a field was written and where its value
+        came from (see validate).
         """
         problems: list[Problem] = []
         kops_docs: list[tuple[kops_rules.Doc, Document]] = []
@@ -58,7 +64,11 @@ class Linter:
             doc: Document, level: str, rule: str, path: YPath, message: str, check: str
         ) -> None:
             key = rule in ("unknown-field",)  # the key itself is what is wrong
-            location = Location(doc.file) if rendered else doc.location(path, key)
+            if rendered is not None:
+                location, hint = rendered(doc, path)
+                message += hint
+            else:
+                location = doc.location(path, key)
             source = doc.file if rendered else ""
             field = format_path(path)
             problems.append(

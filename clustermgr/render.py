@@ -8,6 +8,7 @@ its variables, the results are split into documents on `---` lines and empty doc
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -280,6 +281,15 @@ class Renderer:
         if outer:
             message += " (included from " + ", ".join(dict.fromkeys(outer)) + ")"
         return TemplateError(message, location)
+
+    def line_of_key(self, display: str, key: str) -> int:
+        """The line of template `display` that writes mapping key `key`, if exactly one does."""
+        pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(key)}\s*:")
+        for text, name in self._sources.values():
+            if name == display:
+                found = [i for i, line in enumerate(text.splitlines(), 1) if pattern.match(line)]
+                return found[0] if len(found) == 1 else 0
+        return 0
 
     def _line(self, display: str, line: int) -> str:
         for text, name in self._sources.values():

@@ -19,7 +19,7 @@ from clustermgr.project import Cluster, Project
 from clustermgr.render import Renderer
 from clustermgr.schema import ValuesSchema
 from clustermgr.values import LayerCache, Values, expand_values_paths
-from clustermgr.yamlio import Document, format_path, load_documents
+from clustermgr.yamlio import Document, YPath, format_path, iter_leaves, load_documents
 
 CHECKS = ("yaml", "values", "render", "documents", "structure", "rules")
 
@@ -150,8 +150,48 @@ class Validator:
                 )
                 continue
             docs += [d._replace(number=item.number - 1) for d in parsed]
-        problems += self.linter.lint_documents(docs, rendered=True)
+        problems += self.linter.lint_documents(docs, rendered=_Locator(renderer, values))
         return docs
+
+
+class _Locator:
+    """Where a field of a rendered document was written, and where its value was set.
+
+    The template line is the one line of the template writing that key, when there is only
+    one; the values hint names the values file and line holding the same value, when exactly
+    one value has it (`(value set at values/prod/eu1.yaml:9:11)`).
+    """
+
+    def __init__(self, renderer: Renderer, values: Values) -> None:
+        self.renderer = renderer
+        self.values = values
+        self._leaves: dict[object, list[YPath]] | None = None
+
+    def __call__(self, doc: Document, path: YPath) -> tuple[Location, str]:
+        keys = [p for p in path if isinstance(p, str)]
+        line = self.renderer.line_of_key(doc.file, keys[-1]) if keys else 0
+        return Location(doc.file, line), self._hint(doc, path)
+
+    def _hint(self, doc: Document, path: YPath) -> str:
+        value: object = doc.data
+        for part in path:
+            in_map = isinstance(value, dict) and isinstance(part, str) and part in value
+            in_list = isinstance(value, list) and isinstance(part, int) and part < len(value)
+            if not (in_map or in_list):
+                return ""
+            value = value[part]  # type: ignore[index]
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or value in ("", 0):
+            return ""
+        if self._leaves is None:
+            self._leaves = {}
+            for leaf_path, leaf in iter_leaves(self.values.data):
+                if isinstance(leaf, (str, int)) and not isinstance(leaf, bool):
+                    self._leaves.setdefault(leaf, []).append(leaf_path)
+        found = self._leaves.get(value, [])
+        origin = self.values.origin(found[0]) if len(found) == 1 else None
+        if origin is None or origin.location is None:
+            return ""
+        return f" (value set at {origin.source})"
 
 
 def _problem(exc: ClusterMgrError, rule: str, check: str) -> Problem:

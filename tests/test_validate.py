@@ -59,7 +59,9 @@ def test_bad_set_is_named(run: Run, example: Path) -> None:
     assert lines == ["dev-eu1: [error] set: --set 'nodeGroups=x,y': key 'y' has no value"]
 
 
-def test_manifest_rules_name_template_document_and_field(run: Run, example: Path) -> None:
+def test_manifest_rules_name_template_line_document_field_and_value(
+    run: Run, example: Path
+) -> None:
     edit(example, "values/staging/staging-eu1.yaml", "cidr: 10.20.64.0/19", "cidr: 10.20.32.0/20")
     edit(
         example,
@@ -70,19 +72,19 @@ def test_manifest_rules_name_template_document_and_field(run: Run, example: Path
     code, lines = parsable(run, example, "--all")
     assert code == 1
     assert lines == [
-        "template/10-cluster.yaml.j2: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
+        "template/10-cluster.yaml.j2:19: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
         "spec.etcdClusters[0].etcdMembers: Invalid value: 2: Should be an odd number of "
         "control-plane zones for quorum",
-        "template/10-cluster.yaml.j2: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
+        "template/10-cluster.yaml.j2:19: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
         "spec.etcdClusters[1].etcdMembers: Invalid value: 2: Should be an odd number of "
         "control-plane zones for quorum",
         "template/20-instancegroups.yaml.j2: [error] ig-subnet-unknown: "
         "InstanceGroup/control-plane-us-east-1d spec.subnets[0]: Invalid value: 'us-east-1d': "
         "InstanceGroup 'control-plane-us-east-1d' is configured in 'us-east-1d', but this is not "
-        "configured as a Subnet in the cluster",
+        "configured as a Subnet in the cluster (value set at values/prod/prod-us1.yaml:17:23)",
         "template/10-cluster.yaml.j2: [error] subnet-overlap: Cluster/staging-eu1.k8s.example.com "
         "spec.subnets[1].cidr: subnet '10.20.32.0/20' overlaps subnet '10.20.32.0/19' "
-        "(spec.subnets[0]); AWS would refuse it",
+        "(spec.subnets[0]); AWS would refuse it (value set at values/staging/staging-eu1.yaml:9:11)",
     ]
 
 
