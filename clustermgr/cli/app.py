@@ -39,6 +39,16 @@ class _LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def emit(text: str, out: Path | None) -> None:
+    """Write `text` to the file `out` (atomically), or to standard output."""
+    if out is not None:
+        from clustermgr.fsutil import atomic_write
+
+        atomic_write(out, text)
+    else:
+        click.echo(text, nl=False)
+
+
 def split_commas(values: Sequence[str]) -> list[str]:
     """kOps' StringSlice flags take repeated flags and comma-separated lists alike."""
     return [part for value in values for part in value.split(",") if part]
@@ -152,15 +162,11 @@ def write_report(
     command: str, groups: list[Any], fmt: str, output: Path | None, color: str, strict: bool
 ) -> int:
 
-    from clustermgr.fsutil import atomic_write
     from clustermgr.problems import exit_code
     from clustermgr.reporters import REPORTERS, Options
 
     text = REPORTERS[fmt](groups, Options(command, use_color(color, output), strict))
-    if output is not None:
-        atomic_write(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
     return exit_code(groups, strict)
 
 

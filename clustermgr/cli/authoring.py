@@ -9,6 +9,7 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    emit,
     project_of,
     render_options,
     split_commas,
@@ -122,10 +123,7 @@ def render_cmd(
             atomic_write(out_dir / f"{name}.yaml", text)
         return EXIT_OK
     text = join_documents(list(rendered.values()))
-    if out is not None:
-        atomic_write(out, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, out)
     return EXIT_OK
 
 
@@ -193,7 +191,6 @@ def template_cmd(
           --set nodes.count=3 --set-string zone=1a --format-yaml --out cluster.yaml
       clustermgr template --values values.yaml --config-value kubernetesVersion
     """
-    from clustermgr.fsutil import atomic_write
     from clustermgr.pipeline import (
         Overrides,
         RenderSettings,
@@ -216,8 +213,5 @@ def template_cmd(
     if not request.templates:
         raise UsageError("--template is required (a file or a directory of templates)")
     text = run_template(request)
-    if out is not None:
-        atomic_write(out, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, out)
     return EXIT_OK

@@ -9,6 +9,7 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    emit,
     make_linter,
     project_of,
     state_store,
@@ -35,14 +36,10 @@ def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
     Example:
       clustermgr ci gitlab --out .gitlab-ci.yml
     """
-    from clustermgr.fsutil import atomic_write
     from clustermgr.gitlab import pipeline
 
     text = pipeline(project_of(ctx))
-    if out is not None:
-        atomic_write(out, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, out)
     return EXIT_OK
 
 

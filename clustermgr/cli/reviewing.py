@@ -9,6 +9,7 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    emit,
     project_of,
     use_color,
     value_options,
@@ -72,7 +73,6 @@ def diff_cmd(
       clustermgr diff --from old.yaml --to new.yaml
     """
 
-    from clustermgr.fsutil import atomic_write
     from clustermgr.pipeline import Overrides
     from clustermgr.reporters.diffs import DIFF_REPORTERS
     from clustermgr.review import Against, Options, diff_clusters, diff_files
@@ -106,10 +106,7 @@ def diff_cmd(
         exc.exit_code = EXIT_USAGE  # diff: any trouble is 2, differences are 1
         raise
     text = DIFF_REPORTERS[fmt](results, use_color(color, output))
-    if output is not None:
-        atomic_write(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
     differs = any(not c.ignored for r in results for c in r.changes)
     return 1 if exit_code and differs else EXIT_OK
 
