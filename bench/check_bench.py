@@ -40,8 +40,8 @@ BIN = Path(sys.executable).parent
 
 
 def make_fleet(root: Path, clusters: int) -> list[str]:
-    from clustermgr.yamlemit import dump
     from clustermgr.yamlio import load_documents
+    from clustermgr.yamlio.emit import dump
 
     (root / "values").mkdir(parents=True)
     names = generate(root, clusters)
@@ -110,8 +110,8 @@ def naive(root: Path, names: list[str]) -> float | None:
         return None
     import json
 
-    from clustermgr.pipeline import RenderSettings, project_renderer
     from clustermgr.project import find_project
+    from clustermgr.render.project import RenderSettings, project_renderer
 
     project = find_project(root)
     renderer = project_renderer(project, RenderSettings())

@@ -47,6 +47,12 @@ class ConfigError(ClusterMgrError):
     """A clustermgr.yaml that is not valid."""
 
 
+class DiffError(ClusterMgrError):
+    """`diff` could not compare: like diff(1), trouble is 2 and differences are 1."""
+
+    exit_code = EXIT_USAGE
+
+
 class MultipleErrors(ClusterMgrError):
     """Several independent failures (one per cluster), reported together."""
 

@@ -23,11 +23,14 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.problems import Location
 from clustermgr.yamlio import Document, load_mapping
+
+if TYPE_CHECKING:
+    from clustermgr.values import Overrides
 
 CONFIG_NAME = "clustermgr.yaml"
 _VALUE_SUFFIXES = (".yaml", ".yml")
@@ -94,6 +97,61 @@ class Project:
 
     def inside(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.root)
+
+    # -- inputs: the one list of what a cluster's result depends on ---------------------------
+
+    def template_paths(self, must_exist: bool = True) -> list[Path]:
+        """The configured template files and folders."""
+        return [self.path(p, "templates", must_exist) for p in self.config.templates]
+
+    def snippet_dirs(self, must_exist: bool = True) -> list[Path]:
+        """The snippet folders: as configured, else `template/snippets` when it exists."""
+        if self.config.snippets is None:
+            default = self.root / "template" / "snippets"
+            return [default] if default.is_dir() else []
+        return [self.path(p, "snippets", must_exist) for p in self.config.snippets]
+
+    def schema_path(self) -> Path | None:
+        """The values schema; the default one may be absent, a configured one must exist."""
+        schema = self.config.schema
+        if not schema or not (self.config.schema_explicit or (self.root / schema).exists()):
+            return None
+        return self.path(schema, "schema")
+
+    def channel_path(self) -> Path | None:
+        channel = self.config.channel
+        return self.path(channel, "channel") if channel else None
+
+    def crds_dir(self, flag: str | Path | None = None) -> Path | None:
+        """The kOps CRD folder: `--kops-crds` (any path the user names), else `kopsCrds`."""
+        if flag is not None:
+            return Path(flag)
+        crds = self.config.kops_crds
+        return self.path(crds, "kopsCrds") if crds else None
+
+    def shared_inputs(self, kops_crds: str | Path | None = None) -> list[Path]:
+        """Files and folders that every cluster's result depends on: settings, templates,
+        snippets, schema, channel, CRDs. `--changed-since` selects every cluster when one of
+        them changes, and every cached result is keyed by their content."""
+        config = self.config
+        found = [self.config_file or self.root / CONFIG_NAME]
+        found += [self.root / p for p in config.templates]
+        found += [self.root / p for p in (config.snippets or ["template/snippets"])]
+        found += [self.root / p for p in (config.schema, config.channel) if p]
+        if kops_crds is not None:
+            found.append(Path(kops_crds))  # named on the command line: from the current folder
+        elif config.kops_crds:
+            found.append(self.root / config.kops_crds)
+        return [p.resolve() for p in found]
+
+    def kops_name(self, name: str, overrides: Overrides | None = None) -> str:
+        """The kOps cluster name of a cluster: `clusterName` from its merged values (with the
+        command line's overrides), else its file name."""
+        from clustermgr.values import Overrides, cluster_values
+
+        values = cluster_values(self, self.cluster(name), overrides or Overrides())
+        found = values.data.get("clusterName", name)
+        return found if isinstance(found, str) and found else name
 
     def clusters(self) -> dict[str, Cluster]:
         """Every cluster by name, in name order."""

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr import yamlio, yamlparse
-from clustermgr.render import Renderer, RenderOptions, Source
+from clustermgr import yamlio
+from clustermgr.errors import YAMLError
+from clustermgr.render.environment import Renderer, SandboxOptions, Source
+from clustermgr.yamlio import compose as yamlparse
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def test_a_broken_cache_entry_is_ignored(cache: Path) -> None:
 
 
 def test_errors_are_not_cached(cache: Path) -> None:
-    with pytest.raises(yamlio.YAMLError):
+    with pytest.raises(YAMLError):
         yamlio.load_documents("a: [\n", "f.yaml")
     assert list((cache / "yaml").iterdir()) == []
 
@@ -47,8 +49,8 @@ def test_errors_are_not_cached(cache: Path) -> None:
 def test_compiled_templates_are_cached(cache: Path, tmp_path: Path) -> None:
     (tmp_path / "t.j2").write_text("x: {{ x }}\n")
     source = [Source(tmp_path / "t.j2", "t.j2")]
-    Renderer(source, [], RenderOptions())
+    Renderer(source, [], SandboxOptions())
     assert len(list((cache / "jinja").iterdir())) == 1
     (tmp_path / "t.j2").write_text("y: {{ x }}\n")  # changed source: recompiled, not reused
-    renderer = Renderer(source, [], RenderOptions())
+    renderer = Renderer(source, [], SandboxOptions())
     assert [d.text for d in renderer.render({"x": 1})] == ["y: 1\n"]

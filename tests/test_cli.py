@@ -171,12 +171,12 @@ def test_unknown_option_is_a_usage_error(run: Run) -> None:
 def test_internal_errors_are_short_unless_debug(
     run: Run, write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import clustermgr.pipeline
+    import clustermgr.render.project
 
     def boom(*args: object) -> None:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(clustermgr.pipeline, "render_values", boom)
+    monkeypatch.setattr(clustermgr.render.project, "render_values", boom)
     root = project(write, c1="size: 3\n")
     result = run("-C", str(root), "render", "c1")
     assert (result.code, result.err) == (

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr.yamlemit import dump
 from clustermgr.yamlio import load_documents
+from clustermgr.yamlio.emit import dump
 from tests.conftest import Run
 
 CLUSTER = "dev-eu1.k8s.example.com"
@@ -263,14 +263,17 @@ def test_multi_line_strings_are_diffed_line_by_line(run: Run, tmp_path: Path) ->
 
 def test_markdown_is_cut_below_gitlabs_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     from clustermgr import diff
-    from clustermgr.reporters import diffs
-    from clustermgr.review import ClusterDiff
+    from clustermgr.diff import ClusterDiff
+    from clustermgr.reporters import ReportOptions, base, diffs
 
-    monkeypatch.setattr(diffs, "MARKDOWN_LIMIT", 2000)
+    monkeypatch.setattr(base, "NOTE_LIMIT", 2000)
     changes = [
         diff.Change(f"InstanceGroup/ig{i}", ("spec", "maxSize"), diff.CHANGED, 1, 2, "update")
         for i in range(100)
     ]
-    text = diffs.markdown([ClusterDiff("c", changes, {}, {})], False)
+    text = diffs.markdown([ClusterDiff("c", changes, {}, {})], ReportOptions())
     assert len(text) <= 2000
     assert text.endswith("_The diff is too long for one note and was cut here._\n")
+    fences = [line for line in text.splitlines() if line.startswith("```")]
+    assert len(fences) % 2 == 0  # the cut closed the code block it fell into
+    assert text.count("<details>") == text.count("</details>")

@@ -7,8 +7,8 @@ import json
 import jsonschema
 import pytest
 
-from clustermgr.pipeline import Overrides, cluster_values
 from clustermgr.project import find_project
+from clustermgr.values import Overrides, cluster_values
 from tests.conftest import REPO
 
 PROJECT = find_project(REPO)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from clustermgr import fleet
+from clustermgr.errors import UsageError
 from clustermgr.project import find_project
 from tests.conftest import REPO, Run
 
@@ -94,7 +95,7 @@ def test_shard_from_gitlab(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI_NODE_TOTAL", "3")
     assert fleet.parse_shard(None) == (2, 3)
     assert fleet.parse_shard("1/1") == (1, 1)
-    with pytest.raises(fleet.UsageError):
+    with pytest.raises(UsageError):
         fleet.parse_shard("4/3")
 
 
@@ -165,8 +166,8 @@ def test_cache_keys_include_flags_and_the_comparison_source(
     crds = REPO.parent / "shared" / "kops" / "crds"
     if crds.is_dir():
         shutil.copytree(crds, example / "crds")
-        assert cached_count(run, example, "--kops-crds", "crds") == 0
-        assert cached_count(run, example, "--kops-crds", "crds") == 4
+        assert cached_count(run, example, "--kops-crds", str(example / "crds")) == 0
+        assert cached_count(run, example, "--kops-crds", str(example / "crds")) == 4
 
 
 def test_fail_on_and_reports(run: Run, example: Path, tmp_path: Path) -> None:

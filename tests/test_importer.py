@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr import importer
 from clustermgr.errors import ClusterMgrError
+from clustermgr.ops import importer
 from tests.conftest import Run
 
 MINIMAL = ["minimal-1.32", "minimal-1.33", "minimal-1.34", "minimal-1.35", "minimal-1.36"]
@@ -89,8 +89,8 @@ def test_the_project_validates_and_renders_back(run: Run, kops_data: Path, tmp_p
 
 
 def test_state_store_folders(run: Run, kops_data: Path, tmp_path: Path) -> None:
-    from clustermgr.yamlemit import dump
     from clustermgr.yamlio import load_documents
+    from clustermgr.yamlio.emit import dump
 
     source = kops_data / "manifests" / "ha.yaml"
     folder = tmp_path / "state" / "ha.example.com"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr import apply as apply_module
+from clustermgr.ops import apply as apply_module
 from tests.conftest import REPO, Run
 
 NAME = "dev-eu1.k8s.example.com"
@@ -81,9 +81,9 @@ def test_apply_preview_then_yes(run: Run, example: Path, kops: Path, tmp_path: P
 def test_apply_records_what_it_applied_and_refuses_drift(
     run: Run, example: Path, kops: Path, tmp_path: Path
 ) -> None:
-    from clustermgr.lint import Linter
-    from clustermgr.pipeline import Overrides
     from clustermgr.project import find_project
+    from clustermgr.validation.lint import Linter
+    from clustermgr.values import Overrides
 
     empty = tmp_path / "empty"
     empty.mkdir()

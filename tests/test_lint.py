@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from clustermgr.kops.crds import load_crds
-from clustermgr.lint import Linter
 from clustermgr.problems import ERROR, Problem
+from clustermgr.validation.lint import Linter
 
 
 @pytest.fixture(scope="module")

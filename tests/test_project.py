@@ -90,7 +90,7 @@ def test_paths_must_stay_inside_the_project(write: Callable[..., Path]) -> None:
 
 
 def test_configured_snippet_folder_must_exist(write: Callable[..., Path]) -> None:
-    from clustermgr.pipeline import RenderSettings, project_renderer
+    from clustermgr.render.project import RenderSettings, project_renderer
 
     root = write({"clustermgr.yaml": "snippets: [snips]\n", "template/t.j2": "a: 1\n"})
     with pytest.raises(ConfigError) as info:

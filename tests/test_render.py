@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from clustermgr.errors import TemplateError
-from clustermgr.render import Renderer, RenderOptions, Source
+from clustermgr.render.environment import Renderer, SandboxOptions, Source
 
 
 def render(
@@ -22,7 +22,7 @@ def render(
         (tmp_path / name).write_text(text)
         sources.append(Source(tmp_path / name, f"snippets/{name}"))
     renderer = Renderer(
-        [Source(tmp_path / "t.j2", "t.j2")], sources, RenderOptions(fail_on_missing=strict)
+        [Source(tmp_path / "t.j2", "t.j2")], sources, SandboxOptions(fail_on_missing=strict)
     )
     return "---\n".join(d.text for d in renderer.render(values or {}))
 
@@ -62,7 +62,7 @@ def test_no_fail_on_missing_renders_nothing(tmp_path: Path) -> None:
 
 def test_documents_split_and_empty_ones_dropped(tmp_path: Path) -> None:
     (tmp_path / "t.j2").write_text("---\n# only a comment\n---\na: 1\n---   \n\n---\nb: 2\n")
-    renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], RenderOptions())
+    renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], SandboxOptions())
     docs = renderer.render({})
     assert [(d.text, d.number, d.line) for d in docs] == [("a: 1\n", 1, 4), ("b: 2\n", 2, 8)]
 
@@ -195,7 +195,7 @@ def test_a_render_that_never_ends_is_stopped(tmp_path: Path) -> None:
     (tmp_path / "t.j2").write_text(
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n"
     )
-    renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], RenderOptions(timeout=0.3))
+    renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], SandboxOptions(timeout=0.3))
     with pytest.raises(TemplateError) as info:
         renderer.render({})
     assert str(info.value) == "t.j2:1: the render took too long (a template that loops for ever?)"

@@ -6,7 +6,7 @@ import json
 from xml.etree import ElementTree as ET
 
 from clustermgr.problems import ERROR, WARNING, Group, Location, Problem, exit_code
-from clustermgr.reporters import REPORTERS, Options
+from clustermgr.reporters import PROBLEMS, ReportOptions, report
 
 GROUPS = [
     Group(
@@ -41,7 +41,7 @@ GROUPS = [
 
 
 def test_text() -> None:
-    out = REPORTERS["text"](GROUPS, Options("validate"))
+    out = report(PROBLEMS, "text", GROUPS, ReportOptions("validate"))
     assert out == (
         "prod-eu1\n"
         "  template/c.j2      error    Cluster/c.example.com spec.subnets[1].cidr: subnets overlap  (subnet-overlap)\n"
@@ -50,12 +50,12 @@ def test_text() -> None:
         "\n"
         "2 clusters checked, 1 failing: 2 errors, 1 warning\n"
     )
-    colored = REPORTERS["text"](GROUPS, Options("validate", color=True))
+    colored = report(PROBLEMS, "text", GROUPS, ReportOptions("validate", color=True))
     assert "\033[31merror  \033[0m" in colored
 
 
 def test_parsable() -> None:
-    assert REPORTERS["parsable"](GROUPS, Options("validate")).splitlines() == [
+    assert report(PROBLEMS, "parsable", GROUPS, ReportOptions("validate")).splitlines() == [
         "template/c.j2: [error] subnet-overlap: Cluster/c.example.com spec.subnets[1].cidr: subnets overlap",
         "values/a.yaml:2:5: [error] schema: x: bad",
         "values/a.yaml:3:7: [warning] yaml11: `on` is the boolean true",
@@ -63,7 +63,7 @@ def test_parsable() -> None:
 
 
 def test_json_is_stable() -> None:
-    data = json.loads(REPORTERS["json"](GROUPS, Options("validate")))
+    data = json.loads(report(PROBLEMS, "json", GROUPS, ReportOptions("validate")))
     assert data["version"] == 1
     assert data["ok"] is False
     assert [g["name"] for g in data["groups"]] == ["prod-eu1", "dev-eu1"]
@@ -71,7 +71,7 @@ def test_json_is_stable() -> None:
 
 
 def test_junit() -> None:
-    root = ET.fromstring(REPORTERS["junit"](GROUPS, Options("validate")))
+    root = ET.fromstring(report(PROBLEMS, "junit", GROUPS, ReportOptions("validate")))
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures")) == ("6", "2")
     suite = root.find("testsuite[@name='prod-eu1']")
@@ -84,12 +84,14 @@ def test_junit() -> None:
     )
     failure = cases["values"].find("failure")
     assert failure is not None and failure.get("message") == "1 problem(s)"
-    strict = ET.fromstring(REPORTERS["junit"](GROUPS, Options("validate", strict=True)))
+    strict = ET.fromstring(
+        report(PROBLEMS, "junit", GROUPS, ReportOptions("validate", strict=True))
+    )
     assert strict.get("failures") == "3"  # ...unless --strict
 
 
 def test_codequality() -> None:
-    issues = json.loads(REPORTERS["codequality"](GROUPS, Options("validate")))
+    issues = json.loads(report(PROBLEMS, "codequality", GROUPS, ReportOptions("validate")))
     assert len(issues) == 3
     for issue in issues:
         assert set(issue) == {"description", "check_name", "fingerprint", "severity", "location"}
@@ -97,7 +99,7 @@ def test_codequality() -> None:
         assert len(issue["fingerprint"]) == 32
     assert issues[0]["severity"] == "major" and issues[2]["severity"] == "minor"
     assert issues[0]["location"] == {"path": "template/c.j2", "lines": {"begin": 1}}
-    again = json.loads(REPORTERS["codequality"](GROUPS, Options("validate")))
+    again = json.loads(report(PROBLEMS, "codequality", GROUPS, ReportOptions("validate")))
     assert [i["fingerprint"] for i in again] == [i["fingerprint"] for i in issues]
 
 

@@ -5,9 +5,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clustermgr import diff
+from clustermgr.diff import redact, sensitive_values
 from clustermgr.project import find_project
-from clustermgr.review import redact, sensitive_values
-from clustermgr.values import build_values
+from clustermgr.values.layers import build_values
 
 
 def test_write_only_values_are_redacted_wherever_they_appear(write: Callable[..., Path]) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from clustermgr.errors import ConfigError
 from clustermgr.problems import Location
-from clustermgr.schema import ValuesSchema
-from clustermgr.values import build_values
+from clustermgr.values.layers import build_values
+from clustermgr.values.schema import ValuesSchema
 
 
 def check(

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from clustermgr.errors import ValuesError
-from clustermgr.strvals import parse_into, typed_value
+from clustermgr.values.setexpr import parse_into, typed_value
 
 
 @pytest.mark.parametrize(

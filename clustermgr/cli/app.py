@@ -42,7 +42,7 @@ class _LazyGroup(click.Group):
 def emit(text: str, out: Path | None) -> None:
     """Write `text` to the file `out` (atomically), or to standard output."""
     if out is not None:
-        from clustermgr.fsutil import atomic_write
+        from clustermgr.files import atomic_write
 
         atomic_write(out, text)
     else:
@@ -125,63 +125,67 @@ def project_of(ctx: click.Context) -> Any:
     return find_project(ctx.find_root().obj)
 
 
+def format_option(kind: str, default: str | None = None) -> Callable[..., Any]:
+    """`--format` with the choices of one kind of report, from the reporter registry."""
+    from clustermgr.reporters import formats
+
+    choices = formats(kind)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default or choices[0],
+        show_default=True,
+        help="Report format.",
+    )
+
+
 def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    from clustermgr.reporters import REPORTERS  # the registry is where the choices come from
+    """The options of commands that report problems (validate, lint)."""
+    from clustermgr.reporters import PROBLEMS
 
     func = click.option(
         "--strict", is_flag=True, help="Warnings fail too (exit code, JUnit failures)."
     )(func)
+    func = color_option(func)
     func = click.option(
+        "--output", type=click.Path(path_type=Path), help="Write the report to this file."
+    )(func)
+    func = format_option(PROBLEMS)(func)
+    func = kops_crds_option(func)
+    return func
+
+
+def color_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
         "--color",
         type=click.Choice(["auto", "always", "never"]),
         default="auto",
         show_default=True,
         help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
     )(func)
-    func = click.option(
-        "--output", type=click.Path(path_type=Path), help="Write the report to this file."
-    )(func)
-    func = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(list(REPORTERS)),
-        default="text",
-        show_default=True,
-        help="Report format.",
-    )(func)
-    func = click.option(
+
+
+def kops_crds_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
         "--kops-crds",
         type=click.Path(path_type=Path),
         metavar="DIR",
         help="Folder of the official kOps CRDs: full structural checks, unknown-field warnings.",
     )(func)
-    return func
 
 
-def write_report(
-    command: str, groups: list[Any], fmt: str, output: Path | None, color: str, strict: bool
-) -> int:
-
+def write_report(options: Any, groups: list[Any], fmt: str, output: Path | None) -> int:
+    """Write a problem report; the exit code its problems call for."""
     from clustermgr.problems import exit_code
-    from clustermgr.reporters import REPORTERS, Options
+    from clustermgr.reporters import PROBLEMS, report
 
-    text = REPORTERS[fmt](groups, Options(command, use_color(color, output), strict))
-    emit(text, output)
-    return exit_code(groups, strict)
-
-
-def make_linter(crds: Path | None, project: Any | None) -> Any:
-    from clustermgr.kops.crds import load_crds
-    from clustermgr.lint import Linter
-
-    folder = crds
-    if folder is None and project is not None and project.config.kops_crds:
-        folder = project.path(project.config.kops_crds, "kopsCrds")
-    return Linter(load_crds(folder) if folder is not None else None)
+    emit(report(PROBLEMS, fmt, groups, options), output)
+    return exit_code(groups, options.strict)
 
 
 def state_store(state: str | None) -> str:
-    from clustermgr.sources import state_store_from_env
+    from clustermgr.diff.applied import state_store_from_env
 
     found = state or state_store_from_env()
     if not found:

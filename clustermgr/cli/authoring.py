@@ -10,6 +10,7 @@ from clustermgr.cli.app import (
     HELP,
     cli,
     emit,
+    format_option,
     project_of,
     render_options,
     split_commas,
@@ -17,14 +18,16 @@ from clustermgr.cli.app import (
 )
 from clustermgr.errors import UsageError
 from clustermgr.problems import EXIT_OK
+from clustermgr.reporters import CLUSTERS, VALUES
 
 
 @cli.command("list", context_settings=HELP, short_help="List clusters and their layers.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(CLUSTERS)
 @click.pass_context
 def list_cmd(ctx: click.Context, fmt: str) -> int:
     """List the clusters and the values layers each one merges, in order."""
-    from clustermgr.views import clusters_view
+    from clustermgr.reporters import ReportOptions, report
+    from clustermgr.reporters.values import ClusterListing
 
     project = project_of(ctx)
     clusters = list(project.clusters().values())
@@ -35,7 +38,9 @@ def list_cmd(ctx: click.Context, fmt: str) -> int:
             f"{project.config.layer_pattern} files are shared layers",
             err=True,
         )
-    click.echo(clusters_view(project, clusters, fmt), nl=False)
+    click.echo(
+        report(CLUSTERS, fmt, ClusterListing(project, clusters), ReportOptions("list")), nl=False
+    )
     return EXIT_OK
 
 
@@ -43,7 +48,7 @@ def list_cmd(ctx: click.Context, fmt: str) -> int:
 @click.argument("cluster")
 @value_options
 @click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@format_option(VALUES)
 @click.pass_context
 def values_cmd(
     ctx: click.Context,
@@ -61,13 +66,14 @@ def values_cmd(
       clustermgr values prod-eu1
       clustermgr values prod-eu1 --show-origin --set nodes.maxSize=20
     """
-    from clustermgr.pipeline import Overrides, cluster_values
-    from clustermgr.views import values_view
+    from clustermgr.reporters import ReportOptions, report
+    from clustermgr.values import Overrides, cluster_values
 
     project = project_of(ctx)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     values = cluster_values(project, project.cluster(cluster), overrides)
-    click.echo(values_view(values, fmt, show_origin), nl=False)
+    options = ReportOptions("values", show_origin=show_origin)
+    click.echo(report(VALUES, fmt, values, options), nl=False)
     return EXIT_OK
 
 
@@ -103,9 +109,9 @@ def render_cmd(
       clustermgr render --all --out-dir rendered/ --format-yaml
       clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 --out prod.yaml
     """
-    from clustermgr.fsutil import atomic_write
-    from clustermgr.manifest import join_documents
-    from clustermgr.pipeline import Overrides, RenderSettings, render_clusters
+    from clustermgr.files import atomic_write
+    from clustermgr.render import RenderSettings, join_documents, render_clusters
+    from clustermgr.values import Overrides
 
     if out and out_dir:
         raise UsageError("--out and --out-dir cannot be used together")
@@ -163,7 +169,12 @@ def render_cmd(
     type=click.Path(path_type=Path),
     help="Output file (default: stdout). --output is the deprecated spelling.",
 )
-@click.option("--config-value", metavar="KEY", help="Print this merged value (or null) and exit.")
+@click.option(
+    "--config-value",
+    "config_key",
+    metavar="KEY",
+    help="Print this merged value (or null) and exit.",
+)
 @click.option(
     "--name", "cluster_name", metavar="CLUSTER", help="Cluster name; the default for clusterName."
 )
@@ -175,7 +186,7 @@ def template_cmd(
     sets: tuple[str, ...],
     set_strings: tuple[str, ...],
     out: Path | None,
-    config_value: str | None,
+    config_key: str | None,
     cluster_name: str | None,
     format_yaml: bool,
     fail_on_missing: bool,
@@ -191,14 +202,10 @@ def template_cmd(
           --set nodes.count=3 --set-string zone=1a --format-yaml --out cluster.yaml
       clustermgr template --values values.yaml --config-value kubernetesVersion
     """
-    from clustermgr.pipeline import (
-        Overrides,
-        RenderSettings,
-        TemplateRequest,
-        run_template,
-        template_values,
-    )
-    from clustermgr.views import config_value_view
+    from clustermgr.render import RenderSettings, TemplateRequest, run_template
+    from clustermgr.render.project import template_values
+    from clustermgr.reporters.values import config_value
+    from clustermgr.values import Overrides
 
     request = TemplateRequest(
         templates=split_commas(templates),
@@ -207,8 +214,8 @@ def template_cmd(
         settings=RenderSettings(fail_on_missing, format_yaml, channel, kops_version),
         cluster_name=cluster_name,
     )
-    if config_value:
-        click.echo(config_value_view(template_values(request), config_value), nl=False)
+    if config_key:
+        click.echo(config_value(template_values(request), config_key), nl=False)
         return EXIT_OK
     if not request.templates:
         raise UsageError("--template is required (a file or a directory of templates)")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,13 +11,15 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
-    make_linter,
+    kops_crds_option,
     project_of,
     report_options,
+    use_color,
     value_options,
     write_report,
 )
 from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.fleet.results import FAIL_ON
 from clustermgr.problems import EXIT_OK
 
 
@@ -51,8 +52,10 @@ def validate_cmd(
       clustermgr validate --all
       clustermgr validate prod-eu1 --kops-crds crds/ --format junit --output report.xml
     """
-    from clustermgr.pipeline import Overrides, RenderSettings
-    from clustermgr.validate import Validator, validate_clusters
+    from clustermgr.render import RenderSettings
+    from clustermgr.reporters import ReportOptions
+    from clustermgr.validation import Validator, make_linter, validate_clusters
+    from clustermgr.values import Overrides
 
     project = project_of(ctx)
     if all_clusters == bool(clusters):
@@ -61,9 +64,10 @@ def validate_cmd(
     for name in names:
         project.cluster(name)  # unknown names are usage errors, before any work
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
-    validator = Validator(project, overrides, RenderSettings(), make_linter(kops_crds, project))
+    validator = Validator(project, overrides, RenderSettings(), make_linter(project, kops_crds))
     groups = validate_clusters(validator, names)
-    return write_report("validate", groups, fmt, output, color, strict)
+    options = ReportOptions("validate", "cluster", use_color(color, output), strict)
+    return write_report(options, groups, fmt, output)
 
 
 @cli.command("lint", context_settings=HELP, short_help="Lint kOps manifests.")
@@ -88,7 +92,8 @@ def lint_cmd(
       clustermgr lint --kops-crds crds/ --format parsable rendered/*.yaml
     """
     from clustermgr.project import find_project
-    from clustermgr.validate import lint_paths
+    from clustermgr.reporters import ReportOptions
+    from clustermgr.validation import lint_paths, make_linter
 
     project = None
     with contextlib.suppress(ClusterMgrError):  # lint needs no project; one supplies kopsCrds
@@ -97,8 +102,9 @@ def lint_cmd(
         if raw != "-" and not Path(raw).is_file():
             raise UsageError(f"no such file: {raw}")
     stdin = sys.stdin.read() if "-" in files else None
-    groups = lint_paths(make_linter(kops_crds, project), list(files), stdin)
-    return write_report("lint", groups, fmt, output, color, strict)
+    groups = lint_paths(make_linter(project, kops_crds), list(files), stdin)
+    options = ReportOptions("lint", "file", use_color(color, output), strict)
+    return write_report(options, groups, fmt, output)
 
 
 @cli.command("check", context_settings=HELP, short_help="Validate and diff a fleet (CI).")
@@ -109,20 +115,38 @@ def lint_cmd(
 @click.option("--state", metavar="DIR", help="Diff against a local kOps state store.")
 @click.option("--against-ref", metavar="REF", help="Diff against the project at this git ref.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Ignore Kind/name:path in diffs.")
-@click.option("--kops-crds", type=click.Path(path_type=Path), metavar="DIR")
+@kops_crds_option
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: cores).")
 @click.option("--shard", metavar="I/N", help="Check shard I of N (default: CI_NODE_INDEX/TOTAL).")
 @click.option("--no-cache", is_flag=True, help="Recompute every result.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["changes", "refused", "destructive"]),
+    type=click.Choice(FAIL_ON),
     multiple=True,
     help="Also fail on differences of this kind.",
 )
-@click.option("--report-markdown", type=click.Path(path_type=Path), metavar="FILE")
-@click.option("--junit", type=click.Path(path_type=Path), metavar="FILE")
-@click.option("--codequality", type=click.Path(path_type=Path), metavar="FILE")
-@click.option("--json", "json_file", type=click.Path(path_type=Path), metavar="FILE")
+@click.option(
+    "--report-markdown",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the merge-request note (markdown) here.",
+)
+@click.option(
+    "--junit", type=click.Path(path_type=Path), metavar="FILE", help="Write a JUnit report here."
+)
+@click.option(
+    "--codequality",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write a GitLab Code Quality report here.",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write every result as JSON here.",
+)
 @value_options
 @click.pass_context
 def check_cmd(
@@ -162,44 +186,31 @@ def check_cmd(
     import time
 
     from clustermgr import fleet
-    from clustermgr.fsutil import atomic_write
-    from clustermgr.pipeline import Overrides
-    from clustermgr.reporters import REPORTERS, Options
-    from clustermgr.reporters import check as check_reports
-    from clustermgr.review import Against
+    from clustermgr.diff import Against
+    from clustermgr.files import atomic_write
+    from clustermgr.reporters import ReportOptions
+    from clustermgr.reporters.check import CheckReport, report_files
+    from clustermgr.reporters.check import text as check_text
+    from clustermgr.values import Overrides
 
     if state is not None and against_ref is not None:
         raise UsageError("use one of --state and --against-ref")
-    chosen = sum((bool(clusters), all_clusters, changed_since is not None))
-    if chosen != 1:
-        raise UsageError("name the clusters to check, or pass --all or --changed-since")
     project = project_of(ctx)
     if state is not None:
-        from clustermgr.sources import local_state_store
+        from clustermgr.diff.applied import local_state_store
 
         local_state_store(state)  # refuse remote or missing stores before any work
-    removed: list[str] = []
-    reasons: dict[str, list[str]] = {}
-    if changed_since is not None:
-        selection = fleet.select_changed(project, changed_since)
-        names, reasons, removed = selection.names, selection.reasons, selection.removed
-    elif all_clusters:
-        names = list(project.clusters())
-        reasons = {n: ["--all"] for n in names}
-    else:
-        names = list(clusters)
-        for name in names:
-            project.cluster(name)
-        reasons = {n: ["named on the command line"] for n in names}
+    selection = fleet.select(project, clusters, all_clusters, changed_since, kops_crds)
+    names = selection.names
     parts = fleet.parse_shard(shard)
     if parts is not None:
         names = fleet.shard(project, names, *parts)
     if explain:
         for name in names:
-            click.echo(f"{name}: {'; '.join(reasons.get(name, []))}", err=True)
-        for name in removed:
+            click.echo(f"{name}: {'; '.join(selection.reasons.get(name, []))}", err=True)
+        for name in selection.removed:
             click.echo(f"{name}: removed (its values file was deleted)", err=True)
-    request = fleet.Request(
+    request = fleet.CheckRequest(
         Overrides(list(values_files), list(sets), list(set_strings)),
         Against(None, state, against_ref),
         tuple(ignore),
@@ -216,29 +227,17 @@ def check_cmd(
     results = fleet.run(
         project, names, request, jobs or os.cpu_count() or 1, not no_cache, progress
     )
-    counted = fleet.counts(results)
     if not tty:
+        counted = fleet.counts(results)
         click.echo(
-            f"checked {counted['checked']} clusters in {time.perf_counter() - started:.1f} s "
-            f"({counted['cached']} from cache)",
+            f"checked {counted.checked} clusters in {time.perf_counter() - started:.1f} s "
+            f"({counted.cached} from cache)",
             err=True,
         )
-    groups = [r.group() for r in results]
-    options = Options("check")
-    outputs: list[tuple[Path | None, Callable[[], str]]] = [
-        (report_markdown, lambda: check_reports.markdown(results, removed)),
-        (junit, lambda: REPORTERS["junit"](groups, options)),
-        (codequality, lambda: REPORTERS["codequality"](groups, options)),
-        (json_file, lambda: check_reports.json_report(results, removed, reasons)),
-    ]
-    for path, make in outputs:
-        if path is not None:
-            atomic_write(path, make())
-    click.echo(check_reports.text(results, removed), nl=False)
-    failed = counted["invalid"] > 0
-    for kind in fail_on:
-        for r in results:
-            summary = r.diff_summary or {"changes": 0, "flags": []}
-            if (kind == "changes" and summary["changes"]) or kind in summary["flags"]:
-                failed = True
-    return 1 if failed else EXIT_OK
+    report = CheckReport(results, selection.removed, selection.reasons)
+    wanted = {"markdown": report_markdown, "junit": junit, "codequality": codequality}
+    wanted["json"] = json_file
+    for path, text in report_files(report, wanted).items():
+        atomic_write(path, text)
+    click.echo(check_text(report, ReportOptions("check")), nl=False)
+    return 1 if fleet.failed(results, fail_on) else EXIT_OK

@@ -10,7 +10,7 @@ from clustermgr.cli.app import (
     HELP,
     cli,
     emit,
-    make_linter,
+    kops_crds_option,
     project_of,
     state_store,
     use_color,
@@ -36,7 +36,7 @@ def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
     Example:
       clustermgr ci gitlab --out .gitlab-ci.yml
     """
-    from clustermgr.gitlab import pipeline
+    from clustermgr.ops.gitlab import pipeline
 
     text = pipeline(project_of(ctx))
     emit(text, out)
@@ -48,7 +48,7 @@ def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
 @click.option("--yes", is_flag=True, help="Let kops update cluster change the cloud.")
 @click.option("--force", is_flag=True, help="Apply even when the cluster drifted.")
-@click.option("--kops-crds", type=click.Path(path_type=Path), metavar="DIR")
+@kops_crds_option
 @value_options
 @click.pass_context
 def apply_cmd(
@@ -71,23 +71,23 @@ def apply_cmd(
       clustermgr apply dev-eu1 --state s3://my-kops-state           # preview
       clustermgr apply dev-eu1 --state s3://my-kops-state --yes
     """
-    from clustermgr import apply
-    from clustermgr.pipeline import Overrides
-    from clustermgr.reporters import REPORTERS, Options
-    from clustermgr.reporters.diffs import text as diff_text
-    from clustermgr.review import ClusterDiff
+    from clustermgr.diff import ClusterDiff
+    from clustermgr.ops import apply
+    from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
+    from clustermgr.validation import make_linter
+    from clustermgr.values import Overrides
 
     project = project_of(ctx)
     store = state_store(state)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
-    plan = apply.plan(project, cluster, store, overrides, make_linter(kops_crds, project))
+    plan = apply.plan(project, cluster, store, overrides, make_linter(project, kops_crds))
     if not plan.valid():
         groups = [Group(cluster, plan.problems, ())]
-        click.echo(REPORTERS["text"](groups, Options("validate")), nl=False, err=True)
+        click.echo(report(PROBLEMS, "text", groups, ReportOptions("apply")), nl=False, err=True)
         raise ClusterMgrError(f"{cluster} is not valid: nothing was applied")
     if plan.drift:
         drifted = ClusterDiff(f"{cluster} (state store now vs. last apply)", plan.drift, {}, {})
-        click.echo(diff_text([drifted], False), err=True)
+        click.echo(report(DIFFS, "text", [drifted], ReportOptions("apply")), err=True)
         if not force:
             raise ClusterMgrError(
                 f"{cluster} was changed in the state store since clustermgr last applied it "
@@ -97,7 +97,10 @@ def apply_cmd(
         click.echo(
             f"{cluster}: no record of a previous apply; nothing to check drift against", err=True
         )
-    click.echo(diff_text([ClusterDiff(cluster, plan.changes, {}, {})], use_color()), nl=False)
+    options = ReportOptions("apply", color=use_color())
+    click.echo(
+        report(DIFFS, "text", [ClusterDiff(cluster, plan.changes, {}, {})], options), nl=False
+    )
     apply.execute(plan, yes, click.echo, lambda line: click.echo(line, err=True))
     return EXIT_OK
 
@@ -109,13 +112,11 @@ def apply_cmd(
 @click.pass_context
 def roll_cmd(ctx: click.Context, cluster: str, state: str | None, yes: bool) -> int:
     """`kops rolling-update cluster` for CLUSTER, after the impact of the last apply."""
-    from clustermgr import apply
-    from clustermgr.pipeline import Overrides, cluster_values
+    from clustermgr.ops import apply
 
     project = project_of(ctx)
     store = state_store(state)
-    values = cluster_values(project, project.cluster(cluster), Overrides())
-    name = str(values.data.get("clusterName", cluster))
+    name = project.kops_name(cluster)
     apply.roll(store, name, yes, click.echo, lambda line: click.echo(line, err=True))
     return EXIT_OK
 
@@ -149,7 +150,7 @@ def import_cmd(sources: tuple[Path, ...], out: Path, name_from: str, force: bool
       clustermgr import *.yaml --out fleet/
       clustermgr import state-copy/dev.example.com state-copy/prod.example.com --out fleet/
     """
-    from clustermgr import importer
+    from clustermgr.ops import importer
 
     result = importer.run(list(sources), name_from)
     importer.write(out, result.files, force)

@@ -9,13 +9,17 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    color_option,
     emit,
+    format_option,
     project_of,
+    state_store,
     use_color,
     value_options,
 )
-from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.problems import EXIT_OK, EXIT_USAGE
+from clustermgr.errors import UsageError
+from clustermgr.problems import EXIT_OK
+from clustermgr.reporters import DIFFS
 
 
 @cli.command("diff", context_settings=HELP, short_help="Diff renders against applied manifests.")
@@ -31,16 +35,10 @@ from clustermgr.problems import EXIT_OK, EXIT_USAGE
     "--to", "to_file", type=click.Path(path_type=Path), help="... this one against --from."
 )
 @click.option("--ignore", multiple=True, metavar="RULE", help="Ignore Kind/name:path (globs).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "unified", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option(DIFFS)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
 @click.option("--show-secrets", is_flag=True, help="Show sensitive values instead of hashes.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@color_option
 @click.option("--output", type=click.Path(path_type=Path), help="Write the diff to this file.")
 @value_options
 @click.pass_context
@@ -72,43 +70,23 @@ def diff_cmd(
       clustermgr diff --all --against-ref origin/main --exit-code
       clustermgr diff --from old.yaml --to new.yaml
     """
+    from clustermgr.diff import Against, DiffOptions
+    from clustermgr.diff.cluster import DiffRequest, differs, run
+    from clustermgr.reporters import ReportOptions, report
+    from clustermgr.values import Overrides
 
-    from clustermgr.pipeline import Overrides
-    from clustermgr.reporters.diffs import DIFF_REPORTERS
-    from clustermgr.review import Against, Options, diff_clusters, diff_files
-
-    options = Options(tuple(ignore), show_secrets)
-    try:
-        if from_file or to_file:
-            if not (from_file and to_file) or clusters or all_clusters:
-                raise UsageError("--from and --to go together, without clusters")
-            for path in (from_file, to_file):
-                if not path.is_file():
-                    raise UsageError(f"no such file: {path}")
-            results = [diff_files(from_file, to_file, options)]
-        else:
-            chosen = [x for x in (against, state, against_ref) if x is not None]
-            if len(chosen) > 1:
-                raise UsageError("use one of --against, --state and --against-ref")
-            if against is not None and not against.is_file():
-                raise UsageError(f"no such file: {against}")
-            project = project_of(ctx)
-            if all_clusters == bool(clusters):
-                raise UsageError("name the clusters to diff, or pass --all (not both)")
-            names = list(project.clusters()) if all_clusters else list(clusters)
-            if against is not None and len(names) > 1:
-                raise UsageError("--against FILE holds one cluster: name one cluster")
-            overrides = Overrides(list(values_files), list(sets), list(set_strings))
-            results = diff_clusters(
-                project, names, Against(against, state, against_ref), overrides, options
-            )
-    except ClusterMgrError as exc:
-        exc.exit_code = EXIT_USAGE  # diff: any trouble is 2, differences are 1
-        raise
-    text = DIFF_REPORTERS[fmt](results, use_color(color, output))
-    emit(text, output)
-    differs = any(not c.ignored for r in results for c in r.changes)
-    return 1 if exit_code and differs else EXIT_OK
+    request = DiffRequest(
+        clusters,
+        all_clusters,
+        Against(against, state, against_ref),
+        (from_file, to_file) if from_file or to_file else None,
+        Overrides(list(values_files), list(sets), list(set_strings)),
+        DiffOptions(tuple(ignore), show_secrets),
+    )
+    results = run(request, lambda: project_of(ctx))
+    options = ReportOptions("diff", color=use_color(color, output))
+    emit(report(DIFFS, fmt, results, options), output)
+    return 1 if exit_code and differs(results) else EXIT_OK
 
 
 @cli.command("pull", context_settings=HELP, short_help="Save applied manifests as snapshots.")
@@ -134,26 +112,13 @@ def pull_cmd(
       clustermgr pull --all --state ./state-copy --out-dir applied/
       clustermgr pull prod-eu1 --state s3://my-kops-state --out-dir applied/
     """
-    from clustermgr import sources
-    from clustermgr.fsutil import atomic_write
-    from clustermgr.pipeline import Overrides, cluster_values
+    from clustermgr.diff.applied import pull
+    from clustermgr.files import atomic_write
 
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to pull, or pass --all (not both)")
-    store = state or sources.state_store_from_env()
-    if not store:
-        raise UsageError("pass --state STORE (or set KOPS_STATE_STORE)")
     names = list(project.clusters()) if all_clusters else list(clusters)
-    snapshots = {}
-    for name in names:
-        values = cluster_values(project, project.cluster(name), Overrides())
-        cluster_name = str(values.data.get("clusterName", name))
-        if store.startswith(sources.REMOTE_SCHEMES):
-            snapshots[name] = sources.kops_get(store, cluster_name)
-        else:
-            docs = sources.from_state_store(sources.local_state_store(store), cluster_name)
-            snapshots[name] = sources.as_kops_get(docs)
-    for name, text in snapshots.items():
+    for name, text in pull(project, names, state_store(state)).items():
         atomic_write(out_dir / f"{name}.yaml", text)
     return EXIT_OK

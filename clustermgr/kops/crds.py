@@ -14,19 +14,16 @@ user by the file's content hash (a changed CRD file is converted again).
 
 from __future__ import annotations
 
-import hashlib
-import marshal
-import os
 from pathlib import Path
 from typing import Any
 
+from clustermgr.cache import ContentCache
 from clustermgr.errors import ConfigError, UsageError
-from clustermgr.fsutil import cache_dir
 from clustermgr.problems import Location
 
 Schema = dict[str, Any]
 
-_FORMAT = b"clustermgr-crd-1\n"  # bump when the reduction changes
+_FORMAT = b"clustermgr-crd-2\n"  # bump when the reduction changes
 _KEEP = ("type", "properties", "items", "additionalProperties", "required", "pattern", "enum")
 _INT_OR_STRING = "x-kubernetes-int-or-string"
 # `required` only because the Go field lacks omitempty; kOps defaults it (path from the root).
@@ -50,27 +47,17 @@ def load_crds(folder: Path) -> dict[str, Schema]:
 
 def _load(file: Path) -> tuple[str, Schema]:
     raw = file.read_bytes()
-    cache = cache_dir("crds")
-    entry = cache / hashlib.sha256(_FORMAT + raw).hexdigest() if cache else None
-    if entry is not None:
-        try:
-            kind, schema = marshal.loads(entry.read_bytes())
-            return str(kind), schema
-        except (OSError, ValueError, EOFError, TypeError):
-            pass
+    cache = ContentCache("crds", _FORMAT)
+    found = cache.get(raw)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], dict):
+        return str(found[0]), found[1]
     kind, schema = _convert(raw, str(file))
-    if entry is not None:
-        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
-        try:
-            tmp.write_bytes(marshal.dumps((kind, schema)))
-            os.replace(tmp, entry)
-        except (OSError, ValueError):
-            tmp.unlink(missing_ok=True)
+    cache.put(raw, (kind, schema))
     return kind, schema
 
 
 def _convert(raw: bytes, display: str) -> tuple[str, Schema]:
-    from clustermgr.yamlparse import parse
+    from clustermgr.yamlio.compose import parse
 
     try:
         text = raw.decode("utf-8")

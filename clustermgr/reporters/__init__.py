@@ -1,59 +1,64 @@
-"""Reporters turn groups of problems into text for people, CI and GitLab; chosen by name.
+"""Reporters turn results into text for people, CI and GitLab; chosen by name.
 
-REPORTERS is the one registry: `--format` takes its choices from it.
+The registry below is the one place that knows which reports exist: every `--format` takes its
+choices from `formats(kind)`. A reporter is `(subject, ReportOptions) -> str` and lives in the
+module named beside it, imported only when used.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import NamedTuple
-
-from clustermgr.problems import Group
+from typing import Any, NamedTuple
 
 
-class Options(NamedTuple):
-    command: str  # "validate" or "lint": names the report
+class ReportOptions(NamedTuple):
+    command: str = ""  # names the report (JSON `command`, JUnit suites)
+    noun: str = "cluster"  # what a group of problems is about: "cluster" or "file"
     color: bool = False
     strict: bool = False  # warnings fail (JUnit failures, exit code)
+    show_origin: bool = False  # values: where each value was set
 
 
-Reporter = Callable[[list[Group], Options], str]
+Reporter = Callable[[Any, ReportOptions], str]
 
+PROBLEMS = "problems"  # list[Group]: validate, lint
+DIFFS = "diffs"  # list[ClusterDiff]: diff
+CHECK = "check"  # CheckReport: check
+VALUES = "values"  # Values: values
+CLUSTERS = "clusters"  # ClusterListing: list
 
-def _text(groups: list[Group], options: Options) -> str:
-    from clustermgr.reporters.text import text
-
-    return text(groups, options)
-
-
-def _parsable(groups: list[Group], options: Options) -> str:
-    from clustermgr.reporters.text import parsable
-
-    return parsable(groups, options)
-
-
-def _json(groups: list[Group], options: Options) -> str:
-    from clustermgr.reporters.data import json_report
-
-    return json_report(groups, options)
-
-
-def _codequality(groups: list[Group], options: Options) -> str:
-    from clustermgr.reporters.data import codequality
-
-    return codequality(groups, options)
-
-
-def _junit(groups: list[Group], options: Options) -> str:
-    from clustermgr.reporters.junit import junit
-
-    return junit(groups, options)
-
-
-REPORTERS: dict[str, Reporter] = {
-    "text": _text,
-    "parsable": _parsable,
-    "json": _json,
-    "junit": _junit,
-    "codequality": _codequality,
+_REGISTRY: dict[str, dict[str, str]] = {
+    PROBLEMS: {
+        "text": "problems:text",
+        "parsable": "problems:parsable",
+        "json": "problems:json_report",
+        "junit": "junit:junit",
+        "codequality": "problems:codequality",
+    },
+    DIFFS: {
+        "text": "diffs:text",
+        "unified": "diffs:unified",
+        "markdown": "diffs:markdown",
+        "json": "diffs:json_report",
+    },
+    CHECK: {"text": "check:text", "markdown": "check:markdown", "json": "check:json_report"},
+    VALUES: {"yaml": "values:values_yaml", "json": "values:values_json"},
+    CLUSTERS: {"text": "values:clusters_text", "json": "values:clusters_json"},
 }
+
+
+def formats(kind: str) -> list[str]:
+    """The `--format` choices of a kind of report, the default first."""
+    return list(_REGISTRY[kind])
+
+
+def reporter(kind: str, fmt: str) -> Reporter:
+    module, _, name = _REGISTRY[kind][fmt].partition(":")
+    found: Reporter = getattr(importlib.import_module(f"clustermgr.reporters.{module}"), name)
+    return found
+
+
+def report(kind: str, fmt: str, subject: Any, options: ReportOptions) -> str:
+    """`subject` as the report `fmt` of `kind` writes it."""
+    return reporter(kind, fmt)(subject, options)

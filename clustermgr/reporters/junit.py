@@ -6,11 +6,11 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from clustermgr.problems import ERROR, Group, Problem
-from clustermgr.reporters import Options
-from clustermgr.reporters.text import describe
+from clustermgr.reporters import ReportOptions
+from clustermgr.reporters.base import describe
 
 
-def junit(groups: list[Group], options: Options) -> str:
+def junit(groups: list[Group], options: ReportOptions) -> str:
     root = ET.Element("testsuites", name=f"clustermgr {options.command}")
     total = failures = 0
     for group in groups:

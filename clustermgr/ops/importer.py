@@ -23,9 +23,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from clustermgr import diff, sources
+from clustermgr.diff import applied as sources
+from clustermgr.diff import engine as diff
 from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.yamlemit import dump, is_plain, scalar
+from clustermgr.yamlio import dump, is_plain, scalar
 
 Path_ = tuple[str, ...]
 _MISSING = object()
@@ -551,8 +552,9 @@ def run(paths: list[Path], name_from: str, rounds: int = 20) -> Result:
 
 def _round_trip(clusters: list[Cluster], files: dict[str, str]) -> set[tuple[str, Path_]]:
     """(group, top of path) of every field that does not render back to its source."""
-    from clustermgr.pipeline import Overrides, RenderSettings, cluster_values, project_renderer
     from clustermgr.project import find_project
+    from clustermgr.render import RenderSettings, project_renderer
+    from clustermgr.values import Overrides, cluster_values
     from clustermgr.yamlio import load_documents
 
     wrong: set[tuple[str, Path_]] = set()
@@ -620,7 +622,7 @@ def _leaves(value: Any) -> int:
 
 def write(root: Path, files: dict[str, str], force: bool) -> None:
     """Write the project below `root`; refuse to overwrite a file unless `force`."""
-    from clustermgr.fsutil import atomic_write
+    from clustermgr.files import atomic_write
 
     existing = sorted(name for name in files if (root / name).exists())
     if existing and not force:

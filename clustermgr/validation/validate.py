@@ -8,18 +8,16 @@ undefined variable in the template).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import NamedTuple
 
-from clustermgr.errors import ClusterMgrError, ValuesError, YAMLError
-from clustermgr.lint import Linter
-from clustermgr.pipeline import Overrides, RenderSettings, project_renderer
-from clustermgr.problems import ERROR, WARNING, Group, Location, Problem
+from clustermgr.errors import ClusterMgrError, YAMLError
+from clustermgr.problems import ERROR, Group, Location, Problem
 from clustermgr.project import Cluster, Project
-from clustermgr.render import Renderer
-from clustermgr.schema import ValuesSchema
-from clustermgr.values import LayerCache, Values, expand_values_paths
-from clustermgr.yamlio import Document, YPath, format_path, iter_leaves, load_documents
+from clustermgr.render import Renderer, RenderSettings, project_renderer
+from clustermgr.validation.lint import Linter
+from clustermgr.values import LayerCache, Overrides, Values, cluster_values
+from clustermgr.values.schema import ValuesSchema
+from clustermgr.yamlio import Document, YPath, iter_leaves, load_documents
 
 CHECKS = ("yaml", "values", "render", "documents", "structure", "rules")
 
@@ -44,11 +42,8 @@ class Validator:
         self.overrides = overrides
         self.linter = linter
         self.cache = LayerCache(persist=False)
-        schema = project.config.schema
-        self.schema = None
-        if schema and (project.config.schema_explicit or (project.root / schema).exists()):
-            path = project.path(schema, "schema")
-            self.schema = ValuesSchema(path, project.display(path))
+        path = project.schema_path()
+        self.schema = ValuesSchema(path, project.display(path)) if path else None
         self._settings = settings
         self._renderer: Renderer | ClusterMgrError | None = None
 
@@ -67,7 +62,7 @@ class Validator:
     def check(self, cluster: Cluster) -> Checked:
         """The problems, and the merged values and rendered documents when they were made."""
         problems: list[Problem] = []
-        values = self._values(cluster, problems)
+        values = cluster_values(self.project, cluster, self.overrides, self.cache, problems)
         if values is not None and self.schema is not None:
             fallback = Location(self.project.display(cluster.file), 1, 1)
             problems += self.schema.check(values, fallback)
@@ -75,51 +70,6 @@ class Validator:
         if values is not None and not any(p.level == ERROR for p in problems):
             docs = self._manifest(values, problems)
         return Checked(Group(cluster.name, problems, CHECKS), values, docs)
-
-    def _values(self, cluster: Cluster, problems: list[Problem]) -> Values | None:
-        files = [(path, self.project.display(path)) for path in cluster.layers]
-        try:
-            files += [
-                (p, self.project.display(p))
-                for p in expand_values_paths(self.overrides.values_files)
-            ]
-        except ClusterMgrError as exc:
-            problems.append(_problem(exc, "values-file", "yaml"))
-            return None
-        docs: list[Document] = []
-        for path, display in files:
-            try:
-                docs.append(self.cache.load(path, display))
-            except YAMLError as exc:
-                problems.append(_problem(exc, "yaml", "yaml"))
-        for doc in docs:
-            for field, raw, meaning in doc.traps:
-                problems.append(
-                    Problem(
-                        WARNING,
-                        "yaml11",
-                        f"`{raw}` is {meaning} to kOps and to clustermgr (YAML 1.1); quote it "
-                        "if you mean the text",
-                        doc.location(field),
-                        format_path(field),
-                        check="yaml",
-                    )
-                )
-        if len(docs) < len(files):
-            return None
-        values = Values()
-        for doc in docs:
-            values.merge_document(doc)
-        try:
-            for expr in self.overrides.sets:
-                values.apply_set(expr)
-            for expr in self.overrides.set_strings:
-                values.apply_set(expr, as_string=True)
-        except ValuesError as exc:
-            problems.append(_problem(exc, "set", "values"))
-            return None
-        values.default("clusterName", cluster.name, f"cluster name {cluster.name!r}")
-        return values
 
     def _manifest(self, values: Values, problems: list[Problem]) -> list[Document] | None:
         """Render and lint; the rendered documents, or None when the render failed."""
@@ -200,19 +150,3 @@ def _problem(exc: ClusterMgrError, rule: str, check: str) -> Problem:
 
 def validate_clusters(validator: Validator, names: list[str]) -> list[Group]:
     return [validator.validate(validator.project.cluster(name)) for name in names]
-
-
-def lint_paths(linter: Linter, paths: list[str], stdin: str | None) -> list[Group]:
-    """`lint FILE... | -`: one group per file."""
-    from clustermgr.lint import CHECKS as LINT_CHECKS
-
-    groups = []
-    for raw in paths:
-        if raw == "-":
-            problems = linter.lint_text(stdin or "", "<stdin>")
-            name = "<stdin>"
-        else:
-            problems = linter.lint_file(Path(raw), raw)
-            name = raw
-        groups.append(Group(name, problems, LINT_CHECKS))
-    return groups

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from clustermgr.errors import UsageError
-from clustermgr.fsutil import walk_files
+from clustermgr.files import walk_files
 from clustermgr.problems import Location
 from clustermgr.yamlio import Document, YPath, load_mapping
 
@@ -105,10 +105,10 @@ class Values:
 
             _merge(self.data, doc.data, (), origins, origin)
         elif kind == "set":
-            from clustermgr import strvals  # only when --set is used
+            from clustermgr.values import setexpr  # only when --set is used
 
             source = f"{'--set-string' if second else '--set'} {first}"
-            assigned = strvals.parse_into(first, self.data, second)
+            assigned = setexpr.parse_into(first, self.data, second)
             if origins is not None:
                 for path in assigned:
                     overridden = _forget(origins, path)

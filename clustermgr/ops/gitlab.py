@@ -13,9 +13,9 @@ import math
 from typing import Any
 
 from clustermgr.errors import ConfigError
-from clustermgr.pipeline import Overrides, cluster_values
 from clustermgr.project import Project
-from clustermgr.yamlemit import dump
+from clustermgr.values import cluster_values
+from clustermgr.yamlio import dump
 
 DEFAULT_ORDER = (
     "dev",
@@ -40,7 +40,7 @@ def environments(project: Project) -> list[tuple[str, list[tuple[str, str]]]]:
     key = project.config.ci_environment_value
     found: dict[str, list[tuple[str, str]]] = {}
     for name, cluster in project.clusters().items():
-        values = cluster_values(project, cluster, Overrides()).data
+        values = cluster_values(project, cluster).data
         env = values.get(key)
         if not isinstance(env, str) or not env:
             raise ConfigError(

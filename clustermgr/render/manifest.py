@@ -70,6 +70,4 @@ def format_document(doc: RenderedDocument) -> str | None:
         raise TemplateError(
             f"rendered document {doc.number} is not one YAML mapping", Location(doc.template)
         )
-    from clustermgr import yamlemit
-
-    return yamlemit.dump(parsed[0].data)
+    return yamlio.dump(parsed[0].data)

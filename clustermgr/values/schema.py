@@ -14,7 +14,7 @@ from typing import Any
 
 from clustermgr.errors import ConfigError
 from clustermgr.problems import ERROR, Location, Problem
-from clustermgr.values import Values
+from clustermgr.values.layers import Values
 from clustermgr.yamlio import YPath, format_path
 
 

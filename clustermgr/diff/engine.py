@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from clustermgr.kops import NETWORKING_OPTIONS
 from clustermgr.kops import impact as impacts
-from clustermgr.yamlio import Document
+from clustermgr.yamlio import Document, Match, Part, format_path
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 DOC_ADDED, DOC_REMOVED = "document added", "document removed"
@@ -66,19 +66,6 @@ _DECODER_DEFAULTS: list[tuple[tuple[str, ...], Any]] = [
 ]
 
 
-class Match(NamedTuple):
-    """A list item found by identity: `subnets[name=us-test-1a]`."""
-
-    key: str
-    value: Any
-
-    def __str__(self) -> str:
-        return f"[{self.key}={self.value}]"
-
-
-Part = str | int | Match
-
-
 class Change(NamedTuple):
     resource: str  # Kind/name
     path: tuple[Part, ...]
@@ -91,19 +78,7 @@ class Change(NamedTuple):
     ignored: bool = False
 
     def path_text(self) -> str:
-        return show_path(self.path)
-
-
-def show_path(path: tuple[Part, ...]) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, Match):
-            out += str(part)
-        elif isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
+        return format_path(self.path)
 
 
 def _pattern(path: tuple[Part, ...]) -> str:
@@ -400,17 +375,28 @@ def canonical(value: Any, path: tuple[Part, ...] = ()) -> Any:
     return items
 
 
-def summary(changes: list[Change]) -> dict[str, Any]:
+class DiffSummary(NamedTuple):
+    """The headline of one cluster's diff."""
+
+    changes: int  # not ignored
+    ignored: int
+    resources: int  # documents with a change
+    impact: str  # the worst impact of any change
+    roll: tuple[str, ...]  # InstanceGroups to roll, by name
+    flags: tuple[str, ...]  # refused, destructive, ...
+
+
+def summary(changes: list[Change]) -> DiffSummary:
     """Counts, the worst impact, the instance groups to roll, and the risk flags."""
     counted = [c for c in changes if not c.ignored]
     roll_groups = sorted(
         {c.resource.split("/", 1)[1] for c in counted if c.impact == impacts.ROLL_IG}
     )
-    return {
-        "changes": len(counted),
-        "ignored": len(changes) - len(counted),
-        "resources": len({c.resource for c in counted}),
-        "impact": impacts.worst([c.impact for c in counted]),
-        "roll": roll_groups,
-        "flags": sorted({f for c in counted for f in c.flags}),
-    }
+    return DiffSummary(
+        changes=len(counted),
+        ignored=len(changes) - len(counted),
+        resources=len({c.resource for c in counted}),
+        impact=impacts.worst([c.impact for c in counted]),
+        roll=tuple(roll_groups),
+        flags=tuple(sorted({f for c in counted for f in c.flags})),
+    )

@@ -1,23 +1,42 @@
-"""Text views of values and clusters (returned as strings; the CLI prints them)."""
+"""Reports of values (`values`) and of the project's clusters (`list`)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
-from clustermgr import yamlemit, yamlio
+from clustermgr import yamlio
 from clustermgr.project import Cluster, Project
+from clustermgr.reporters import ReportOptions
 from clustermgr.values import Values
 
-VALUE_FORMATS = ("yaml", "json")
+
+class ClusterListing(NamedTuple):
+    project: Project
+    clusters: list[Cluster]
 
 
-def values_view(values: Values, fmt: str, show_origin: bool) -> str:
+def values_yaml(values: Values, options: ReportOptions) -> str:
     """The merged values; with `show_origin`, one line per leaf with where it was set."""
-    if not show_origin:
-        if fmt == "json":
-            return json.dumps(values.data, indent=2, ensure_ascii=False) + "\n"
-        return yamlemit.dump(values.data, sort_keys=False)
+    if not options.show_origin:
+        return yamlio.dump(values.data, sort_keys=False)
+    rows = _origin_rows(values)
+    width = max((len(r["origin"]) for r in rows), default=0)
+    lines = []
+    for row in rows:
+        line = f"{row['origin']:<{width}}  {row['path']}: {yamlio.scalar(row['value'])}"
+        if row["overrides"]:
+            line += f"  (overrides {', '.join(row['overrides'])})"
+        lines.append(line)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def values_json(values: Values, options: ReportOptions) -> str:
+    data: Any = _origin_rows(values) if options.show_origin else values.data
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _origin_rows(values: Values) -> list[dict[str, Any]]:
     rows = []
     for path, value in yamlio.iter_leaves(values.data):
         if not path:
@@ -31,16 +50,7 @@ def values_view(values: Values, fmt: str, show_origin: bool) -> str:
                 "overrides": _overrides(values, path),
             }
         )
-    if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    width = max((len(r["origin"]) for r in rows), default=0)
-    lines = []
-    for row in rows:
-        line = f"{row['origin']:<{width}}  {row['path']}: {yamlemit.scalar(row['value'])}"
-        if row["overrides"]:
-            line += f"  (overrides {', '.join(row['overrides'])})"
-        lines.append(line)
-    return "\n".join(lines) + "\n" if lines else ""
+    return rows
 
 
 def _overrides(values: Values, path: yamlio.YPath) -> list[str]:
@@ -62,7 +72,7 @@ def _overrides(values: Values, path: yamlio.YPath) -> list[str]:
     return []
 
 
-def config_value_view(values: Values, key: str) -> str:
+def config_value(values: Values, key: str) -> str:
     """`--config-value KEY`: that merged value (a dotted path reaches nested keys), or null."""
     value: Any
     try:
@@ -73,21 +83,25 @@ def config_value_view(values: Values, key: str) -> str:
         return value + "\n"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False) + "\n"
-    return yamlemit.scalar(value) + "\n"
+    return yamlio.scalar(value) + "\n"
 
 
-def clusters_view(project: Project, clusters: list[Cluster], fmt: str) -> str:
+def clusters_json(listing: ClusterListing, options: ReportOptions) -> str:
+    project = listing.project
+    data = [
+        {
+            "name": c.name,
+            "file": project.display(c.file),
+            "layers": [project.display(p) for p in c.layers],
+        }
+        for c in listing.clusters
+    ]
+    return json.dumps(data, indent=2) + "\n"
+
+
+def clusters_text(listing: ClusterListing, options: ReportOptions) -> str:
     """Each cluster with its values layers in merge order."""
-    if fmt == "json":
-        data = [
-            {
-                "name": c.name,
-                "file": project.display(c.file),
-                "layers": [project.display(p) for p in c.layers],
-            }
-            for c in clusters
-        ]
-        return json.dumps(data, indent=2) + "\n"
+    project, clusters = listing
     if not clusters:
         return ""
     width = max(len(c.name) for c in clusters)

@@ -20,23 +20,6 @@ def walk_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 
-def cache_dir(kind: str) -> Path | None:
-    """A per-user cache folder (CLUSTERMGR_CACHE_DIR, else $XDG_CACHE_HOME/clustermgr); None
-    when caching is off (CLUSTERMGR_CACHE_DIR set empty) or the folder cannot be made."""
-    root = os.environ.get("CLUSTERMGR_CACHE_DIR")
-    if root is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "clustermgr")
-    if not root:
-        return None
-    folder = Path(root, kind)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder
-
-
 def atomic_write(path: Path, text: str) -> bool:
     """Write through a temporary file in the same folder and rename it into place, so a reader
     (or a failed run) never sees a half-written file. A file that already holds `text` is left

@@ -14,9 +14,10 @@ from clustermgr.kops import API_GROUP, API_VERSIONS, REPLACEABLE_KINDS
 from clustermgr.kops import rules as kops_rules
 from clustermgr.kops.crds import Schema
 from clustermgr.kops.structure import BUILTIN, check
-from clustermgr.problems import ERROR, WARNING, Location, Problem
-from clustermgr.yamlemit import scalar
+from clustermgr.problems import ERROR, WARNING, Group, Location, Problem
+from clustermgr.project import Project
 from clustermgr.yamlio import Document, YPath, format_path, load_documents
+from clustermgr.yamlio.emit import scalar
 
 CHECKS = ("yaml", "documents", "structure", "rules")
 # For rendered documents: the place a field came from, and a hint for the message.
@@ -211,3 +212,25 @@ def _label(doc: Document) -> str:
         if name
         else str(data.get("kind", f"document {doc.number + 1}"))
     )
+
+
+def lint_paths(linter: Linter, paths: list[str], stdin: str | None) -> list[Group]:
+    """`lint FILE... | -`: one group per file."""
+    groups = []
+    for raw in paths:
+        if raw == "-":
+            problems = linter.lint_text(stdin or "", "<stdin>")
+            name = "<stdin>"
+        else:
+            problems = linter.lint_file(Path(raw), raw)
+            name = raw
+        groups.append(Group(name, problems, CHECKS))
+    return groups
+
+
+def make_linter(project: Project | None, kops_crds: str | Path | None = None) -> Linter:
+    """A linter with the CRDs of `--kops-crds`, else of the project's `kopsCrds` setting."""
+    from clustermgr.kops.crds import load_crds
+
+    folder = project.crds_dir(kops_crds) if project is not None else kops_crds
+    return Linter(load_crds(Path(folder)) if folder is not None else None)

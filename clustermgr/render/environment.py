@@ -31,12 +31,13 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
-from clustermgr import funcs
-from clustermgr.channel import CHANNEL_FUNCTIONS, Channel
+from clustermgr.cache import cache_dir
 from clustermgr.errors import ChannelError, ClusterMgrError, TemplateError
-from clustermgr.fsutil import cache_dir, walk_files
-from clustermgr.manifest import RenderedDocument, split_documents
+from clustermgr.files import walk_files
 from clustermgr.problems import Location
+from clustermgr.render import helpers as funcs
+from clustermgr.render.channel import CHANNEL_FUNCTIONS, Channel
+from clustermgr.render.manifest import RenderedDocument, split_documents
 from clustermgr.yamlio import YPath, format_path, read_text
 
 MAX_INCLUDE_DEPTH = 50
@@ -72,7 +73,7 @@ class Source(NamedTuple):
     display: str
 
 
-class RenderOptions(NamedTuple):
+class SandboxOptions(NamedTuple):
     fail_on_missing: bool = True
     channel: Channel | None = None
     timeout: float = 60.0  # seconds one cluster's render may take (a template from review
@@ -87,7 +88,7 @@ class Renderer:
     """Compiles the templates and snippets once; renders them for any number of clusters."""
 
     def __init__(
-        self, templates: list[Source], snippets: list[Source], options: RenderOptions
+        self, templates: list[Source], snippets: list[Source], options: SandboxOptions
     ) -> None:
         self.options = options
         self._sources: dict[str, tuple[str, str]] = {}  # loader name -> (text, display)

@@ -38,9 +38,9 @@ def nindent(text: Any, width: int = 4) -> str:
 
 def to_yaml(value: Any) -> str:
     """Sprig's `toYaml`: block YAML with sorted keys, no trailing newline."""
-    from clustermgr import yamlemit
+    from clustermgr import yamlio
 
-    return yamlemit.dump(_plain(value)).rstrip("\n")
+    return yamlio.dump(_plain(value)).rstrip("\n")
 
 
 def to_json(value: Any) -> str:

@@ -1,33 +1,24 @@
 """Reading YAML files into located documents.
 
-Parsing (yamlparse) builds plain Python data itself, so that every node keeps its line and
+Parsing (compose) builds plain Python data itself, so that every node keeps its line and
 column, duplicate keys are errors, and values resolve as kOps' Go YAML library (YAML 1.1)
 resolves them: `yes`/`on` are booleans, timestamps stay strings. Parsed documents are cached
 by content hash, so an unchanged file is neither parsed again nor is PyYAML even imported.
-Writing lives in yamlemit.
+Writing lives in emit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import marshal
-import os
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from clustermgr.cache import ContentCache
 from clustermgr.errors import YAMLError
-from clustermgr.fsutil import cache_dir
 from clustermgr.problems import Location
+from clustermgr.yamlio.paths import YPath
 
-YPath = tuple[str | int, ...]
-"""A path into loaded data: mapping keys and list indexes from the document root."""
-
-_CACHE_FORMAT = b"clustermgr-yaml-3\n"  # bump when parsing rules change
+_CACHE_FORMAT = b"clustermgr-yaml-4\n"  # bump when parsing rules change
 Parsed = list[tuple[Any, dict[YPath, tuple[int, ...]], list[tuple[YPath, str, str]]]]
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 class Document(NamedTuple):
@@ -72,47 +63,17 @@ def load_documents(text: str, file: str, cache: bool = True) -> list[Document]:
 
     `cache=False` for text that changes with every edit (rendered output): caching it would
     only fill the cache folder."""
-    parsed = _cached(text) if cache else None
-    if parsed is None:
-        from clustermgr.yamlparse import parse
+    store = ContentCache("yaml", _CACHE_FORMAT) if cache else None
+    parsed = store.get(text.encode()) if store else None
+    if not isinstance(parsed, list):
+        from clustermgr.yamlio.compose import parse
 
         parsed = parse(text, file)  # raises located errors; failures are never cached
-        if cache:
-            _store(text, parsed)
+        if store:
+            store.put(text.encode(), parsed)
     return [
         Document(data, file, pos, i, tuple(traps)) for i, (data, pos, traps) in enumerate(parsed)
     ]
-
-
-def _cache_file(text: str) -> Path | None:
-    folder = cache_dir("yaml")
-    if folder is None:
-        return None
-    digest = hashlib.sha256(_CACHE_FORMAT + text.encode()).hexdigest()
-    return folder / digest
-
-
-def _cached(text: str) -> Parsed | None:
-    path = _cache_file(text)
-    if path is None:
-        return None
-    try:
-        loaded = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    return loaded if isinstance(loaded, list) else None
-
-
-def _store(text: str, parsed: Parsed) -> None:
-    path = _cache_file(text)
-    if path is None:
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    try:  # marshal: the data is plain dicts, lists and scalars, and loads ten times faster
-        tmp.write_bytes(marshal.dumps(parsed))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        tmp.unlink(missing_ok=True)
 
 
 def load_mapping(path: str | Path, display: str | None = None, cache: bool = True) -> Document:
@@ -140,28 +101,3 @@ def _kind(value: Any) -> str:
     if value is None:
         return "null"
     return f"a {type(value).__name__}"
-
-
-def iter_leaves(data: Any, path: YPath = ()) -> Iterator[tuple[YPath, Any]]:
-    """Every leaf (scalar, or empty collection) with its path, in document order."""
-    if isinstance(data, dict) and data:
-        for key, value in data.items():
-            yield from iter_leaves(value, (*path, key))
-    elif isinstance(data, list) and data:
-        for index, value in enumerate(data):
-            yield from iter_leaves(value, (*path, index))
-    else:
-        yield path, data
-
-
-def format_path(path: YPath) -> str:
-    """`a.b[0].c`; keys that are not simple names are bracketed: `labels["kops.k8s.io/x"]`."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _NAME.fullmatch(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{json.dumps(part)}]"
-    return out

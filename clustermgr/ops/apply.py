@@ -18,16 +18,17 @@ import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from clustermgr import diff, sources
+from clustermgr import diff
+from clustermgr.diff import applied as sources
 from clustermgr.errors import ClusterMgrError
 from clustermgr.kops import runner
-from clustermgr.lint import Linter
-from clustermgr.pipeline import Overrides, RenderSettings
 from clustermgr.problems import ERROR, Problem
 from clustermgr.project import Project
-from clustermgr.validate import Validator
-from clustermgr.yamlemit import dump
+from clustermgr.render import RenderSettings
+from clustermgr.validation import Linter, Validator
+from clustermgr.values import Overrides
 from clustermgr.yamlio import Document, load_documents
+from clustermgr.yamlio.emit import dump
 
 LAST_APPLIED = "clustermgr.k8s.io/last-applied"
 LAST_IMPACT = "clustermgr.k8s.io/last-apply-impact"
@@ -129,7 +130,7 @@ def _annotation(resources: diff.Resources, key: str) -> str | None:
     return None
 
 
-def _manifest(rendered: list[Document], summary: dict[str, Any]) -> str:
+def _manifest(rendered: list[Document], summary: diff.DiffSummary) -> str:
     docs = [d.data for d in rendered if isinstance(d.data, dict)]
     record = base64.b64encode(
         gzip.compress(
@@ -140,12 +141,12 @@ def _manifest(rendered: list[Document], summary: dict[str, Any]) -> str:
             mtime=0,
         )
     ).decode()
-    impact = summary["impact"]
-    if summary["roll"]:
-        impact += f"; roll IG {', '.join(summary['roll'])}"
-    if summary["flags"]:
-        impact += f"; {', '.join(summary['flags'])}"
-    words = f"{summary['changes']} changes: {impact}" if summary["changes"] else "no changes"
+    impact = summary.impact
+    if summary.roll:
+        impact += f"; roll IG {', '.join(summary.roll)}"
+    if summary.flags:
+        impact += f"; {', '.join(summary.flags)}"
+    words = f"{summary.changes} changes: {impact}" if summary.changes else "no changes"
     out = []
     for doc in docs:
         if doc.get("kind") == "Cluster":

@@ -10,20 +10,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from clustermgr.channel import Channel, load_channel
 from clustermgr.errors import ClusterMgrError, ConfigError, MultipleErrors, UsageError
-from clustermgr.manifest import format_document, join_documents
-from clustermgr.project import Cluster, Project
-from clustermgr.render import Renderer, RenderOptions, Source, iter_template_files
-from clustermgr.values import LayerCache, Values, build_values, expand_values_paths
-
-
-class Overrides(NamedTuple):
-    """What the command line adds on top of a cluster's layers."""
-
-    values_files: Sequence[str] = ()
-    sets: Sequence[str] = ()
-    set_strings: Sequence[str] = ()
+from clustermgr.project import Project
+from clustermgr.render.channel import Channel, load_channel
+from clustermgr.render.environment import Renderer, SandboxOptions, Source, iter_template_files
+from clustermgr.render.manifest import format_document, join_documents
+from clustermgr.values import (
+    LayerCache,
+    Overrides,
+    Values,
+    build_values,
+    cluster_values,
+    expand_values_paths,
+)
+from clustermgr.yamlio import Document, load_documents
 
 
 class RenderSettings(NamedTuple):
@@ -33,26 +33,11 @@ class RenderSettings(NamedTuple):
     kops_version: str | None = None
 
 
-def cluster_values(
-    project: Project, cluster: Cluster, overrides: Overrides, cache: LayerCache | None = None
-) -> Values:
-    """The merged values of one cluster: its layers, --values files, --set, --set-string."""
-    files = [(path, project.display(path)) for path in cluster.layers]
-    files += [(path, project.display(path)) for path in expand_values_paths(overrides.values_files)]
-    values = build_values(files, overrides.sets, overrides.set_strings, cache)
-    values.default("clusterName", cluster.name, f"cluster name {cluster.name!r}")
-    return values
-
-
 def project_renderer(project: Project, settings: RenderSettings) -> Renderer:
     """A renderer for the project's templates and snippets (all inside the project)."""
     config = project.config
-    if config.snippets is None:
-        default = project.root / "template" / "snippets"
-        snippet_dirs = [default] if default.is_dir() else []
-    else:
-        snippet_dirs = [project.path(p, "snippets") for p in config.snippets]
-    template_paths = [project.path(p, "templates") for p in config.templates]
+    snippet_dirs = project.snippet_dirs()
+    template_paths = project.template_paths()
     channel_path = settings.channel or config.channel
     channel = None
     if channel_path:
@@ -83,7 +68,7 @@ def _renderer(
     return Renderer(
         [Source(f, display(f)) for f in templates],
         [Source(f, display(f)) for f in snippets],
-        RenderOptions(fail_on_missing=settings.fail_on_missing, channel=channel),
+        SandboxOptions(fail_on_missing=settings.fail_on_missing, channel=channel),
     )
 
 
@@ -98,6 +83,14 @@ def render_values(renderer: Renderer, values: Values, format_yaml: bool) -> str:
         else:
             texts.append(doc.text)
     return join_documents(texts)
+
+
+def render_documents(renderer: Renderer, values: Values) -> list[Document]:
+    """Render one set of values into parsed documents (for diffs and imports)."""
+    docs: list[Document] = []
+    for item in renderer.render(values.data):
+        docs += load_documents(item.text, item.template, cache=False)
+    return docs
 
 
 def render_clusters(

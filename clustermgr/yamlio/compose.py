@@ -13,6 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from clustermgr.errors import YAMLError
 from clustermgr.problems import Location
+from clustermgr.yamlio.paths import YPath
 
 try:
     from yaml import CSafeLoader as _Base
@@ -43,7 +44,6 @@ class _Loader(_Base):
         return None
 
 
-YPath = tuple[str | int, ...]
 # (line, col) of each node; mapping entries add (line, col) of their key.
 Positions = dict[YPath, tuple[int, ...]]
 Trap = tuple[YPath, str, str]  # path, the plain scalar as written, what kOps reads it as

@@ -1,0 +1,81 @@
+"""The per-user cache: parsed YAML and reduced CRDs by content hash, check results in SQLite.
+
+Caches are an optimisation and never an input: the folder must be owned by the user and
+writable by nobody else (a folder that is not is ignored), every entry carries a digest of
+its payload that is checked before it is decoded, and an entry that fails the check is a
+miss. Entries hold plain data (marshal of dicts, lists and scalars), never code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+_DIGEST = 32  # sha256 of the payload, in front of it
+
+
+def cache_dir(kind: str) -> Path | None:
+    """A per-user cache folder (CLUSTERMGR_CACHE_DIR, else $XDG_CACHE_HOME/clustermgr); None
+    when caching is off (CLUSTERMGR_CACHE_DIR set empty), or the folder cannot be made or
+    is not safely ours."""
+    root = os.environ.get("CLUSTERMGR_CACHE_DIR")
+    if root is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "clustermgr")
+    if not root:
+        return None
+    folder = Path(root, kind)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError:
+        return None
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        return None  # another user could plant entries here
+    return folder
+
+
+class ContentCache:
+    """Values keyed by the content they were computed from (and a format tag that changes
+    when the computation does)."""
+
+    def __init__(self, kind: str, version: bytes) -> None:
+        self.folder = cache_dir(kind)
+        self.version = version
+
+    def _entry(self, content: bytes) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / hashlib.sha256(self.version + content).hexdigest()
+
+    def get(self, content: bytes) -> Any:
+        """The stored value, or None for a miss, a damaged entry or caching turned off."""
+        entry = self._entry(content)
+        if entry is None:
+            return None
+        try:
+            raw = entry.read_bytes()
+        except OSError:
+            return None
+        payload = raw[_DIGEST:]
+        if len(raw) < _DIGEST or hashlib.sha256(payload).digest() != raw[:_DIGEST]:
+            return None
+        try:
+            return marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return None
+
+    def put(self, content: bytes, value: Any) -> None:
+        entry = self._entry(content)
+        if entry is None:
+            return
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+        try:
+            payload = marshal.dumps(value)
+            tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, entry)
+        except (OSError, ValueError):
+            tmp.unlink(missing_ok=True)

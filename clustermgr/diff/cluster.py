@@ -1,0 +1,131 @@
+"""`diff`: a cluster's render against its last applied manifest, as change records.
+
+The applied side comes from one source per run (applied.py): a file, a state store, the
+project at a git ref, or the project's `diff.applied` folder of snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from clustermgr.diff import engine
+from clustermgr.diff.applied import Against, AppliedSource, from_file
+from clustermgr.diff.redact import redact, sensitive_values
+from clustermgr.errors import ClusterMgrError, DiffError, UsageError
+from clustermgr.project import Project
+from clustermgr.render import RenderSettings, project_renderer, render_documents
+from clustermgr.values import Overrides, Values, cluster_values
+from clustermgr.yamlio import Document
+
+
+class ClusterDiff(NamedTuple):
+    name: str
+    changes: list[engine.Change]
+    old: engine.Resources
+    new: engine.Resources
+
+
+class DiffOptions(NamedTuple):
+    ignore: tuple[str, ...] = ()
+    show_secrets: bool = False
+
+
+def diff_clusters(
+    project: Project,
+    names: list[str],
+    against: Against,
+    overrides: Overrides,
+    options: DiffOptions,
+) -> list[ClusterDiff]:
+    renderer = project_renderer(project, RenderSettings())
+    out = []
+    with AppliedSource(project, against) as source:
+        for name in names:
+            cluster = project.cluster(name)
+            values = cluster_values(project, cluster, overrides)
+            out.append(
+                compare_cluster(
+                    project, name, values, render_documents(renderer, values), source, options
+                )
+            )
+    return out
+
+
+def compare_cluster(
+    project: Project,
+    name: str,
+    values: Values,
+    rendered: list[Document],
+    source: AppliedSource,
+    options: DiffOptions,
+) -> ClusterDiff:
+    """One cluster's render against what the source says is applied."""
+    new = engine.resources(rendered)
+    cluster_name = str(values.data.get("clusterName", name))
+    old = engine.resources(source.documents(name, cluster_name))
+    ignore = [*project.config.diff_ignore, *options.ignore]
+    changes = engine.compare(old, new, ignore, project.config.diff_list_keys)
+    if not options.show_secrets:
+        changes = redact(changes, sensitive_values(project, values))
+    return ClusterDiff(name, changes, old, new)
+
+
+def diff_files(old: Path, new: Path, options: DiffOptions) -> ClusterDiff:
+    """`diff --from FILE --to FILE`: two manifests, no project."""
+    before = engine.resources(from_file(old))
+    after = engine.resources(from_file(new))
+    changes = engine.compare(before, after, list(options.ignore))
+    if not options.show_secrets:
+        changes = redact(changes, set())
+    return ClusterDiff(f"{old} -> {new}", changes, before, after)
+
+
+class DiffRequest(NamedTuple):
+    """What `clustermgr diff` was asked: clusters against one source, or two files."""
+
+    clusters: Sequence[str] = ()
+    all_clusters: bool = False
+    against: Against = Against()
+    files: tuple[Path | None, Path | None] | None = None  # --from, --to
+    overrides: Overrides = Overrides()
+    options: DiffOptions = DiffOptions()
+
+
+def run(request: DiffRequest, find_project: Callable[[], Project]) -> list[ClusterDiff]:
+    """`clustermgr diff`; any failure is a DiffError (exit 2: differences exit 1)."""
+    try:
+        return _run(request, find_project)
+    except DiffError:
+        raise
+    except ClusterMgrError as exc:
+        raise DiffError(exc.message, exc.location) from None
+
+
+def _run(request: DiffRequest, find_project: Callable[[], Project]) -> list[ClusterDiff]:
+    if request.files is not None:
+        old, new = request.files
+        if old is None or new is None or request.clusters or request.all_clusters:
+            raise UsageError("--from and --to go together, without clusters")
+        for path in (old, new):
+            if not path.is_file():
+                raise UsageError(f"no such file: {path}")
+        return [diff_files(old, new, request.options)]
+    against = request.against
+    if sum(x is not None for x in against) > 1:
+        raise UsageError("use one of --against, --state and --against-ref")
+    if against.file is not None and not against.file.is_file():
+        raise UsageError(f"no such file: {against.file}")
+    project = find_project()
+    if request.all_clusters == bool(request.clusters):
+        raise UsageError("name the clusters to diff, or pass --all (not both)")
+    names = list(project.clusters()) if request.all_clusters else list(request.clusters)
+    if against.file is not None and len(names) > 1:
+        raise UsageError("--against FILE holds one cluster: name one cluster")
+    return diff_clusters(project, names, against, request.overrides, request.options)
+
+
+def differs(results: list[ClusterDiff]) -> bool:
+    """Whether any cluster has a change that is not ignored (`--exit-code`)."""
+    return any(not c.ignored for r in results for c in r.changes)

@@ -1,0 +1,115 @@
+"""Checking many clusters at once: cached results first, then worker processes for the rest.
+
+`check` = validate + diff for each selected cluster. Workers are forked once and inherit the
+shared inputs (templates, schema, CRDs) loaded before the fork; results come back in
+cluster-name order whatever the scheduling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from clustermgr.cache import cache_dir
+from clustermgr.errors import ClusterMgrError
+from clustermgr.fleet.results import CheckRequest, ClusterResult
+from clustermgr.fleet.store import CacheKeys, ResultStore
+from clustermgr.problems import ERROR, Problem
+from clustermgr.project import Project
+
+_WORKER: dict[str, Any] = {}  # per process: the project, request and loaded shared inputs
+
+
+def run(
+    project: Project,
+    names: list[str],
+    request: CheckRequest,
+    jobs: int,
+    use_cache: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ClusterResult]:
+    """Check every named cluster; results in name order."""
+    keys = CacheKeys(project, request) if use_cache else None
+    store = ResultStore(cache_dir("check") if use_cache else None)
+    wanted: dict[str, str | None] = {}
+    for name in names:
+        wanted[name] = keys.key(name, _kops_name(project, name, request)) if keys else None
+    hits = store.read([k for k in wanted.values() if k])
+    results: dict[str, ClusterResult] = {}
+    for name, key in wanted.items():
+        if key in hits:
+            results[name] = hits[key]._replace(name=name, cached=True)
+    todo = [name for name in names if name not in results]
+    done = len(results)
+    if progress:
+        progress(done, len(names))
+    _WORKER.clear()
+    _WORKER.update(project=project, request=request)
+    if todo:
+        _prepare()  # before forking: workers inherit the loaded templates, schema and CRDs
+    if todo and jobs > 1 and len(todo) > 1:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        chunk = max(1, min(16, len(todo) // (jobs * 8)))
+        with context.Pool(min(jobs, len(todo))) as pool:
+            for result in pool.imap_unordered(_check_one, todo, chunk):
+                results[result.name] = result
+                done += 1
+                if progress:
+                    progress(done, len(names))
+    else:
+        for name in todo:
+            results[name] = _check_one(name)
+            done += 1
+            if progress:
+                progress(done, len(names))
+    store.write([(key, results[name]) for name in todo if (key := wanted[name])])
+    return [results[name] for name in sorted(results)]
+
+
+def _kops_name(project: Project, name: str, request: CheckRequest) -> str:
+    """The kOps name state stores are kept by, with the request's overrides applied."""
+    try:
+        return project.kops_name(name, request.overrides)
+    except ClusterMgrError:
+        return name  # the check itself reports the broken values
+
+
+def _prepare() -> None:
+    """Load what every cluster's check shares, once per process."""
+    if "validator" in _WORKER:
+        return
+    from clustermgr.diff import AppliedSource
+    from clustermgr.render import RenderSettings
+    from clustermgr.validation import Validator, make_linter
+
+    project: Project = _WORKER["project"]
+    request: CheckRequest = _WORKER["request"]
+    linter = make_linter(project, request.kops_crds)
+    validator = Validator(project, request.overrides, RenderSettings(), linter)
+    validator.renderer()  # compile the templates now, not in every worker
+    _WORKER["validator"] = validator
+    source = AppliedSource(project, request.against).__enter__()
+    _WORKER["source"] = source if source.configured() else None
+
+
+def _check_one(name: str) -> ClusterResult:
+    """validate + diff for one cluster, in whichever process runs it."""
+    from clustermgr.diff import DiffOptions, compare_cluster, summary
+
+    project: Project = _WORKER["project"]
+    request: CheckRequest = _WORKER["request"]
+    _prepare()
+    checked = _WORKER["validator"].check(project.cluster(name))
+    problems = list(checked.group.problems)
+    source = _WORKER["source"]
+    if source is None or checked.documents is None or checked.values is None:
+        return ClusterResult(name, problems, None, None)
+    options = DiffOptions(request.ignore, request.show_secrets)
+    try:
+        result = compare_cluster(project, name, checked.values, checked.documents, source, options)
+    except ClusterMgrError as exc:
+        problems.append(Problem(ERROR, "diff-source", exc.message, exc.location, check="diff"))
+        return ClusterResult(name, problems, None, None)
+    return ClusterResult(name, problems, result.changes, summary(result.changes))

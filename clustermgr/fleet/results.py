@@ -1,0 +1,76 @@
+"""What checking one cluster produces, and the headline numbers of a whole check."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from clustermgr.diff.applied import Against
+from clustermgr.diff.engine import Change, DiffSummary
+from clustermgr.problems import ERROR, WARNING, Group, Problem
+from clustermgr.validation.validate import CHECKS
+from clustermgr.values import Overrides
+
+
+class CheckRequest(NamedTuple):
+    """Everything besides the project that decides a check's result."""
+
+    overrides: Overrides = Overrides()
+    against: Against = Against()
+    ignore: tuple[str, ...] = ()
+    kops_crds: str | None = None
+    show_secrets: bool = False
+
+
+class ClusterResult(NamedTuple):
+    name: str
+    problems: list[Problem]
+    changes: list[Change] | None  # None: nothing to compare with
+    diff_summary: DiffSummary | None
+    cached: bool = False
+
+    def group(self) -> Group:
+        """The problems as validate reports them: one JUnit test case per check."""
+        return Group(self.name, self.problems, CHECKS)
+
+    def valid(self) -> bool:
+        return not any(p.level == ERROR for p in self.problems)
+
+
+class FleetCounts(NamedTuple):
+    checked: int
+    invalid: int
+    warnings: int
+    changed: int
+    to_roll: int
+    risky: int
+    cached: int
+
+
+def counts(results: list[ClusterResult]) -> FleetCounts:
+    """The headline numbers of a check."""
+    summaries = [r.diff_summary for r in results if r.diff_summary is not None]
+    return FleetCounts(
+        checked=len(results),
+        invalid=sum(not r.valid() for r in results),
+        warnings=sum(p.level == WARNING for r in results for p in r.problems),
+        changed=sum(bool(s.changes) for s in summaries),
+        to_roll=sum(s.impact not in ("none", "update") for s in summaries),
+        risky=sum(bool(s.flags) for s in summaries),
+        cached=sum(r.cached for r in results),
+    )
+
+
+FAIL_ON = ("changes", "refused", "destructive")
+
+
+def failed(results: list[ClusterResult], fail_on: tuple[str, ...] = ()) -> bool:
+    """Whether a check fails: an invalid cluster, or a difference of a `--fail-on` kind."""
+    if any(not r.valid() for r in results):
+        return True
+    for r in results:
+        s = r.diff_summary
+        if s is None:
+            continue
+        if any((kind == "changes" and s.changes) or kind in s.flags for kind in fail_on):
+            return True
+    return False

@@ -1,0 +1,182 @@
+"""The result cache of `check`: keys from every input of a cluster's check, results in SQLite.
+
+A key hashes the project's shared inputs (`Project.shared_inputs`), the cluster's layers, the
+files the applied side is read from (`diff.applied.source_files`), the commit of a compared
+ref and the request itself. An entry that does not decode is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from clustermgr import __version__, git
+from clustermgr.diff.applied import REF, effective_source, source_files
+from clustermgr.diff.engine import Change, DiffSummary
+from clustermgr.files import walk_files
+from clustermgr.fleet.results import CheckRequest, ClusterResult
+from clustermgr.problems import Location, Problem
+from clustermgr.project import Project
+from clustermgr.values import expand_values_paths
+from clustermgr.yamlio import Match, Part
+
+CACHE_FORMAT = "clustermgr-check-2"
+
+
+class CacheKeys:
+    """Hashes of a cluster's inputs: the shared part once, then its own files."""
+
+    def __init__(self, project: Project, request: CheckRequest) -> None:
+        self.project = project
+        self.request = request
+        self._files: dict[Path, bytes] = {}  # shared layers are read once per run, not per cluster
+        digest = hashlib.sha256()
+        digest.update(f"{CACHE_FORMAT}\0{__version__}\0{json.dumps(request, default=str)}".encode())
+        for path in self._shared_files():
+            digest.update(self._file(path))
+        kind, where = effective_source(project, request.against)
+        digest.update(f"{kind}\0{where}".encode())
+        if kind == REF:
+            digest.update(git.commit(project.root, where, "--against-ref").encode())
+        self.shared = digest.digest()
+
+    def _shared_files(self) -> Iterable[Path]:
+        for path in self.project.shared_inputs(self.request.kops_crds):
+            yield from (walk_files(path) if path.is_dir() else [path])
+        yield from expand_values_paths(self.request.overrides.values_files)
+
+    def key(self, name: str, cluster_name: str) -> str:
+        digest = hashlib.sha256(self.shared)
+        digest.update(f"{name}\0{cluster_name}".encode())
+        for layer in self.project.cluster(name).layers:
+            digest.update(self._file(layer))
+        for path in source_files(self.project, self.request.against, name, cluster_name):
+            digest.update(self._file(path))
+        return digest.hexdigest()
+
+    def _file(self, path: Path) -> bytes:
+        """The path and a digest of its content (or of its absence)."""
+        found = self._files.get(path)
+        if found is None:
+            try:
+                content = hashlib.sha256(path.read_bytes()).digest()
+            except OSError:
+                content = b"<absent>"
+            found = self._files[path] = str(path).encode() + b"\0" + content
+        return found
+
+
+class ResultStore:
+    """Results by key in one SQLite file: one transaction per run instead of thousands of
+    small files, and SQLite's locking makes concurrent runs on one cache folder safe."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.db: Any = None
+        if folder is None:
+            return
+        import sqlite3
+
+        try:
+            self.db = sqlite3.connect(folder / "results.sqlite", timeout=60)
+            self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
+        except sqlite3.Error:
+            self.db = None
+
+    def read(self, keys: list[str]) -> dict[str, ClusterResult]:
+        if self.db is None or not keys:
+            return {}
+        import sqlite3
+
+        found: dict[str, ClusterResult] = {}
+        try:
+            for start in range(0, len(keys), 500):  # SQLite's limit on query parameters
+                batch = keys[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT key, data FROM results WHERE key IN ({marks})"
+                for key, data in self.db.execute(query, batch):
+                    result = decode(data)
+                    if result is not None:
+                        found[key] = result
+        except sqlite3.Error:
+            return {}  # a damaged cache is no cache
+        return found
+
+    def write(self, entries: list[tuple[str, ClusterResult]]) -> None:
+        if self.db is None or not entries:
+            return
+        import sqlite3
+
+        rows = [(key, encode(result)) for key, result in entries]
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", rows)
+        except sqlite3.Error:
+            pass  # a cache that cannot be written only costs time
+
+
+def encode(result: ClusterResult) -> str:
+    data = {
+        "name": result.name,
+        "problems": [
+            {**p._asdict(), "location": list(p.location) if p.location else None}
+            for p in result.problems
+        ],
+        "changes": None
+        if result.changes is None
+        else [{**c._asdict(), "path": [_part(p) for p in c.path]} for c in result.changes],
+        "summary": None if result.diff_summary is None else result.diff_summary._asdict(),
+    }
+    return json.dumps(data, default=str)
+
+
+def decode(text: str) -> ClusterResult | None:
+    """A stored result, or None for anything that is not one (old formats, damage)."""
+    try:
+        data = json.loads(text)
+        problems = [
+            Problem(
+                str(p["level"]),
+                str(p["rule"]),
+                str(p["message"]),
+                Location(*p["location"]) if p["location"] else None,
+                str(p["path"]),
+                str(p["document"]),
+                str(p["source"]),
+                str(p["check"]),
+            )
+            for p in data["problems"]
+        ]
+        changes = None
+        if data["changes"] is not None:
+            changes = [
+                Change(
+                    **{
+                        **c,
+                        "path": tuple(_unpart(p) for p in c["path"]),
+                        "flags": tuple(c["flags"]),
+                    }
+                )
+                for c in data["changes"]
+            ]
+        summary = None
+        if data["summary"] is not None:
+            s = data["summary"]
+            summary = DiffSummary(**{**s, "roll": tuple(s["roll"]), "flags": tuple(s["flags"])})
+        return ClusterResult(str(data["name"]), problems, changes, summary)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _part(part: Part) -> Any:
+    return {"key": part.key, "value": part.value} if isinstance(part, Match) else part
+
+
+def _unpart(raw: Any) -> Part:
+    if isinstance(raw, dict):
+        return Match(str(raw["key"]), raw["value"])
+    if isinstance(raw, (str, int)) and not isinstance(raw, bool):
+        return raw
+    raise TypeError("not a path part")

@@ -1,0 +1,89 @@
+"""What every reporter shares: the palette, plurals, how a problem and a change are shown,
+and cutting a merge-request note to GitLab's limit without leaving anything open."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from clustermgr.diff.engine import ADDED, CHANGED, DOC_ADDED, DOC_REMOVED, REMOVED, Change
+from clustermgr.kops.impact import ROLL_IG
+from clustermgr.problems import Problem
+from clustermgr.yamlio import dump, scalar
+
+NOTE_LIMIT = 1_000_000  # GitLab's limit for a merge-request note
+
+
+class Palette:
+    """ANSI colours, or nothing: one switch for every coloured report."""
+
+    RED, GREEN, YELLOW, DIM, BOLD = "\033[31m", "\033[32m", "\033[33m", "\033[2m", "\033[1m"
+    RESET = "\033[0m"
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, code: str, text: str) -> str:
+        return f"{code}{text}{self.RESET}" if self.enabled else text
+
+
+def count(number: int, noun: str) -> str:
+    """`1 change`, `2 changes`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def describe(problem: Problem) -> str:
+    """The message, prefixed with the document and field when the location cannot show them."""
+    if problem.source and (problem.document or problem.path):
+        where = " ".join(x for x in (problem.document, problem.path) if x)
+        return f"{where}: {problem.message}"
+    return problem.message
+
+
+def impact_words(change: Change) -> str:
+    """`roll IG nodes, destructive`: the impact of one change with its flags."""
+    impact = change.impact
+    if impact == ROLL_IG:
+        impact = f"roll IG {change.resource.split('/', 1)[1]}"
+    return ", ".join([impact, *change.flags])
+
+
+def change_lines(change: Change) -> list[tuple[str, str]]:
+    """(sign, text) lines showing a change: `-` old, `+` new; multi-line text diffed by line."""
+    old, new = change.old, change.new
+    if (
+        change.type == CHANGED
+        and isinstance(old, str)
+        and isinstance(new, str)
+        and ("\n" in old or "\n" in new)
+    ):
+        diffed = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2)
+        return [(line[:1], line[1:]) for line in list(diffed)[2:] if not line.startswith("@@")]
+    out: list[tuple[str, str]] = []
+    if change.type in (REMOVED, CHANGED, DOC_REMOVED):
+        out += [("-", line) for line in _show(old)]
+    if change.type in (ADDED, CHANGED, DOC_ADDED):
+        out += [("+", line) for line in _show(new)]
+    return out
+
+
+def _show(value: Any) -> list[str]:
+    if isinstance(value, (dict, list)) and value:
+        return dump(value).rstrip("\n").split("\n")
+    if isinstance(value, str) and "\n" in value:
+        return value.rstrip("\n").split("\n")
+    return [scalar(value)]
+
+
+def cut_note(text: str, tail: str, limit: int | None = None) -> str:
+    """`text` cut at a line to fit `limit` characters with `tail` after it; a code fence or
+    `<details>` block left open by the cut is closed, so the rest of the note renders."""
+    limit = limit or NOTE_LIMIT
+    if len(text) <= limit:
+        return text
+    room = limit - len(tail) - 64  # what closing the open blocks may add
+    cut = text[:room].rsplit("\n", 1)[0]
+    fences = sum(1 for line in cut.split("\n") if line.lstrip().startswith("```"))
+    closing = "\n```" if fences % 2 else ""
+    closing += "\n</details>" * max(0, cut.count("<details>") - cut.count("</details>"))
+    return f"{cut}{closing}\n\n{tail}\n"
