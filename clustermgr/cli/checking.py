@@ -11,6 +11,7 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    emit,
     kops_crds_option,
     project_of,
     report_options,
@@ -71,12 +72,16 @@ def validate_cmd(
 
 
 @cli.command("lint", context_settings=HELP, short_help="Lint kOps manifests.")
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1)
+@click.option(
+    "--list-rules", is_flag=True, help="Print every rule id with its level and what it finds."
+)
 @report_options
 @click.pass_context
 def lint_cmd(
     ctx: click.Context,
     files: tuple[str, ...],
+    list_rules: bool,
     kops_crds: Path | None,
     fmt: str,
     output: Path | None,
@@ -90,7 +95,18 @@ def lint_cmd(
     Examples:
       kops get my.example.com -o yaml | clustermgr lint -
       clustermgr lint --kops-crds crds/ --format parsable rendered/*.yaml
+      clustermgr lint --list-rules
     """
+    if list_rules:
+        from clustermgr.kops.rules import table
+        from clustermgr.reporters import RULES as RULE_TABLE
+        from clustermgr.reporters import ReportOptions, formats, report
+
+        fmt = fmt if fmt in formats(RULE_TABLE) else "text"
+        emit(report(RULE_TABLE, fmt, table(), ReportOptions("lint")), output)
+        return EXIT_OK
+    if not files:
+        raise UsageError("name the files to lint (- for standard input), or pass --list-rules")
     from clustermgr.project import find_project
     from clustermgr.reporters import ReportOptions
     from clustermgr.validation import lint_paths, make_linter

@@ -13,10 +13,12 @@ from functools import cache
 from typing import Any
 
 from clustermgr.kops.crds import Schema
+from clustermgr.kops.rules.registry import Finding
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.yamlio import YPath
 
-Finding = tuple[str, str, YPath, str]  # level, rule, path, message
+_Found = tuple[str, str, YPath, str]  # level, rule, path, message
+
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -29,13 +31,17 @@ _TYPE_NAMES = {
 }
 
 
-def check(value: Any, schema: Schema, unknown_fields: bool) -> Iterator[Finding]:
-    """Type, pattern, enum and required checks; with `unknown_fields`, a warning per field the
-    schema does not know (kOps drops those silently)."""
-    yield from _walk(value, schema, (), unknown_fields)
+def check(value: Any, schema: Schema, unknown_fields: bool, position: int = 0) -> list[Finding]:
+    """Type, pattern, enum and required checks of the document at `position`; with
+    `unknown_fields`, a warning per field the schema does not know (kOps drops those
+    silently)."""
+    return [
+        Finding(position, level, rule, path, message)
+        for level, rule, path, message in _walk(value, schema, (), unknown_fields)
+    ]
 
 
-def _walk(value: Any, schema: Schema, path: YPath, unknown: bool) -> Iterator[Finding]:
+def _walk(value: Any, schema: Schema, path: YPath, unknown: bool) -> Iterator[_Found]:
     if value is None:  # JSON null decodes to the zero value in Go: accepted
         return
     kind = schema.get("type")
@@ -61,7 +67,7 @@ def _walk(value: Any, schema: Schema, path: YPath, unknown: bool) -> Iterator[Fi
 
 def _walk_object(
     value: dict[str, Any], schema: Schema, path: YPath, unknown: bool
-) -> Iterator[Finding]:
+) -> Iterator[_Found]:
     properties: dict[str, Schema] = schema.get("properties", {})
     extra = schema.get("additionalProperties")
     for key, item in value.items():

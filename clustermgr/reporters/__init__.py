@@ -27,6 +27,7 @@ DIFFS = "diffs"  # list[ClusterDiff]: diff
 CHECK = "check"  # CheckReport: check
 VALUES = "values"  # Values: values
 CLUSTERS = "clusters"  # ClusterListing: list
+RULES = "rules"  # list[Rule]: lint --list-rules
 
 _REGISTRY: dict[str, dict[str, str]] = {
     PROBLEMS: {
@@ -45,6 +46,7 @@ _REGISTRY: dict[str, dict[str, str]] = {
     CHECK: {"text": "check:text", "markdown": "check:markdown", "json": "check:json_report"},
     VALUES: {"yaml": "values:values_yaml", "json": "values:values_json"},
     CLUSTERS: {"text": "values:clusters_text", "json": "values:clusters_json"},
+    RULES: {"text": "rules:rules_text", "json": "rules:rules_json"},
 }
 
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clustermgr.errors import YAMLError
-from clustermgr.kops import API_GROUP, API_VERSIONS, REPLACEABLE_KINDS
 from clustermgr.kops import rules as kops_rules
 from clustermgr.kops.crds import Schema
+from clustermgr.kops.rules import Finding
 from clustermgr.kops.structure import BUILTIN, check
 from clustermgr.problems import ERROR, WARNING, Group, Location, Problem
 from clustermgr.project import Project
@@ -22,8 +22,6 @@ from clustermgr.yamlio.emit import scalar
 CHECKS = ("yaml", "documents", "structure", "rules")
 # For rendered documents: the place a field came from, and a hint for the message.
 Locator = Callable[[Document, YPath], tuple[Location, str]]
-# Objects kOps takes beside its own: "additional objects", behind KOPS_FEATURE_FLAGS=ClusterAddons.
-_WELL_KNOWN_EXTRA = {"KubeSchedulerConfiguration": "kubescheduler.config.k8s.io"}
 
 
 class Linter:
@@ -58,147 +56,45 @@ class Linter:
         not lines of a template, so this says where a field was written and where its value
         came from (see validate).
         """
-        problems: list[Problem] = []
-        kops_docs: list[tuple[kops_rules.Doc, Document]] = []
-
-        def add(
-            doc: Document, level: str, rule: str, path: YPath, message: str, check: str
-        ) -> None:
-            key = rule in ("unknown-field",)  # the key itself is what is wrong
-            if rendered is not None:
-                location, hint = rendered(doc, path)
-                message += hint
-            else:
-                location = doc.location(path, key)
-            source = doc.file if rendered else ""
-            field = format_path(path)
-            problems.append(
-                Problem(level, rule, message, location, field, _label(doc), source, check)
-            )
-
-        for doc in docs:
-            for path, raw, meaning in doc.traps:
-                add(
-                    doc,
-                    WARNING,
-                    "yaml11",
-                    path,
-                    f"`{raw}` is {meaning} to kOps (YAML 1.1); write {scalar(raw)} if you mean "
-                    "the text",
-                    "yaml",
-                )
-            data = doc.data
-            if data is None:
-                add(
-                    doc,
-                    WARNING,
-                    "document-empty",
-                    (),
-                    "empty document: kOps cannot decode an empty part between `---` lines",
-                    "documents",
-                )
-                continue
-            if not isinstance(data, dict):
-                add(
-                    doc,
-                    ERROR,
-                    "document-not-mapping",
-                    (),
-                    "a document must be a mapping",
-                    "documents",
-                )
-                continue
-            api, kind = data.get("apiVersion"), data.get("kind")
-            if kind in _WELL_KNOWN_EXTRA and str(api).startswith(_WELL_KNOWN_EXTRA[kind]):
-                add(
-                    doc,
-                    WARNING,
-                    "additional-object",
-                    ("kind",),
-                    f"{kind} is not a kOps resource: kOps accepts it only as an additional "
-                    "object, with KOPS_FEATURE_FLAGS=ClusterAddons",
-                    "documents",
-                )
-                continue
-            if not isinstance(api, str) or not api.startswith(API_GROUP + "/"):
-                add(
-                    doc,
-                    ERROR,
-                    "api-version",
-                    ("apiVersion",) if api else (),
-                    f"apiVersion must be {API_VERSIONS[0]}: kops replace would refuse "
-                    f"{api or 'a document without one'}",
-                    "documents",
-                )
-                continue
-            if api not in API_VERSIONS:
-                add(
-                    doc,
-                    ERROR,
-                    "api-version",
-                    ("apiVersion",),
-                    f"unsupported apiVersion {api!r}: use {' or '.join(API_VERSIONS)}",
-                    "documents",
-                )
-            if kind not in REPLACEABLE_KINDS:
-                add(
-                    doc,
-                    ERROR,
-                    "kind-unsupported",
-                    ("kind",) if kind else (),
-                    f"kops replace would refuse kind {kind!r}: it takes "
-                    + ", ".join(REPLACEABLE_KINDS),
-                    "documents",
-                )
-                continue
-            name = (
-                (data.get("metadata") or {}).get("name")
-                if isinstance(data.get("metadata"), dict)
-                else None
-            )
-            if not name:
-                add(
-                    doc,
-                    ERROR,
-                    "metadata-name",
-                    ("metadata",),
-                    "Required value: metadata.name must be set",
-                    "documents",
-                )
-            schema = self.schemas.get(str(kind))
+        found: list[tuple[Finding, str]] = [
+            (Finding(position, WARNING, "yaml11", path, _trap_message(raw, meaning)), "yaml")
+            for position, doc in enumerate(docs)
+            for path, raw, meaning in doc.traps
+        ]
+        manifest = kops_rules.build([doc.data for doc in docs])
+        found += [(f, "documents") for f in kops_rules.run(manifest, "documents")]
+        for kops_doc in manifest.kops:
+            schema = self.schemas.get(kops_doc.kind)
             if schema:
-                for level, rule, path, message in check(data, schema, self.unknown_fields):
-                    add(doc, level, rule, path, message, "structure")
-            kops_docs.append(
-                (kops_rules.Doc(str(kind), str(name or ""), data, len(kops_docs)), doc)
-            )
-
-        clusters = [d for d, _ in kops_docs if d.kind == "Cluster"]
-        if len(clusters) > 1:
-            first = next(doc for d, doc in kops_docs if d is clusters[1])
-            add(
-                first,
-                ERROR,
-                "cluster-multiple",
-                ("kind",),
-                "a manifest holds one Cluster; found another",
-                "rules",
-            )
-        manifest = kops_rules.Manifest(
-            clusters[0] if clusters else None,
-            [d for d, _ in kops_docs if d.kind == "InstanceGroup"],
-        )
-        by_position = {d.position: doc for d, doc in kops_docs}
-        for finding in kops_rules.check(manifest):
-            add(
-                by_position[finding.doc.position],
-                finding.level,
-                finding.rule,
-                finding.path,
-                finding.message,
-                "rules",
-            )
+                findings = check(kops_doc.data, schema, self.unknown_fields, kops_doc.position)
+                found += [(f, "structure") for f in findings]
+        found += [(f, "rules") for f in kops_rules.run(manifest, "rules")]
+        problems = [self._problem(docs[f.position], f, stage, rendered) for f, stage in found]
         return sorted(problems, key=Problem.sort_key)
+
+    def _problem(
+        self, doc: Document, finding: Finding, stage: str, rendered: Locator | None
+    ) -> Problem:
+        message = finding.message
+        if rendered is not None:
+            location, hint = rendered(doc, finding.path)
+            message += hint
+        else:  # an unknown field is located at its key: the key itself is what is wrong
+            location = doc.location(finding.path, finding.rule == "unknown-field")
+        return Problem(
+            finding.level,
+            finding.rule,
+            message,
+            location,
+            format_path(finding.path),
+            _label(doc),
+            doc.file if rendered else "",
+            stage,
+        )
+
+
+def _trap_message(raw: str, meaning: str) -> str:
+    return f"`{raw}` is {meaning} to kOps (YAML 1.1); write {scalar(raw)} if you mean the text"
 
 
 def _label(doc: Document) -> str:

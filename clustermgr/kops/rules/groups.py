@@ -1,0 +1,247 @@
+"""kOps' rules for InstanceGroups and how they fit the Cluster: roles, sizes, subnets, etcd
+members. Messages follow kOps' wording (pkg/apis/kops/validation/instancegroup.go,
+validation.go)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from clustermgr.kops import CONTROL_PLANE_ROLES, IG_ROLES
+from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.problems import ERROR
+from clustermgr.yamlio import YPath
+
+
+def _role(ig: Doc) -> str:
+    role = ig.spec().get("role")
+    return role if isinstance(role, str) else ""
+
+
+@rule("instancegroups-required", ERROR)
+def instancegroups_required(m: Manifest) -> Iterator[Hit]:
+    """A Cluster with no InstanceGroup."""
+    if m.cluster is not None and not m.groups:
+        yield Hit(m.cluster.position, (), "must configure at least one InstanceGroup")
+
+
+@rule("control-plane-required", ERROR)
+def control_plane_required(m: Manifest) -> Iterator[Hit]:
+    """No InstanceGroup has role ControlPlane."""
+    if m.cluster is None or not m.groups:
+        return
+    if not any(_role(ig) in CONTROL_PLANE_ROLES for ig in m.groups):
+        yield Hit(
+            m.cluster.position,
+            (),
+            "must configure at least one InstanceGroup with role ControlPlane",
+        )
+
+
+@rule("nodes-required", ERROR)
+def nodes_required(m: Manifest) -> Iterator[Hit]:
+    """No InstanceGroup has role Node."""
+    if m.cluster is None or not m.groups:
+        return
+    if "Node" not in [_role(ig) for ig in m.groups]:
+        yield Hit(
+            m.cluster.position, (), "must configure at least one InstanceGroup with role Node"
+        )
+
+
+@rule("ig-name-duplicate", ERROR)
+def ig_name_duplicate(m: Manifest) -> Iterator[Hit]:
+    """Two InstanceGroups share a name."""
+    seen: set[str] = set()
+    for ig in m.groups:
+        if ig.name in seen:
+            yield Hit(
+                ig.position,
+                ("metadata", "name"),
+                f"Duplicate value: InstanceGroup {ig.name!r} is defined more than once",
+            )
+        seen.add(ig.name)
+
+
+@rule("ig-subnet-unknown", ERROR)
+def ig_subnet_unknown(m: Manifest) -> Iterator[Hit]:
+    """An InstanceGroup names a subnet the Cluster does not define."""
+    if m.cluster is None:
+        return
+    known = {
+        _key(s.get("name")) for s in as_list(m.cluster.spec().get("subnets")) if isinstance(s, dict)
+    }
+    for ig in m.groups:
+        for i, subnet in enumerate(as_list(ig.spec().get("subnets"))):
+            if _key(subnet) not in known:
+                yield Hit(
+                    ig.position,
+                    ("spec", "subnets", i),
+                    f"Invalid value: {subnet!r}: InstanceGroup {ig.name!r} is configured "
+                    f"in {subnet!r}, but this is not configured as a Subnet in the cluster",
+                )
+
+
+def _key(value: Any) -> Any:
+    """A value usable as a set member (a list or mapping where a name belongs is not one)."""
+    return value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
+
+
+@rule("ig-cluster-label", ERROR)
+def ig_cluster_label(m: Manifest) -> Iterator[Hit]:
+    """An InstanceGroup's kops.k8s.io/cluster label is missing or names another cluster."""
+    if m.cluster is None:
+        return
+    for ig in m.groups:
+        labels = as_dict(as_dict(ig.data.get("metadata")).get("labels"))
+        label = labels.get("kops.k8s.io/cluster")
+        if label is None:
+            yield Hit(
+                ig.position,
+                ("metadata",),
+                "Required value: label kops.k8s.io/cluster must name the cluster "
+                f"({m.cluster.name!r})",
+            )
+        elif label != m.cluster.name:
+            yield Hit(
+                ig.position,
+                ("metadata", "labels", "kops.k8s.io/cluster"),
+                f"Invalid value: {label!r}: the InstanceGroup belongs to cluster "
+                f"{m.cluster.name!r}",
+            )
+
+
+@rule("ig-role", ERROR)
+def ig_role(m: Manifest) -> Iterator[Hit]:
+    """An InstanceGroup's role is missing or not one kOps knows."""
+    for ig in m.groups:
+        role = ig.spec().get("role")
+        if not role:
+            yield Hit(ig.position, ("spec",), "Required value: Role must be set")
+        elif role not in IG_ROLES:
+            yield Hit(
+                ig.position,
+                ("spec", "role"),
+                f"Unsupported value: {role!r}: supported values: "
+                + ", ".join(f'"{r}"' for r in IG_ROLES),
+            )
+
+
+@rule("ig-size", ERROR)
+def ig_size(m: Manifest) -> Iterator[Hit]:
+    """maxSize is below minSize."""
+    for ig in m.groups:
+        low, high = ig.spec().get("minSize"), ig.spec().get("maxSize")
+        if isinstance(low, int) and isinstance(high, int) and high < low:
+            yield Hit(
+                ig.position,
+                ("spec", "maxSize"),
+                f"Invalid value: {high}: maxSize must be greater than or equal to minSize.",
+            )
+
+
+@rule("control-plane-subnets", ERROR)
+def control_plane_subnets(m: Manifest) -> Iterator[Hit]:
+    """A control-plane InstanceGroup without a subnet."""
+    for ig in m.groups:
+        if _role(ig) in CONTROL_PLANE_ROLES and not as_list(ig.spec().get("subnets")):
+            yield Hit(
+                ig.position,
+                ("spec",),
+                "Required value: control-plane InstanceGroup must specify at least one Subnet",
+            )
+
+
+@rule("control-plane-size", ERROR)
+def control_plane_size(m: Manifest) -> Iterator[Hit]:
+    """A control-plane InstanceGroup sized above one instance."""
+    for ig in m.groups:
+        if _role(ig) not in CONTROL_PLANE_ROLES:
+            continue
+        for key in ("minSize", "maxSize"):
+            size = ig.spec().get(key)
+            if isinstance(size, int) and not isinstance(size, bool) and size > 1:
+                yield Hit(
+                    ig.position,
+                    ("spec", key),
+                    f"Invalid value: {size}: a control-plane InstanceGroup runs one "
+                    "instance (use one InstanceGroup per zone)",
+                )
+
+
+# -- etcd ----------------------------------------------------------------------------------------
+
+
+def _etcd(m: Manifest) -> Iterator[tuple[Doc, YPath, dict[str, Any], list[dict[str, Any]]]]:
+    """Each etcd cluster of the Cluster: (cluster doc, its path, it, its members)."""
+    if m.cluster is None:
+        return
+    for e, etcd in enumerate(as_list(m.cluster.spec().get("etcdClusters"))):
+        if isinstance(etcd, dict):
+            members = [x for x in as_list(etcd.get("etcdMembers")) if isinstance(x, dict)]
+            yield m.cluster, ("spec", "etcdClusters", e), etcd, members
+
+
+@rule("etcd-members", ERROR)
+def etcd_members(m: Manifest) -> Iterator[Hit]:
+    """An etcd cluster with no members, or an even number of them."""
+    for cluster, base, _etcd_cluster, members in _etcd(m):
+        if not members:
+            yield Hit(
+                cluster.position,
+                (*base, "etcdMembers"),
+                "Required value: No members defined in etcd cluster",
+            )
+        elif len(members) % 2 == 0:
+            yield Hit(
+                cluster.position,
+                (*base, "etcdMembers"),
+                f"Invalid value: {len(members)}: Should be an odd number of "
+                "control-plane zones for quorum",
+            )
+
+
+@rule("etcd-member-ig-unknown", ERROR)
+def etcd_member_ig_unknown(m: Manifest) -> Iterator[Hit]:
+    """An etcd member names an InstanceGroup that does not exist."""
+    groups = {ig.name for ig in m.groups}
+    for cluster, base, _etcd_cluster, members in _etcd(m):
+        for i, member in enumerate(members):
+            group = member.get("instanceGroup")
+            if _key(group) not in groups:
+                yield Hit(
+                    cluster.position,
+                    (*base, "etcdMembers", i, "instanceGroup"),
+                    f"Invalid value: {group!r}: InstanceGroup not found",
+                )
+
+
+@rule("etcd-member-missing", ERROR)
+def etcd_member_missing(m: Manifest) -> Iterator[Hit]:
+    """A control-plane InstanceGroup has no member in an etcd cluster."""
+    control_plane = [ig.name for ig in m.groups if _role(ig) in CONTROL_PLANE_ROLES]
+    for cluster, base, etcd, members in _etcd(m):
+        used = Counter(_key(x.get("instanceGroup")) for x in members)
+        for group in control_plane:
+            if not used[group]:
+                yield Hit(
+                    cluster.position,
+                    (*base, "etcdMembers"),
+                    f"control-plane InstanceGroup {group!r} has no member in etcd cluster "
+                    f"{etcd.get('name', '')!r}",
+                )
+
+
+@rule("etcd-member-name", ERROR)
+def etcd_member_name(m: Manifest) -> Iterator[Hit]:
+    """Two members of one etcd cluster share a name."""
+    for cluster, base, _etcd_cluster, members in _etcd(m):
+        names = Counter(_key(x.get("name")) for x in members)
+        for i, member in enumerate(members):
+            if names[_key(member.get("name"))] > 1:
+                yield Hit(
+                    cluster.position,
+                    (*base, "etcdMembers", i, "name"),
+                    f"Duplicate value: {member.get('name')!r}",
+                )

@@ -1,0 +1,186 @@
+"""kOps' rules for the Cluster's addresses: CIDRs, subnets inside the network, overlaps
+(pkg/apis/kops/validation/validation.go, validateSubnets and validateCIDR...)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, rule
+from clustermgr.problems import ERROR
+from clustermgr.yamlio import YPath
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_SUBNET_TYPES = ("Public", "Private", "DualStack", "Utility")
+_RANGES = ("nonMasqueradeCIDR", "serviceClusterIPRange", "podCIDR")
+
+
+def _parse(raw: Any) -> tuple[Network | None, str]:
+    """The network a CIDR names (host bits cleared), and what is wrong with how it is written."""
+    if raw is None or raw == "":
+        return None, ""
+    try:
+        return ipaddress.ip_network(str(raw), strict=True), ""
+    except ValueError:
+        pass
+    try:
+        canonical = ipaddress.ip_network(str(raw), strict=False)
+    except ValueError:
+        return None, f"Invalid value: {raw!r}: not a valid CIDR"
+    return (
+        canonical,
+        f"Invalid value: {raw!r}: host bits are set — did you mean {str(canonical)!r}?",
+    )
+
+
+def _cidrs(spec: dict[str, Any]) -> Iterator[tuple[YPath, Any]]:
+    """Every CIDR field of a Cluster spec, with its path."""
+    for i, subnet in enumerate(as_list(spec.get("subnets"))):
+        if isinstance(subnet, dict):
+            yield ("spec", "subnets", i, "cidr"), subnet.get("cidr")
+    yield ("spec", "networkCIDR"), spec.get("networkCIDR")
+    for j, raw in enumerate(as_list(spec.get("additionalNetworkCIDRs"))):
+        yield ("spec", "additionalNetworkCIDRs", j), raw
+    for key in _RANGES:
+        yield ("spec", key), spec.get(key)
+
+
+def _subnets(spec: dict[str, Any]) -> list[tuple[int, Network]]:
+    found = []
+    for i, subnet in enumerate(as_list(spec.get("subnets"))):
+        if isinstance(subnet, dict):
+            net = _parse(subnet.get("cidr"))[0]
+            if net is not None:
+                found.append((i, net))
+    return found
+
+
+@rule("cidr-invalid", ERROR)
+def cidr_invalid(m: Manifest) -> Iterator[Hit]:
+    """A CIDR that does not parse, or has host bits set."""
+    if m.cluster is None:
+        return
+    for path, raw in _cidrs(m.cluster.spec()):
+        message = _parse(raw)[1]
+        if message:
+            yield Hit(m.cluster.position, path, message)
+
+
+@rule("subnet-name-duplicate", ERROR)
+def subnet_name_duplicate(m: Manifest) -> Iterator[Hit]:
+    """Two subnets share a name."""
+    if m.cluster is None:
+        return
+    names: Counter[str] = Counter()
+    for i, subnet in enumerate(as_list(m.cluster.spec().get("subnets"))):
+        if not isinstance(subnet, dict):
+            continue
+        name = repr(subnet.get("name", ""))
+        names[name] += 1
+        if names[name] == 2:
+            yield Hit(
+                m.cluster.position,
+                ("spec", "subnets", i, "name"),
+                f"Duplicate value: {subnet.get('name')!r}",
+            )
+
+
+@rule("subnet-type", ERROR)
+def subnet_type(m: Manifest) -> Iterator[Hit]:
+    """A subnet type other than Public, Private, DualStack, Utility."""
+    if m.cluster is None:
+        return
+    for i, subnet in enumerate(as_list(m.cluster.spec().get("subnets"))):
+        if isinstance(subnet, dict) and subnet.get("type") not in _SUBNET_TYPES:
+            yield Hit(
+                m.cluster.position,
+                ("spec", "subnets", i, "type"),
+                f"Unsupported value: {subnet.get('type')!r}: supported values: "
+                + ", ".join(f'"{t}"' for t in _SUBNET_TYPES),
+            )
+
+
+@rule("subnet-outside-network", ERROR)
+def subnet_outside_network(m: Manifest) -> Iterator[Hit]:
+    """A subnet outside networkCIDR and additionalNetworkCIDRs."""
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    network = _parse(spec.get("networkCIDR"))[0]
+    if network is None:
+        return
+    extra = [_parse(raw)[0] for raw in as_list(spec.get("additionalNetworkCIDRs"))]
+    networks = [network, *(n for n in extra if n is not None)]
+    for i, net in _subnets(spec):
+        inside = [n for n in networks if n.version == net.version]
+        if inside and not any(net.subnet_of(n) for n in inside):  # type: ignore[arg-type]
+            yield Hit(
+                m.cluster.position,
+                ("spec", "subnets", i, "cidr"),
+                f"Invalid value: {str(net)!r}: subnet is not within networkCIDR "
+                f"{str(network)!r} or additionalNetworkCIDRs",
+            )
+
+
+@rule("subnet-overlap", ERROR)
+def subnet_overlap(m: Manifest) -> Iterator[Hit]:
+    """Two subnets overlap."""
+    if m.cluster is None:
+        return
+    nets = _subnets(m.cluster.spec())
+    for a, (i, one) in enumerate(nets):
+        for j, other in nets[a + 1 :]:
+            if one.overlaps(other):
+                yield Hit(
+                    m.cluster.position,
+                    ("spec", "subnets", j, "cidr"),
+                    f"subnet {str(other)!r} overlaps subnet {str(one)!r} "
+                    f"(spec.subnets[{i}]); AWS would refuse it",
+                )
+
+
+@rule("subnet-overlaps-range", ERROR)
+def subnet_overlaps_range(m: Manifest) -> Iterator[Hit]:
+    """A subnet overlaps serviceClusterIPRange or podCIDR."""
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    for i, one in _subnets(spec):
+        for key in ("serviceClusterIPRange", "podCIDR"):
+            found = _parse(spec.get(key))[0]
+            if found is not None and one.version == found.version and one.overlaps(found):
+                yield Hit(
+                    m.cluster.position,
+                    ("spec", "subnets", i, "cidr"),
+                    f"subnet {str(one)!r} overlaps {key} {str(found)!r}",
+                )
+
+
+@rule("non-masquerade-overlap", ERROR)
+def non_masquerade_overlap(m: Manifest) -> Iterator[Hit]:
+    """nonMasqueradeCIDR overlaps networkCIDR (unless pods take VPC addresses)."""
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    masq = _parse(spec.get("nonMasqueradeCIDR"))[0]
+    network = _parse(spec.get("networkCIDR"))[0]
+    # With VPC-native pod networking (amazonvpc, lyftvpc, cilium in ENI mode) pods take VPC
+    # addresses, and kOps expects nonMasqueradeCIDR to be the VPC range itself.
+    networking = as_dict(spec.get("networking"))
+    vpc_native = {"amazonvpc", "amazonVPC", "lyftvpc"} & set(networking)
+    eni = as_dict(networking.get("cilium")).get("ipam") == "eni"
+    if (
+        masq is not None
+        and network is not None
+        and masq.version == network.version
+        and not (vpc_native or eni)
+        and masq.overlaps(network)
+    ):
+        yield Hit(
+            m.cluster.position,
+            ("spec", "nonMasqueradeCIDR"),
+            f"Invalid value: {str(masq)!r}: nonMasqueradeCIDR cannot overlap with "
+            f"networkCIDR {str(network)!r}",
+        )

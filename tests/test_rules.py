@@ -1,0 +1,282 @@
+"""One case per rule id, yamllint style: a small valid manifest, one edit, the one finding.
+
+Each case is `(rule, edit, field)`: the edit is `Kind:path=YAML` applied to the base manifest
+(`~` deletes the field, `+` appends a document), and the field is where the finding points.
+They run on inline manifests, without ../shared.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clustermgr.kops.crds import Schema
+from clustermgr.kops.rules import RULES, table
+from clustermgr.validation.lint import Linter
+from clustermgr.yamlio import dump_all, load_documents
+
+BASE = """\
+apiVersion: kops.k8s.io/v1alpha2
+kind: Cluster
+metadata:
+  name: c.example.com
+spec:
+  cloudProvider: aws
+  kubernetesVersion: 1.34.1
+  networkCIDR: 10.0.0.0/16
+  nonMasqueradeCIDR: 100.64.0.0/10
+  networking:
+    cilium: {}
+  etcdClusters:
+  - name: main
+    etcdMembers:
+    - name: a
+      instanceGroup: control-plane-a
+  subnets:
+  - name: a
+    zone: eu-west-1a
+    type: Private
+    cidr: 10.0.32.0/19
+  - name: utility-a
+    zone: eu-west-1a
+    type: Utility
+    cidr: 10.0.0.0/22
+---
+apiVersion: kops.k8s.io/v1alpha2
+kind: InstanceGroup
+metadata:
+  name: control-plane-a
+  labels:
+    kops.k8s.io/cluster: c.example.com
+spec:
+  role: ControlPlane
+  machineType: m6i.large
+  minSize: 1
+  maxSize: 1
+  subnets: [a]
+---
+apiVersion: kops.k8s.io/v1alpha2
+kind: InstanceGroup
+metadata:
+  name: nodes
+  labels:
+    kops.k8s.io/cluster: c.example.com
+spec:
+  role: Node
+  machineType: m6i.large
+  minSize: 1
+  maxSize: 3
+  subnets: [a]
+"""
+
+CASES = [
+    ("yaml", "Cluster:spec.x=[unclosed", ""),
+    ("yaml11", "Cluster:spec.sshKeyName=yes", "spec.sshKeyName"),
+    ("document-empty", "+", ""),
+    ("document-not-mapping", "+[1, 2]", ""),
+    (
+        "additional-object",
+        "+{apiVersion: kubescheduler.config.k8s.io/v1, kind: KubeSchedulerConfiguration}",
+        "kind",
+    ),
+    ("api-version", "Cluster:apiVersion=kops.k8s.io/v1beta9", "apiVersion"),
+    (
+        "kind-unsupported",
+        "+{apiVersion: kops.k8s.io/v1alpha2, kind: Keyset, metadata: {name: k}}",
+        "kind",
+    ),
+    ("metadata-name", "InstanceGroup/nodes:metadata.name=~", "metadata"),
+    (
+        "cluster-multiple",
+        "+{apiVersion: kops.k8s.io/v1alpha2, kind: Cluster, metadata: {name: d.example.com}, spec: {}}",
+        "kind",
+    ),
+    ("field-type", "InstanceGroup/nodes:spec.maxSize=three", "spec.maxSize"),
+    ("field-value", "Cluster:spec.topology={dns: {type: Sideways}}", "spec.topology.dns.type"),
+    ("field-format", "InstanceGroup/nodes:spec.machineType=m6i large", "spec.machineType"),
+    ("field-required", "InstanceGroup/nodes:spec.machineType=~", "spec.machineType"),
+    ("unknown-field", "InstanceGroup/nodes:spec.rootVolumSize=30", "spec.rootVolumSize"),
+    ("cluster-name", "Cluster:metadata.name=nodots", "metadata.name"),
+    ("removed-feature", "Cluster:spec.containerRuntime=docker", "spec.containerRuntime"),
+    (
+        "kubernetes-version",
+        "Cluster:spec.kubernetesVersion=latest-and-greatest",
+        "spec.kubernetesVersion",
+    ),
+    ("cloud-provider", "Cluster:spec.cloudProvider=~", "spec.cloudProvider"),
+    ("network-cidr-required", "Cluster:spec.networkCIDR=~", "spec"),
+    ("networking-multiple", "Cluster:spec.networking={cilium: {}, calico: {}}", "spec.networking"),
+    (
+        "cloud-labels-reserved",
+        "Cluster:spec.cloudLabels={KubernetesCluster: x}",
+        "spec.cloudLabels.KubernetesCluster",
+    ),
+    (
+        "rolling-update",
+        "InstanceGroup/nodes:spec.rollingUpdate={maxSurge: 0, maxUnavailable: 0}",
+        "spec.rollingUpdate.maxUnavailable",
+    ),
+    ("instancegroups-required", "InstanceGroup/nodes:=~;InstanceGroup/control-plane-a:=~", ""),
+    ("control-plane-required", "InstanceGroup/control-plane-a:spec.role=Node", ""),
+    ("nodes-required", "InstanceGroup/nodes:spec.role=Bastion", ""),
+    ("ig-name-duplicate", "InstanceGroup/nodes:metadata.name=control-plane-a", "metadata.name"),
+    ("ig-subnet-unknown", "InstanceGroup/nodes:spec.subnets=[b]", "spec.subnets[0]"),
+    (
+        "ig-cluster-label",
+        "InstanceGroup/nodes:metadata.labels={kops.k8s.io/cluster: d.example.com}",
+        'metadata.labels["kops.k8s.io/cluster"]',
+    ),
+    ("ig-role", "InstanceGroup/nodes:spec.role=Worker", "spec.role"),
+    ("ig-size", "InstanceGroup/nodes:spec.minSize=5", "spec.maxSize"),
+    ("control-plane-subnets", "InstanceGroup/control-plane-a:spec.subnets=[]", "spec"),
+    ("control-plane-size", "InstanceGroup/control-plane-a:spec.maxSize=3", "spec.maxSize"),
+    (
+        "etcd-members",
+        "Cluster:spec.etcdClusters=[{name: main, etcdMembers: []}]",
+        "spec.etcdClusters[0].etcdMembers",
+    ),
+    (
+        "etcd-member-ig-unknown",
+        "Cluster:spec.etcdClusters=[{name: main, etcdMembers: [{name: a, instanceGroup: control-plane-a}, {name: b, instanceGroup: cp-b}, {name: c, instanceGroup: control-plane-a}]}]",
+        "spec.etcdClusters[0].etcdMembers[1].instanceGroup",
+    ),
+    (
+        "etcd-member-missing",
+        "Cluster:spec.etcdClusters=[{name: main, etcdMembers: [{name: a, instanceGroup: nodes}]}]",
+        "spec.etcdClusters[0].etcdMembers",
+    ),
+    (
+        "etcd-member-name",
+        "Cluster:spec.etcdClusters=[{name: main, etcdMembers: [{name: a, instanceGroup: control-plane-a}, {name: a, instanceGroup: control-plane-a}, {name: b, instanceGroup: control-plane-a}]}]",
+        "spec.etcdClusters[0].etcdMembers[1].name",
+    ),
+    ("cidr-invalid", "Cluster:spec.networkCIDR=10.0.0.1/16", "spec.networkCIDR"),
+    (
+        "subnet-name-duplicate",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: Private, cidr: 10.0.32.0/19}, {name: a, zone: z, type: Utility, cidr: 10.0.0.0/22}]",
+        "spec.subnets[1].name",
+    ),
+    (
+        "subnet-type",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: Secret, cidr: 10.0.32.0/19}]",
+        "spec.subnets[0].type",
+    ),
+    (
+        "subnet-outside-network",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: Private, cidr: 10.9.0.0/19}]",
+        "spec.subnets[0].cidr",
+    ),
+    (
+        "subnet-overlap",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: Private, cidr: 10.0.32.0/19}, {name: b, zone: z, type: Private, cidr: 10.0.33.0/24}]",
+        "spec.subnets[1].cidr",
+    ),
+    ("subnet-overlaps-range", "Cluster:spec.podCIDR=10.0.32.0/20", "spec.subnets[0].cidr"),
+    (
+        "non-masquerade-overlap",
+        "Cluster:spec.nonMasqueradeCIDR=10.0.0.0/8",
+        "spec.nonMasqueradeCIDR",
+    ),
+]
+
+
+def edited(edit: str) -> str:
+    """BASE with one edit applied (see the module docstring)."""
+    if edit.startswith("+"):
+        return BASE + "---\n" + edit[1:] + "\n"
+    docs = [d.data for d in load_documents(BASE, "base.yaml", cache=False)]
+    for one in edit.split(";"):
+        target, _, change = one.partition(":")
+        path, _, raw = change.partition("=")
+        kind, _, name = target.partition("/")
+        index = next(
+            i
+            for i, d in enumerate(docs)
+            if d["kind"] == kind and (not name or d["metadata"]["name"] == name)
+        )
+        if raw == "[unclosed":  # a syntax error cannot be made by editing data
+            return BASE.replace("cloudProvider: aws", "cloudProvider: [aws")
+        keys = path.split(".") if path else []
+        if not keys:
+            docs[index] = None
+            continue
+        parent = docs[index]
+        for key in keys[:-1]:
+            parent = parent.setdefault(key, {})
+        if raw == "~":
+            parent.pop(keys[-1], None)
+        else:
+            parent[keys[-1]] = load_documents(raw, "edit", cache=False)[0].data
+            if raw == "yes":  # keep the YAML 1.1 boolean as written, to trip the warning
+                return dump_all([d for d in docs if d is not None]).replace(
+                    "sshKeyName: true", "sshKeyName: yes"
+                )
+    return dump_all([d for d in docs if d is not None])
+
+
+def _object(**properties: Schema) -> Schema:
+    return {"type": "object", "properties": properties}
+
+
+_STR: Schema = {"type": "string"}
+_ANY: Schema = {}
+# A reduced schema in the CRDs' shape, small enough to read: what the structure rules walk.
+SCHEMAS: dict[str, Schema] = {
+    "Cluster": _object(
+        apiVersion=_STR,
+        kind=_STR,
+        metadata=_ANY,
+        spec=_object(
+            **dict.fromkeys(
+                ("cloudProvider", "kubernetesVersion", "networkCIDR", "nonMasqueradeCIDR"), _STR
+            ),
+            **dict.fromkeys(("networking", "etcdClusters", "subnets", "cloudLabels"), _ANY),
+            **dict.fromkeys(("containerRuntime", "podCIDR", "sshKeyName"), _ANY),
+            topology=_object(dns=_object(type={"type": "string", "enum": ["Public", "None"]})),
+        ),
+    ),
+    "InstanceGroup": _object(
+        apiVersion=_STR,
+        kind=_STR,
+        metadata=_ANY,
+        spec={
+            **_object(
+                role=_STR,
+                machineType={"type": "string", "pattern": "^[a-z0-9]+\\.[a-z0-9]+$"},
+                minSize={"type": "integer"},
+                maxSize={"type": "integer"},
+                subnets={"type": "array", "items": _STR},
+                rollingUpdate=_ANY,
+            ),
+            "required": ["machineType"],
+        },
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(SCHEMAS)
+
+
+def test_the_base_manifest_is_clean(linter: Linter) -> None:
+    assert linter.lint_text(BASE, "m.yaml") == []
+
+
+@pytest.mark.parametrize(("rule", "edit", "field"), CASES, ids=[c[0] for c in CASES])
+def test_rule(linter: Linter, rule: str, edit: str, field: str) -> None:
+    problems = linter.lint_text(edited(edit), "m.yaml")
+    hits = [p for p in problems if p.rule == rule]
+    assert hits, [(p.rule, p.message) for p in problems]
+    if field:
+        assert field in [h.path for h in hits], hits
+    assert hits[0].level == RULES[rule].level
+
+
+def test_every_rule_has_a_case() -> None:
+    assert sorted(c[0] for c in CASES) == sorted(RULES)
+
+
+def test_the_table_is_ordered_by_stage_and_documented() -> None:
+    stages = [r.check for r in table()]
+    assert stages == sorted(stages, key=["yaml", "documents", "structure", "rules"].index)
+    assert all(r.summary.endswith(".") and "\n" not in r.summary for r in table())
