@@ -224,3 +224,56 @@ def test_fail_on_and_reports(run: Run, example: Path, tmp_path: Path) -> None:
 def test_check_usage_errors(run: Run, example: Path, args: list[str], err: str) -> None:
     result = run("-C", str(example), *args)
     assert (result.code, result.err) == (2, err)
+
+
+def test_check_codequality_names_the_cluster_like_validate(
+    run: Run, example: Path, tmp_path: Path
+) -> None:
+    edit(example, "values/dev/dev-eu1.yaml", "t3.medium", "t3.medium\nbogusKey: 1")
+    quality = tmp_path / "cq.json"
+    validate_cq = tmp_path / "validate-cq.json"
+    assert run("-C", str(example), "check", "dev-eu1", "--codequality", str(quality)).code == 1
+    assert (
+        run(
+            "-C",
+            str(example),
+            "validate",
+            "dev-eu1",
+            "--format",
+            "codequality",
+            "--output",
+            str(validate_cq),
+        ).code
+        == 1
+    )
+    from_check = [i["description"] for i in json.loads(quality.read_text())]
+    assert from_check == [i["description"] for i in json.loads(validate_cq.read_text())]
+    assert from_check and all(d.startswith("[dev-eu1] ") for d in from_check)
+
+
+def test_a_shared_input_registered_once_reaches_cache_keys_and_selection(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clustermgr.fleet.store import CacheKeys
+    from clustermgr.project import Project
+
+    extra = example / "policies" / "extra.json"
+    extra.parent.mkdir()
+    extra.write_text("{}")
+    registered = Project.shared_inputs
+    monkeypatch.setattr(
+        Project,
+        "shared_inputs",
+        lambda self, kops_crds=None: [*registered(self, kops_crds), extra.parent.resolve()],
+    )
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    project = find_project(example)
+    before = CacheKeys(project, fleet.CheckRequest()).key("dev-eu1", "dev-eu1")
+    extra.write_text('{"changed": true}')
+    after = CacheKeys(project, fleet.CheckRequest()).key("dev-eu1", "dev-eu1")
+    assert before != after
+    selection = fleet.select_changed(project, "HEAD")
+    assert selection.names == list(project.clusters())
+    assert selection.reasons["dev-eu1"] == ["policies/extra.json is used by every cluster"]

@@ -57,7 +57,7 @@ _CIDR = r"^[0-9a-fA-F:.]+/[0-9]{1,3}$"
 _VERSION = r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$"
 
 
-class Cluster(NamedTuple):
+class SourceCluster(NamedTuple):
     id: str  # the values file name
     display: str  # where it came from
     name: str  # metadata.name of its Cluster
@@ -66,7 +66,7 @@ class Cluster(NamedTuple):
     extra: list[dict[str, Any]]  # other documents (kOps' additional objects)
 
 
-class Result(NamedTuple):
+class ImportResult(NamedTuple):
     clusters: list[str]
     files: dict[str, str]  # relative path -> content
     template_bytes: int
@@ -78,8 +78,8 @@ class Result(NamedTuple):
 # -- sources -------------------------------------------------------------------------------------
 
 
-def load(paths: list[Path], name_from: str) -> list[Cluster]:
-    out: list[Cluster] = []
+def load(paths: list[Path], name_from: str) -> list[SourceCluster]:
+    out: list[SourceCluster] = []
     seen: dict[str, str] = {}
     for path in paths:
         if path.is_dir():
@@ -111,7 +111,7 @@ def load(paths: list[Path], name_from: str) -> list[Cluster]:
             key=lambda d: str(d["metadata"]["name"]),
         )
         extra = [d for (k, _), d in found.items() if k not in ("Cluster", "InstanceGroup")]
-        out.append(Cluster(cid, str(path), name, cluster, groups, extra))
+        out.append(SourceCluster(cid, str(path), name, cluster, groups, extra))
     return out
 
 
@@ -290,7 +290,7 @@ def _literal(head: str, value: Any, indent: int) -> list[str]:
 Built = tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, Any]]
 
 
-def build(clusters: list[Cluster], plain: dict[str, set[Path_]]) -> Built:
+def build(clusters: list[SourceCluster], plain: dict[str, set[Path_]]) -> Built:
     """Templates of the project, each cluster's values, and the inferred schema."""
     values: dict[str, dict[str, Any]] = {c.id: {} for c in clusters}
     taken = {"clusterName"}
@@ -362,7 +362,7 @@ def _single_subnet(doc: dict[str, Any]) -> str | None:
     )
 
 
-def _groups(clusters: list[Cluster]) -> list[tuple[str, list[tuple[str, dict[str, Any]]]]]:
+def _groups(clusters: list[SourceCluster]) -> list[tuple[str, list[tuple[str, dict[str, Any]]]]]:
     """Instance groups of the same role and the same fields, across clusters."""
     shapes: dict[tuple[str, frozenset[str]], list[tuple[str, dict[str, Any]]]] = {}
     for c in clusters:
@@ -516,7 +516,7 @@ values:
 """
 
 
-def project_files(clusters: list[Cluster], plain: dict[str, set[Path_]]) -> dict[str, str]:
+def project_files(clusters: list[SourceCluster], plain: dict[str, set[Path_]]) -> dict[str, str]:
     templates, values, schema = build(clusters, plain)
     shared, own = layer(values)
     files = {"clustermgr.yaml": CONFIG, **templates}
@@ -533,7 +533,7 @@ def project_files(clusters: list[Cluster], plain: dict[str, set[Path_]]) -> dict
     return files
 
 
-def run(paths: list[Path], name_from: str, rounds: int = 20) -> Result:
+def run(paths: list[Path], name_from: str, rounds: int = 20) -> ImportResult:
     """Import, then prove it: render every cluster from the project and diff it against its
     source; fields that do not come back exactly become plain values, and it goes again."""
     clusters = load(paths, name_from)
@@ -550,7 +550,7 @@ def run(paths: list[Path], name_from: str, rounds: int = 20) -> Result:
     raise ClusterMgrError(f"the imported project does not reproduce its sources ({shown})")
 
 
-def _round_trip(clusters: list[Cluster], files: dict[str, str]) -> set[tuple[str, Path_]]:
+def _round_trip(clusters: list[SourceCluster], files: dict[str, str]) -> set[tuple[str, Path_]]:
     """(group, top of path) of every field that does not render back to its source."""
     from clustermgr.project import find_project
     from clustermgr.render import RenderSettings, project_renderer
@@ -596,8 +596,8 @@ def _doc(data: dict[str, Any]) -> Any:
 
 
 def _summary(
-    clusters: list[Cluster], files: dict[str, str], paths: list[Path], rounds: int
-) -> Result:
+    clusters: list[SourceCluster], files: dict[str, str], paths: list[Path], rounds: int
+) -> ImportResult:
     from clustermgr.yamlio import load_documents
 
     template = sum(len(t.encode()) for n, t in files.items() if n.startswith("template/"))
@@ -609,7 +609,7 @@ def _summary(
     for c in clusters:
         docs = load_documents(files[f"values/{c.id}.yaml"], "values", cache=False)
         per_cluster[c.id] = _leaves(docs[0].data) if docs and docs[0].data else 0
-    return Result([c.id for c in clusters], files, template, source_size, per_cluster, rounds)
+    return ImportResult([c.id for c in clusters], files, template, source_size, per_cluster, rounds)
 
 
 def _leaves(value: Any) -> int:

@@ -110,7 +110,7 @@ class Renderer:
         self._displays = {display for _, display in self._sources.values()}
         self._stack: list[str] = []
         self.env = _Environment(
-            loader=_Loader(self._sources),
+            loader=_TemplateLoader(self._sources),
             undefined=_Strict if options.fail_on_missing else _Lenient,
             keep_trailing_newline=True,  # as Go templates: a snippet keeps its final newline
             trim_blocks=True,
@@ -367,7 +367,7 @@ def _syntax_error(exc: TemplateSyntaxError) -> TemplateError:
     return TemplateError(f"template syntax error: {exc.message}", location)
 
 
-class _Loader(BaseLoader):
+class _TemplateLoader(BaseLoader):
     def __init__(self, sources: dict[str, tuple[str, str]]) -> None:
         self.sources = sources
 

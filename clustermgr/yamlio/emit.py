@@ -61,13 +61,24 @@ def scalar(value: Any) -> str:
             return ".nan"
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value)
+        # YAML 1.1 (kOps' reader, and ours) needs a dot in a float: `1e+20` would be text.
+        return text if "." in text or "e" not in text else text.replace("e", ".0e", 1)
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        return _escape(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
     text = str(value)
     if _plain_ok(text):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _escape(json.dumps(text, ensure_ascii=False))
+
+
+# Characters a YAML reader refuses raw (controls, DEL, C1, surrogates, non-characters) or reads
+# as a line break inside quotes (NEL, LS, PS): written as \u escapes in double quotes.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(quoted: str) -> str:
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def is_plain(text: str) -> bool:
@@ -100,8 +111,8 @@ def _emit(value: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
     elif isinstance(value, list) and value:
         for item in value:
             _emit_item(pad, item, indent, lines, sort_keys)
-    else:
-        lines.append(pad + _inline(value, indent))
+    else:  # a top-level scalar: a block scalar's lines still need an indent
+        lines.append(pad + _inline(value, indent or 2))
 
 
 def _emit_entry(head: str, value: Any, indent: int, lines: list[str], sort_keys: bool) -> None:
@@ -141,8 +152,8 @@ def _literal_ok(text: str) -> bool:
         and not text.startswith((" ", "\t", "\n"))
         and all(c == "\n" or c == "\t" or c >= " " for c in text)
         and "\r" not in text
-        and "\x7f" not in text
         and "\ufeff" not in text
+        and _UNSAFE.search(text) is None
     )
 
 
