@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
-from clustermgr.errors import ClusterMgrError
+from clustermgr import limits
+from clustermgr.errors import ClusterMgrError, YAMLError
 from clustermgr.problems import Location
+
+
+def read_bytes(path: str | Path, display: str | None = None) -> bytes:
+    """A regular file's content, at most `limits.file_bytes` of it. FIFOs, devices and
+    folders are refused before they are opened (a FIFO would block, /dev/zero never ends)."""
+    name = display or str(path)
+    limit = limits.current().file_bytes
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise YAMLError("is a directory, not a file", Location(name))
+        if not stat.S_ISREG(info.st_mode):
+            raise YAMLError("not a regular file (a FIFO or a device?)", Location(name))
+        if info.st_size > limit:
+            raise YAMLError(_too_large(info.st_size, limit), Location(name))
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise YAMLError("no such file", Location(name)) from None
+    except OSError as exc:
+        raise YAMLError(f"cannot read: {exc.strerror}", Location(name)) from None
+    if len(data) > limit:  # grew while we read it
+        raise YAMLError(_too_large(len(data), limit), Location(name))
+    return data
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file too large: {size:,} bytes, more than limits.fileBytes ({limit:,})"
 
 
 def walk_files(root: Path) -> list[Path]:
@@ -25,7 +55,7 @@ def atomic_write(path: Path, text: str) -> bool:
     (or a failed run) never sees a half-written file. A file that already holds `text` is left
     alone (its modification time too, for make-like tools); returns whether it was written."""
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if stat.S_ISREG(os.stat(path).st_mode) and path.read_text(encoding="utf-8") == text:
             return False
     except (OSError, UnicodeDecodeError):
         pass

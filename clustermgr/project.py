@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from clustermgr import limits
 from clustermgr.errors import ConfigError, UsageError
+from clustermgr.limits import Limits
 from clustermgr.problems import Location
 from clustermgr.yamlio import Document, load_mapping
 
@@ -63,6 +65,7 @@ class Config:
         self.ci_automatic: list[str] = []  # environments whose update and roll need no click
         self.ci_image = "python:3.11-slim"  # for the merge-request check
         self.ci_kops_image: str | None = None  # for jobs running kops and aws (default: image)
+        self.limits = Limits()
 
 
 class Project:
@@ -72,6 +75,7 @@ class Project:
         self.root = root.resolve()
         self.config = config
         self.config_file = config_file
+        limits.use(config.limits)
         self._index: dict[str, tuple[str, str]] | None = None  # name -> (folder, file name)
         self._layers_of: dict[str, tuple[Path, ...]] = {}
 
@@ -225,6 +229,7 @@ _KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds"
     "values",
     "diff",
     "ci",
+    "limits",
 }
 _VALUES_KEYS = {"dir", "layers"}
 _CI_KEYS = {"environments", "environmentValue", "automatic", "image", "kopsImage"}
@@ -274,9 +279,25 @@ def load_config(path: Path, root: Path) -> Config:
     config.ci_environment_value = _opt_str(doc, ("ci", "environmentValue"), "environment") or ""
     config.ci_image = _opt_str(doc, ("ci", "image"), config.ci_image) or config.ci_image
     config.ci_kops_image = _opt_str(doc, ("ci", "kopsImage"), None)
+    config.limits = _limits(doc)
     config.values_dir = _opt_str(doc, ("values", "dir"), config.values_dir) or "values"
     config.layer_pattern = _opt_str(doc, ("values", "layers"), config.layer_pattern) or "_*.yaml"
     return config
+
+
+def _limits(doc: Document) -> Limits:
+    """`limits:`: positive numbers (seconds may be fractions)."""
+    section = _section(doc, "limits", set(limits.SETTINGS))
+    found: dict[str, float] = {}
+    for key, value in section.items():
+        attr = limits.SETTINGS[key]
+        whole = isinstance(getattr(Limits(), attr), int)
+        number = isinstance(value, int) or (isinstance(value, float) and not whole)
+        if isinstance(value, bool) or not number or value <= 0:
+            what = "a positive whole number" if whole else "a positive number"
+            raise ConfigError(f"limits.{key}: expected {what}", doc.location(("limits", key)))
+        found[attr] = value
+    return Limits()._replace(**found)  # type: ignore[arg-type]  # checked above
 
 
 def _closest(name: str, candidates: Iterable[str]) -> list[str]:

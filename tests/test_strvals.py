@@ -93,7 +93,7 @@ def test_nested_key_merges_into_existing_map() -> None:
         ("a[0]x=1", "--set 'a[0]x=1': unexpected data at end of array index: 'x'"),
         (
             "a[99999999]=1",
-            "--set 'a[99999999]=1': index of 99999999 is greater than the maximum of 65536",
+            "--set 'a[99999999]=1': index of 99999999 is greater than the maximum of 1000 (limits.setIndex)",
         ),
     ],
 )

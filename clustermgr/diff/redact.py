@@ -9,6 +9,8 @@ import re
 from typing import Any
 
 from clustermgr.diff.engine import Change
+from clustermgr.errors import ClusterMgrError
+from clustermgr.files import read_bytes
 from clustermgr.project import Project
 from clustermgr.values import Values
 
@@ -22,8 +24,8 @@ def sensitive_values(project: Project, values: Values) -> set[str]:
     if not schema_path or not (project.root / schema_path).is_file():
         return set()
     try:
-        schema = json.loads((project.root / schema_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        schema = json.loads(read_bytes(project.root / schema_path).decode("utf-8"))
+    except (ClusterMgrError, ValueError):
         return set()
     found: set[str] = set()
     _collect(schema, schema, values.data, found, 0)

@@ -16,7 +16,8 @@ from typing import Any
 from clustermgr import __version__, git
 from clustermgr.diff.applied import REF, effective_source, source_files
 from clustermgr.diff.engine import Change, DiffSummary
-from clustermgr.files import walk_files
+from clustermgr.errors import ClusterMgrError
+from clustermgr.files import read_bytes, walk_files
 from clustermgr.fleet.results import CheckRequest, ClusterResult
 from clustermgr.problems import Location, Problem
 from clustermgr.project import Project
@@ -62,9 +63,9 @@ class CacheKeys:
         found = self._files.get(path)
         if found is None:
             try:
-                content = hashlib.sha256(path.read_bytes()).digest()
-            except OSError:
-                content = b"<absent>"
+                content = hashlib.sha256(read_bytes(path)).digest()
+            except ClusterMgrError as exc:  # absent or unreadable: the check itself says so
+                content = exc.message.encode()
             found = self._files[path] = str(path).encode() + b"\0" + content
         return found
 

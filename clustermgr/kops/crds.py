@@ -19,6 +19,7 @@ from typing import Any
 
 from clustermgr.cache import ContentCache
 from clustermgr.errors import ConfigError, UsageError
+from clustermgr.files import read_bytes
 from clustermgr.problems import Location
 
 Schema = dict[str, Any]
@@ -46,7 +47,7 @@ def load_crds(folder: Path) -> dict[str, Schema]:
 
 
 def _load(file: Path) -> tuple[str, Schema]:
-    raw = file.read_bytes()
+    raw = read_bytes(file, str(file))
     cache = ContentCache("crds", _FORMAT)
     found = cache.get(raw)
     if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], dict):
@@ -67,28 +68,56 @@ def _convert(raw: bytes, display: str) -> tuple[str, Schema]:
     for crd in docs:
         if crd.get("kind") != "CustomResourceDefinition":
             continue
-        spec = crd.get("spec") or {}
-        kind = (spec.get("names") or {}).get("kind", "")
-        for version in spec.get("versions") or []:
-            if version.get("name") == "v1alpha2":
-                schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
+        spec = _dict(crd.get("spec"))
+        kind = _dict(spec.get("names")).get("kind", "")
+        versions = spec.get("versions")
+        for version in versions if isinstance(versions, list) else []:
+            if isinstance(version, dict) and version.get("name") == "v1alpha2":
+                schema = _dict(_dict(version.get("schema")).get("openAPIV3Schema"))
                 return str(kind), _reduce(schema, ())
     return "", {}
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _reduce(node: Schema, path: tuple[str, ...]) -> Schema:
     out: Schema = {key: node[key] for key in _KEEP if key in node}
+    if not isinstance(out.get("type", ""), str):
+        del out["type"]  # a malformed CRD: check what can be checked
+    if not isinstance(out.get("enum", []), list):
+        del out["enum"]
+    if not isinstance(out.get("pattern", ""), str) or not _compiles(out.get("pattern", "")):
+        del out["pattern"]
+    if not isinstance(out.get("required", []), list):
+        del out["required"]
     if node.get(_INT_OR_STRING):
         out["type"] = "int-or-string"
         out.pop("pattern", None)  # the quantity pattern is for strings; numbers pass
-    if "properties" in node:
+    if isinstance(node.get("properties"), dict):
         out["properties"] = {
-            name: _reduce(child, (*path, name)) for name, child in node["properties"].items()
+            str(name): _reduce(_dict(child), (*path, str(name)))
+            for name, child in node["properties"].items()
         }
+    else:
+        out.pop("properties", None)
     if isinstance(node.get("items"), dict):
         out["items"] = _reduce(node["items"], path)
+    else:
+        out.pop("items", None)
     if isinstance(node.get("additionalProperties"), dict):
         out["additionalProperties"] = _reduce(node["additionalProperties"], path)
     if "required" in out and path in _DEFAULTED:
         out["required"] = [r for r in out["required"] if r not in _DEFAULTED[path]]
     return out
+
+
+def _compiles(pattern: str) -> bool:
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True

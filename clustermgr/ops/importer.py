@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from clustermgr.diff import applied as sources
 from clustermgr.diff import engine as diff
 from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.yamlio import dump, is_plain, scalar
+from clustermgr.yamlio import Document, dump, is_plain, scalar
 
 Path_ = tuple[str, ...]
 _MISSING = object()
@@ -93,6 +93,7 @@ def load(paths: list[Path], name_from: str) -> list[SourceCluster]:
             default_id = path.stem
         else:
             raise UsageError(f"no such file or folder: {path}")
+        _refuse_invalid(docs)
         found = diff.resources(docs)
         clusters = [d for (kind, _), d in found.items() if kind == "Cluster"]
         if len(clusters) != 1:
@@ -113,6 +114,21 @@ def load(paths: list[Path], name_from: str) -> list[SourceCluster]:
         extra = [d for (k, _), d in found.items() if k not in ("Cluster", "InstanceGroup")]
         out.append(SourceCluster(cid, str(path), name, cluster, groups, extra))
     return out
+
+
+def _refuse_invalid(docs: list[Document]) -> None:
+    """Only valid kOps manifests are imported: the first error of a source, located."""
+    from clustermgr.problems import ERROR
+    from clustermgr.validation import Linter
+
+    errors = [p for p in Linter().lint_documents(docs) if p.level == ERROR]
+    if errors:
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        first = errors[0]
+        where = f"{first.path}: " if first.path else ""
+        raise ClusterMgrError(
+            f"not a valid kOps manifest: {where}{first.message}{more}", first.location
+        )
 
 
 def _clean(doc: dict[str, Any]) -> dict[str, Any]:

@@ -111,10 +111,14 @@ class Values:
             assigned = setexpr.parse_into(first, self.data, second)
             if origins is not None:
                 for path in assigned:
+                    try:
+                        value = self.get(path)
+                    except KeyError:  # replaced by a later part of the same expression
+                        continue
                     overridden = _forget(origins, path)
                     for depth in range(1, len(path)):
                         origins.setdefault(path[:depth], Origin(source))
-                    _record(origins, self.get(path), path, lambda _p: Origin(source), overridden)
+                    _record(origins, value, path, lambda _p: Origin(source), overridden)
         elif first not in self.data:  # "default"
             value, source = second
             self.data[first] = value

@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from clustermgr.errors import ConfigError
+from clustermgr.errors import ConfigError, YAMLError
+from clustermgr.files import read_bytes
 from clustermgr.problems import ERROR, Location, Problem
 from clustermgr.values.layers import Values
 from clustermgr.yamlio import YPath, format_path
@@ -25,10 +26,10 @@ class ValuesSchema:
         import jsonschema  # heavy: only the commands that validate pay for it
 
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError("schema file not found", Location(display)) from None
-        except (OSError, UnicodeDecodeError) as exc:
+            schema = json.loads(read_bytes(path, display).decode("utf-8"))
+        except YAMLError as exc:
+            raise ConfigError(exc.message, exc.location) from None
+        except UnicodeDecodeError as exc:
             raise ConfigError(f"cannot read the schema: {exc}", Location(display)) from None
         except json.JSONDecodeError as exc:
             raise ConfigError(

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from clustermgr import limits
 from clustermgr.errors import ValuesError
 from clustermgr.yamlio import YPath, format_path
 
-MAX_INDEX = 65536  # as Helm: a typo like a[99999999]=x must not allocate gigabytes
-MAX_NESTING = 30
 _INT64 = 2**63
 
 
@@ -48,7 +47,7 @@ def typed_value(text: str, as_string: bool = False) -> Any:
         return 0
     if text and text[0] != "0":
         body = text[1:] if text[0] in "+-" else text
-        if body.isascii() and body.isdigit():
+        if body.isascii() and body.isdigit() and len(body) <= 19:  # beyond: not an int64
             number = int(text)
             if -_INT64 <= number < _INT64:  # Go's ParseInt(…, 64); beyond it stays text
                 return number
@@ -111,9 +110,7 @@ class _Parser:
         elif stop == ",":
             raise ValuesError(f"key {key!r} has no value (cannot end with ,)")
         else:  # "."
-            level += 1
-            if level > MAX_NESTING:
-                raise ValuesError(f"keys nest deeper than {MAX_NESTING} levels")
+            level = self._deeper(level)
             inner = data.get(key, {})
             if not isinstance(inner, dict):
                 raise ValuesError(f"cannot set a key under {_show((*path, key))}: not a map")
@@ -156,9 +153,19 @@ class _Parser:
             raise ValuesError(f"error parsing index: {text!r} is not a number") from None
         if index < 0:
             raise ValuesError(f"negative {index} index not allowed")
-        if index > MAX_INDEX:
-            raise ValuesError(f"index of {index} is greater than the maximum of {MAX_INDEX}")
+        cap = limits.current().set_index
+        if index > cap:
+            raise ValuesError(
+                f"index of {index} is greater than the maximum of {cap} (limits.setIndex)"
+            )
         return index
+
+    @staticmethod
+    def _deeper(level: int) -> int:
+        depth = limits.current().depth
+        if level + 1 > depth:
+            raise ValuesError(f"keys and indexes nest deeper than {depth} levels (limits.depth)")
+        return level + 1
 
     def _list_item(self, items: list[Any], index: int, path: YPath, level: int) -> list[Any]:
         rest, stop = self._until("[.=")
@@ -176,11 +183,11 @@ class _Parser:
             current = items[index] if items[index] is not None else []
             if not isinstance(current, list):
                 raise ValuesError(f"cannot index {_show(sub)}: it is not a list")
-            items[index] = self._list_item(list(current), nested, sub, level)
+            items[index] = self._list_item(list(current), nested, sub, self._deeper(level))
         else:  # "."
             inner = items[index] if isinstance(items[index], dict) else {}
             inner = dict(inner)
-            self._key(inner, sub, level)
+            self._key(inner, sub, self._deeper(level))
             items[index] = inner
         return items
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from clustermgr import limits
 from clustermgr.errors import YAMLError
 from clustermgr.problems import Location
 from clustermgr.yamlio.paths import YPath
@@ -49,7 +50,6 @@ Positions = dict[YPath, tuple[int, ...]]
 Trap = tuple[YPath, str, str]  # path, the plain scalar as written, what kOps reads it as
 
 MAX_NODES = 1_000_000  # aliases can expand a small file exponentially ("billion laughs")
-MAX_DEPTH = 100
 
 _TAG = "tag:yaml.org,2002:"
 _scalar_constructor = yaml.constructor.SafeConstructor()
@@ -91,13 +91,14 @@ class _Builder:
         self.positions = positions
         self.traps: list[Trap] = []
         self.nodes = 0
+        self.depth = limits.current().depth
 
     def build(self, node: Node, path: YPath, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise self._error(node, f"expands to more than {MAX_NODES} nodes (alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise self._error(node, f"nested deeper than {MAX_DEPTH} levels")
+        if depth > self.depth:
+            raise self._error(node, f"nested deeper than {self.depth} levels (limits.depth)")
         if isinstance(node, ScalarNode):
             value = self._scalar(node)
             if not node.style:  # plain (libyaml says "", the pure parser None)
@@ -139,12 +140,19 @@ class _Builder:
             for source in sources:
                 if not isinstance(source, MappingNode):
                     raise self._error(source, "a merge key (<<) takes a mapping or a list of them")
-                merged = self._mapping(source, path, depth)
+                merged = self._mapping(source, path, depth + 1)  # `<<: *self` ends at depth
                 for key, value in merged.items():
                     out.setdefault(key, value)
         return out
 
     def _scalar(self, node: ScalarNode) -> Any:
+        try:
+            return self._construct(node)
+        except ValueError:  # `0x_`, `0b_`, or more digits than Python converts (4300)
+            shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+            raise self._error(node, f"not a number kOps can read: {shown}") from None
+
+    def _construct(self, node: ScalarNode) -> Any:
         tag = node.tag
         if tag == _TAG + "str" or tag == _TAG + "timestamp":
             return node.value  # Go's YAML-to-JSON conversion keeps timestamps as text

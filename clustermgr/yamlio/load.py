@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from clustermgr.cache import ContentCache
 from clustermgr.errors import YAMLError
+from clustermgr.files import read_bytes
 from clustermgr.problems import Location
 from clustermgr.yamlio.paths import YPath
 
@@ -42,16 +43,10 @@ class Document(NamedTuple):
 
 
 def read_text(path: str | Path, display: str | None = None) -> str:
-    """Read a UTF-8 text file, turning OS and encoding failures into located errors."""
+    """Read a UTF-8 text file (bounded, regular files only) into text, turning OS and
+    encoding failures into located errors."""
     name = display or str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise YAMLError("no such file", Location(name)) from None
-    except IsADirectoryError:
-        raise YAMLError("is a directory, not a file", Location(name)) from None
-    except OSError as exc:
-        raise YAMLError(f"cannot read: {exc.strerror}", Location(name)) from None
+    data = read_bytes(path, name)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -36,7 +36,11 @@ def _extra(data: Any) -> bool:
     if not isinstance(data, dict):
         return False
     kind, api = data.get("kind"), data.get("apiVersion")
-    return kind in _WELL_KNOWN_EXTRA and str(api).startswith(_WELL_KNOWN_EXTRA[kind])
+    return (
+        isinstance(kind, str)
+        and kind in _WELL_KNOWN_EXTRA
+        and str(api).startswith(_WELL_KNOWN_EXTRA[kind])
+    )
 
 
 def _in_group(data: Any) -> bool:

@@ -1,0 +1,44 @@
+"""Bounds on every input, so that a hostile merge request costs an error, not the runner.
+
+Each limit has a default that no real fleet reaches and can be changed in clustermgr.yaml
+(`limits:`, README "Security model"). A run has one project, so the limits in force are
+process-wide: the project sets them when it is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Limits(NamedTuple):
+    file_bytes: int = 10_000_000  # any file read: values, templates, manifests, CRDs, snapshots
+    depth: int = 100  # nesting of YAML documents and of `--set` keys and indexes
+    set_index: int = 1_000  # `--set a[N]=v`: kOps has no cap, Helm 65536; no cluster needs more
+    render_bytes: int = 10_000_000  # one cluster's rendered output
+    render_seconds: float = 60.0  # one cluster's render
+    run_seconds: float = 3600.0  # every render of one run together
+    jobs: int = 64  # `check --jobs`
+
+
+# The names used in clustermgr.yaml, in the order the README lists them.
+SETTINGS = {
+    "fileBytes": "file_bytes",
+    "depth": "depth",
+    "setIndex": "set_index",
+    "renderBytes": "render_bytes",
+    "renderSeconds": "render_seconds",
+    "runSeconds": "run_seconds",
+    "jobs": "jobs",
+}
+
+_current = Limits()
+
+
+def current() -> Limits:
+    return _current
+
+
+def use(limits: Limits) -> None:
+    """Put `limits` in force for this process (the project does, when loaded)."""
+    global _current
+    _current = limits
