@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clustermgr import limits
-from clustermgr.errors import ConfigError, UsageError
+from clustermgr.errors import ClusterMgrError, ConfigError, UsageError
 from clustermgr.limits import Limits
 from clustermgr.problems import Location
 from clustermgr.yamlio import Document, load_mapping
 
 if TYPE_CHECKING:
-    from clustermgr.values import Overrides
+    from clustermgr.secrets import Secrets
+    from clustermgr.values import Overrides, Values
 
 CONFIG_NAME = "clustermgr.yaml"
 _VALUE_SUFFIXES = (".yaml", ".yml")
@@ -78,6 +79,7 @@ class Project:
         limits.use(config.limits)
         self._index: dict[str, tuple[str, str]] | None = None  # name -> (folder, file name)
         self._layers_of: dict[str, tuple[Path, ...]] = {}
+        self._schema_data: tuple[Any] | None = None
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
@@ -121,6 +123,31 @@ class Project:
         if not schema or not (self.config.schema_explicit or (self.root / schema).exists()):
             return None
         return self.path(schema, "schema")
+
+    def schema_data(self) -> Any:
+        """The values schema as data (for finding secrets), None when there is none or it
+        does not parse (validation reports that)."""
+        path = self.schema_path()
+        if path is None:
+            return None
+        if self._schema_data is None:
+            import json
+
+            from clustermgr.files import read_bytes
+
+            try:
+                self._schema_data = (json.loads(read_bytes(path).decode("utf-8")),)
+            except (ClusterMgrError, ValueError):
+                self._schema_data = (None,)
+        return self._schema_data[0]
+
+    def secrets(self, values: Values, docs: Iterable[Any] = ()) -> Secrets:
+        """The secrets of one cluster (see clustermgr.secrets); `docs` are rendered
+        documents (anything with a `data`)."""
+        from clustermgr import secrets
+
+        pairs = [(str(d.data.get("kind", "")), d.data) for d in docs if isinstance(d.data, dict)]
+        return secrets.for_cluster(self.schema_data(), values.data, pairs)
 
     def channel_path(self) -> Path | None:
         channel = self.config.channel

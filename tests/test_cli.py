@@ -48,7 +48,7 @@ def test_values_show_origin(run: Run) -> None:
         "(overrides values/prod/_env.yaml:16:14, values/_defaults.yaml:27:14)"
     ) in lines
     assert (
-        "--set nodeGroups.nodes.minSize=5  nodeGroups.nodes.minSize: 5  "
+        "--set nodeGroups.nodes.minSize=…  nodeGroups.nodes.minSize: 5  "
         "(overrides values/prod/_env.yaml:15:14, values/_defaults.yaml:26:14)"
     ) in lines
     assert (

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clustermgr import diff
-from clustermgr.diff import redact, sensitive_values
+from clustermgr.diff import redact
 from clustermgr.project import find_project
 from clustermgr.values.layers import build_values
 
@@ -27,11 +27,11 @@ def test_write_only_values_are_redacted_wherever_they_appear(write: Callable[...
     )
     project = find_project(root)
     values = build_values([(root / "values" / "c.yaml", "values/c.yaml")])
-    secrets = sensitive_values(project, values)
-    assert secrets == {"s3cr3t-value", "tok-1234"}
+    secrets = project.secrets(values)
+    assert secrets.texts == ["s3cr3t-value", "tok-1234"]
     change = diff.Change(
         "Cluster/c", ("spec", "fileAssets"), diff.CHANGED, "x=old", "args: --secret=s3cr3t-value"
     )
     (hidden,) = redact([change], secrets)
     assert hidden.old == "x=old"
-    assert hidden.new.startswith("<redacted sha256:") and hidden.new.endswith(", 27 bytes>")
+    assert hidden.new == "args: --secret=<redacted sha256:1f3fa74b, 12 bytes>"

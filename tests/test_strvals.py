@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from clustermgr.errors import ValuesError
-from clustermgr.values.setexpr import parse_into, typed_value
+from clustermgr.values.setexpr import mask, parse_into, typed_value
 
 
 @pytest.mark.parametrize(
@@ -84,16 +84,16 @@ def test_nested_key_merges_into_existing_map() -> None:
     ("expr", "message"),
     [
         ("foo", "--set 'foo': key 'foo' has no value"),
-        ("foo=v,bar", "--set 'foo=v,bar': key 'bar' has no value"),
-        ("a,b=1", "--set 'a,b=1': key 'a' has no value (cannot end with ,)"),
+        ("foo=v,bar", "--set 'foo=…,bar': key 'bar' has no value"),
+        ("a,b=1", "--set 'a,b=…': key 'a' has no value (cannot end with ,)"),
         ("a.b", "--set 'a.b': key 'b' has no value"),
-        ("list={a,b", "--set 'list={a,b': list must terminate with '}'"),
-        ("a[x]=1", "--set 'a[x]=1': error parsing index: 'x' is not a number"),
-        ("a[-1]=1", "--set 'a[-1]=1': negative -1 index not allowed"),
-        ("a[0]x=1", "--set 'a[0]x=1': unexpected data at end of array index: 'x'"),
+        ("list={a,b", "--set 'list=…': list must terminate with '}'"),
+        ("a[x]=1", "--set 'a[x]=…': error parsing index: 'x' is not a number"),
+        ("a[-1]=1", "--set 'a[-1]=…': negative -1 index not allowed"),
+        ("a[0]x=1", "--set 'a[0]x=…': unexpected data at end of array index: 'x'"),
         (
             "a[99999999]=1",
-            "--set 'a[99999999]=1': index of 99999999 is greater than the maximum of 1000 (limits.setIndex)",
+            "--set 'a[99999999]=…': index of 99999999 is greater than the maximum of 1000 (limits.setIndex)",
         ),
     ],
 )
@@ -103,7 +103,20 @@ def test_errors_quote_the_bad_part(expr: str, message: str) -> None:
     assert str(info.value) == message
 
 
+@pytest.mark.parametrize(
+    ("expr", "shown"),
+    [
+        ("password=hunter2", "password=…"),
+        ("a.b=x,c={y,z},d=1", "a.b=…,c=…,d=…"),
+        ("k\\=ey=v\\,w,z=1", "k\\=ey=…,z=…"),
+        ("x=" + "9" * 300, "x=…"),
+    ],
+)
+def test_messages_show_keys_never_values(expr: str, shown: str) -> None:
+    assert mask(expr) == shown
+
+
 def test_cannot_descend_into_a_scalar() -> None:
     with pytest.raises(ValuesError) as info:
         parse_into("a.b=1", {"a": "text"}, as_string=True)
-    assert str(info.value) == "--set-string 'a.b=1': cannot set a key under 'a': not a map"
+    assert str(info.value) == "--set-string 'a.b=…': cannot set a key under 'a': not a map"

@@ -52,11 +52,11 @@ def test_bad_set_is_named(run: Run, example: Path) -> None:
     assert code == 1
     assert lines == [
         "dev-eu1: [error] schema: nodeGroups.nodes.maxSize: 'many' is not of type 'integer' "
-        "(set by --set nodeGroups.nodes.maxSize=many) (overrides values/dev/_env.yaml:10:14, "
+        "(set by --set nodeGroups.nodes.maxSize=…) (overrides values/dev/_env.yaml:10:14, "
         "values/_defaults.yaml:27:14)"
     ]
     code, lines = parsable(run, example, "dev-eu1", "--set", "nodeGroups=x,y")
-    assert lines == ["dev-eu1: [error] set: --set 'nodeGroups=x,y': key 'y' has no value"]
+    assert lines == ["dev-eu1: [error] set: --set 'nodeGroups=…,y': key 'y' has no value"]
 
 
 def test_manifest_rules_name_template_line_document_field_and_value(

@@ -48,6 +48,7 @@ def list_cmd(ctx: click.Context, fmt: str) -> int:
 @click.argument("cluster")
 @value_options
 @click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
+@click.option("--show-secrets", is_flag=True, help="Print secret values instead of their digests.")
 @format_option(VALUES)
 @click.pass_context
 def values_cmd(
@@ -57,6 +58,7 @@ def values_cmd(
     sets: tuple[str, ...],
     set_strings: tuple[str, ...],
     show_origin: bool,
+    show_secrets: bool,
     fmt: str,
 ) -> int:
     """Print the effective values of CLUSTER after merging every layer.
@@ -72,6 +74,8 @@ def values_cmd(
     project = project_of(ctx)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     values = cluster_values(project, project.cluster(cluster), overrides)
+    if not show_secrets:
+        values = values.with_data(project.secrets(values).values(values.data))
     options = ReportOptions("values", show_origin=show_origin)
     click.echo(report(VALUES, fmt, values, options), nl=False)
     return EXIT_OK

@@ -29,7 +29,7 @@ from clustermgr.diff.engine import (
     resources,
     summary,
 )
-from clustermgr.diff.redact import redact, sensitive_values
+from clustermgr.diff.redact import redact, redact_resources
 
 __all__ = [
     "ADDED",
@@ -51,7 +51,7 @@ __all__ = [
     "diff_files",
     "normalise",
     "redact",
+    "redact_resources",
     "resources",
-    "sensitive_values",
     "summary",
 ]

@@ -12,10 +12,11 @@ from typing import NamedTuple
 
 from clustermgr.diff import engine
 from clustermgr.diff.applied import Against, AppliedSource, from_file
-from clustermgr.diff.redact import redact, sensitive_values
+from clustermgr.diff.redact import redact, redact_resources
 from clustermgr.errors import ClusterMgrError, DiffError, UsageError
 from clustermgr.project import Project
 from clustermgr.render import RenderSettings, project_renderer, render_documents
+from clustermgr.secrets import Secrets, document_secrets
 from clustermgr.values import Overrides, Values, cluster_values
 from clustermgr.yamlio import Document
 
@@ -67,9 +68,17 @@ def compare_cluster(
     old = engine.resources(source.documents(name, cluster_name))
     ignore = [*project.config.diff_ignore, *options.ignore]
     changes = engine.compare(old, new, ignore, project.config.diff_list_keys)
-    if not options.show_secrets:
-        changes = redact(changes, sensitive_values(project, values))
-    return ClusterDiff(name, changes, old, new)
+    result = ClusterDiff(name, changes, old, new)
+    return result if options.show_secrets else hidden(result, project.secrets(values, rendered))
+
+
+def hidden(result: ClusterDiff, secrets: Secrets) -> ClusterDiff:
+    """The diff with every secret hidden, in its changes and in both sides' documents."""
+    return result._replace(
+        changes=redact(result.changes, secrets),
+        old=redact_resources(result.old, secrets),
+        new=redact_resources(result.new, secrets),
+    )
 
 
 def diff_files(old: Path, new: Path, options: DiffOptions) -> ClusterDiff:
@@ -77,9 +86,13 @@ def diff_files(old: Path, new: Path, options: DiffOptions) -> ClusterDiff:
     before = engine.resources(from_file(old))
     after = engine.resources(from_file(new))
     changes = engine.compare(before, after, list(options.ignore))
-    if not options.show_secrets:
-        changes = redact(changes, set())
-    return ClusterDiff(f"{old} -> {new}", changes, before, after)
+    result = ClusterDiff(f"{old} -> {new}", changes, before, after)
+    if options.show_secrets:
+        return result
+    secrets = Secrets(document_secrets([(kind, doc) for (kind, _), doc in after.items()]))
+    for (kind, _), doc in after.items():
+        secrets.mark(kind, doc)
+    return hidden(result, secrets)
 
 
 class DiffRequest(NamedTuple):

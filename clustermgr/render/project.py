@@ -103,10 +103,13 @@ def render_clusters(
     out: dict[str, str] = {}
     errors: list[ClusterMgrError] = []
     for cluster in clusters:
+        values = None
         try:
             values = cluster_values(project, cluster, overrides, cache)
             out[cluster.name] = render_values(renderer, values, settings.format_yaml)
         except ClusterMgrError as exc:
+            if values is not None:  # helpers and --format-yaml quote values
+                exc.message = project.secrets(values).hide(exc.message)
             if len(clusters) > 1:
                 exc.message = f"[{cluster.name}] {exc.message}"
             errors.append(exc)

@@ -42,10 +42,20 @@ class Values:
         self.layers: list[str] = []  # what was merged, in order: files and --set arguments
         self._steps: list[_Step] = []
         self._origins: dict[YPath, Origin] | None = None
+        self._source: Values | None = None  # with_data: origins are the original's
+
+    def with_data(self, data: dict[str, Any]) -> Values:
+        """The same layers and origins over other data of the same shape (redacted)."""
+        copy = Values()
+        copy.data, copy.layers, copy._steps, copy._origins = data, self.layers, self._steps, None
+        copy._source = self
+        return copy
 
     @property
     def origins(self) -> dict[YPath, Origin]:
         """The origin of every node (mapping, list, scalar) by path."""
+        if self._source is not None:
+            return self._source.origins
         if self._origins is None:
             replay = Values()
             replay._origins = {}
@@ -82,7 +92,9 @@ class Values:
 
     def apply_set(self, expr: str, as_string: bool = False) -> None:
         """Apply one --set / --set-string argument (kOps grammar) on top."""
-        self.layers.append(f"{'--set-string' if as_string else '--set'} {expr}")
+        from clustermgr.values.setexpr import mask
+
+        self.layers.append(f"{'--set-string' if as_string else '--set'} {mask(expr)}")
         self._record_step("set", expr, as_string)
 
     def default(self, key: str, value: Any, source: str) -> None:
@@ -107,7 +119,7 @@ class Values:
         elif kind == "set":
             from clustermgr.values import setexpr  # only when --set is used
 
-            source = f"{'--set-string' if second else '--set'} {first}"
+            source = f"{'--set-string' if second else '--set'} {setexpr.mask(first)}"
             assigned = setexpr.parse_into(first, self.data, second)
             if origins is not None:
                 for path in assigned:

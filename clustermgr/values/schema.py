@@ -66,7 +66,7 @@ class ValuesSchema:
         text = error.message
         schema = error.schema if isinstance(error.schema, dict) else {}
         if schema.get("writeOnly") is True or schema.get("x-sensitive") is True:
-            text = text.replace(repr(error.instance), "<redacted>")  # no secrets in CI logs
+            text = text.replace(repr(error.instance), "<redacted>")  # even a short secret
         message = f"{shown}: {text}"
         if origin is not None and origin.location is None:
             message += f" (set by {origin.source})"

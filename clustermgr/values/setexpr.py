@@ -28,8 +28,42 @@ def parse_into(expr: str, dest: dict[str, Any], as_string: bool = False) -> list
         parser.parse()
     except ValuesError as exc:
         flag = "--set-string" if as_string else "--set"
-        raise ValuesError(f"{flag} {expr!r}: {exc.message}") from None
+        raise ValuesError(f"{flag} {mask(expr)!r}: {exc.message}") from None
     return parser.assigned
+
+
+def mask(expr: str, limit: int = 120) -> str:
+    """The expression as messages show it: keys kept, every value replaced by `…` (a value
+    may be a secret), cut to `limit` characters."""
+    out: list[str] = []
+    in_value = depth = 0
+    escaped = False
+    for char in expr:
+        if escaped:
+            escaped = False
+            if not in_value:
+                out.append(char)
+            continue
+        if char == "\\":
+            escaped = True
+            if not in_value:
+                out.append(char)
+            continue
+        if in_value:
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth = max(0, depth - 1)
+            elif char == "," and not depth:
+                in_value = 0
+                out.append(char)
+            continue
+        out.append(char)
+        if char == "=":
+            in_value = 1
+            out.append("…")
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def typed_value(text: str, as_string: bool = False) -> Any:

@@ -116,6 +116,8 @@ class _Builder:
         raise self._error(node, "unsupported YAML node")  # pragma: no cover
 
     def _mapping(self, node: MappingNode, path: YPath, depth: int) -> dict[str, Any]:
+        if depth > self.depth:  # reached through merge keys (`<<: *a` inside `a`)
+            raise self._error(node, f"nested deeper than {self.depth} levels (limits.depth)")
         out: dict[str, Any] = {}
         seen: dict[str, Node] = {}
         merges: list[Node] = []
