@@ -128,7 +128,42 @@ def test_syntax_errors_name_file_and_line(tmp_path: Path) -> None:
             "{{ x.__init__.__globals__ }}",
             "access to attribute '__init__' of 'int' object is unsafe.",
         ),
-        ("{{ 'a' * 100000000 }}", "'*' would build more than 10000000 items"),
+        (
+            "{{ 'a' * 100000000 }}",
+            "'*' would build 100,000,000 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{{ '%0500000000d' % 1 }}",
+            "'%' would build 500,000,000 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{{ 'x' | center(500000000) }}",
+            "center would build 500,000,000 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{{ 'x'.ljust(500000000) }}",
+            "str.ljust would build 500,000,000 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{{ ('a' * 9000000).replace('a', 'bb') }}",
+            "str.replace would build 18,000,000 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{{ (['a' * 3000000] * 4) | join }}",
+            "join would build 12,000,000 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{{ ('a' * 6000000) ~ ('b' * 6000000) }}",
+            "'~' would build 12,000,000 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{% set ns = namespace(x='ab') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}",
+            "'~' would build 16,777,216 characters, more than limits.renderBytes (10,000,000)",
+        ),
+        (
+            "{% for i in range(100000) %}{% for j in range(1000) %}abcdefghij{% endfor %}{% endfor %}",
+            "the output would be larger than limits.renderBytes (10,000,000 characters)",
+        ),
         ("{{ 2 ** 100000 }}", "'**' exponent larger than 1000"),
         (
             "{{ range(10000000) | list }}",
@@ -137,8 +172,9 @@ def test_syntax_errors_name_file_and_line(tmp_path: Path) -> None:
     ],
 )
 def test_sandbox(tmp_path: Path, template: str, message: str) -> None:
+    where = "t.j2" if message.startswith("the output") else "t.j2:1"
     assert fails(tmp_path, template, values={"x": 1}) == (
-        f"t.j2:1: not allowed in the template sandbox: {message}"
+        f"{where}: not allowed in the template sandbox: {message}"
     ).replace("not allowed in the template sandbox: Range", "OverflowError: Range")
 
 

@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 from jinja2 import (
     BaseLoader,
     ChainableUndefined,
-    FileSystemBytecodeCache,
     StrictUndefined,
     TemplateNotFound,
     TemplateSyntaxError,
@@ -31,17 +30,17 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 
-from clustermgr.cache import cache_dir
+from clustermgr import limits
 from clustermgr.errors import ChannelError, ClusterMgrError, TemplateError
 from clustermgr.files import walk_files
 from clustermgr.problems import Location
+from clustermgr.render import bounds as capped
 from clustermgr.render import helpers as funcs
 from clustermgr.render.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.render.manifest import RenderedDocument, split_documents
 from clustermgr.yamlio import YPath, format_path, read_text
 
 MAX_INCLUDE_DEPTH = 50
-MAX_SEQUENCE = 10_000_000  # items or characters one `*` may produce
 _DICT_METHODS = frozenset({"items", "keys", "values", "get"})
 _TEMPLATE_PREFIX = "\0template:"  # keeps template names apart from snippet names
 # Helpers whose function form takes the same arguments as the filter.
@@ -76,8 +75,9 @@ class Source(NamedTuple):
 class SandboxOptions(NamedTuple):
     fail_on_missing: bool = True
     channel: Channel | None = None
-    timeout: float = 60.0  # seconds one cluster's render may take (a template from review
-    # can loop for ever: `range` is capped, nested loops are not)
+    # Seconds one cluster's render may take (a template from review can loop for ever:
+    # `range` is capped, nested loops are not); None: limits.renderSeconds.
+    timeout: float | None = None
 
 
 class _Timeout(Exception):
@@ -117,16 +117,30 @@ class Renderer:
             lstrip_blocks=True,
             autoescape=False,
             auto_reload=False,
-            bytecode_cache=_bytecode_cache(),
         )
         self._register()
         self._globals = dict(self.env.globals)
+        self._spent = 0.0  # seconds of rendering so far in this run (limits.runSeconds)
         self._compiled = [self._compile(key) for key, _ in self._templates]
 
     def render(self, values: dict[str, Any]) -> list[RenderedDocument]:
         """Render every template with `values`; return the non-empty documents in order."""
-        with _deadline(self.options.timeout):
-            return self._render(values)
+        import time
+
+        bounds = limits.current()
+        left = bounds.run_seconds - self._spent
+        if left <= 0:
+            raise TemplateError(
+                f"the renders of this run took longer than limits.runSeconds "
+                f"({bounds.run_seconds:g} s)"
+            )
+        seconds = self.options.timeout or bounds.render_seconds
+        started = time.monotonic()
+        try:
+            with _deadline(min(seconds, left)):
+                return self._render(values)
+        finally:
+            self._spent += time.monotonic() - started
 
     def _render(self, values: dict[str, Any]) -> list[RenderedDocument]:
         documents: list[RenderedDocument] = []
@@ -139,9 +153,11 @@ class Renderer:
             except ClusterMgrError as exc:
                 if exc.location is not None:
                     raise
-                raise self._render_error(exc) from None
+                raise self._render_error(exc, display) from None
             except Exception as exc:
-                raise self._render_error(exc) from None
+                raise self._render_error(exc, display) from None
+            if not text.isascii():
+                _check_text(text, display)
             documents.extend(split_documents(text, display))
         return documents
 
@@ -150,7 +166,7 @@ class Renderer:
         holds them): snippets are rendered this way once per include."""
         context = template.new_context(variables, shared=True)
         try:
-            return str(self.env.concat(template.root_render_func(context)))
+            return capped.concat_capped(template.root_render_func(context))
         except Exception:
             self.env.handle_exception()
             raise  # handle_exception always raises; this keeps type checkers informed
@@ -192,6 +208,7 @@ class Renderer:
             "toString": funcs.to_string,
             "atoi": funcs.to_int,
         }
+        self.env.filters.update(capped.guarded_filters(self.env.filters))
         self.env.filters.update(filters)
         # Function forms take Sprig's argument order (the piped value last), for ported templates.
         self.env.globals.update(
@@ -262,7 +279,7 @@ class Renderer:
         except TemplateSyntaxError as exc:
             raise _syntax_error(exc) from None
 
-    def _render_error(self, exc: BaseException) -> TemplateError:
+    def _render_error(self, exc: BaseException, display: str | None = None) -> TemplateError:
         if isinstance(exc, TemplateSyntaxError):  # a snippet compiled on first include
             return _syntax_error(exc)
         import traceback  # error path only: keep it off start-up
@@ -273,8 +290,8 @@ class Renderer:
             if frame.filename in self._displays
         ]
         message = _describe(exc)
-        if not frames:
-            return TemplateError(message)
+        if not frames:  # raised outside the template's code: the template as a whole
+            return TemplateError(message, Location(display) if display else None)
         file, line = frames[-1]
         col = _column(self._line(file, line), exc)
         location = Location(file, line, col)
@@ -300,11 +317,15 @@ class Renderer:
         return ""
 
 
-def _bytecode_cache() -> FileSystemBytecodeCache | None:
-    """Compiled templates cached per user (keyed by name and checked against the source's
-    hash), so a one-cluster render does not recompile every template."""
-    folder = cache_dir("jinja")
-    return None if folder is None else FileSystemBytecodeCache(str(folder))
+def _check_text(text: str, display: str) -> None:
+    """Output that cannot be written as UTF-8 (a lone surrogate from a `\\ud800` escape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise TemplateError(
+            f"the output holds a character that is not text (U+{ord(text[exc.start]):04X})",
+            Location(display),
+        ) from None
 
 
 @contextmanager
@@ -380,9 +401,11 @@ class _TemplateLoader(BaseLoader):
 
 class _Environment(SandboxedEnvironment):
     """The sandbox, with two changes: mapping keys win over dict methods (as `.key` does in Go
-    templates), and sequence repetition / powers are bounded so a template cannot exhaust memory."""
+    templates), and whatever grows a string or a list is bounded (render/bounds.py)."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = capped.CappedCodeGenerator
+    join_capped = staticmethod(capped.join_capped)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if _chains(obj):
@@ -405,14 +428,18 @@ class _Environment(SandboxedEnvironment):
         return super().getitem(obj, argument)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                sized = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
-                if sized and len(seq) * count > MAX_SEQUENCE:
-                    raise SecurityError(f"'*' would build more than {MAX_SEQUENCE} items")
-        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
-            raise SecurityError("'**' exponent larger than 1000")
+        capped.check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
+
+    def call(
+        __self,  # as SandboxedEnvironment.call: keeps `self` free for kwargs
+        __context: Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        capped.check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
 
 class _Mapping(dict):  # type: ignore[type-arg]

@@ -16,7 +16,6 @@ from jinja2 import Undefined
 
 from clustermgr import yamlio
 
-MAX_REPEAT = 1_000_000  # characters a `repeat` may produce
 
 
 class TemplateFunctionError(Exception):
@@ -25,15 +24,18 @@ class TemplateFunctionError(Exception):
 
 def indent(text: Any, width: int = 4) -> str:
     """kOps' `indent`: every line but the first gets `width` spaces; empty lines stay empty."""
-    pad = " " * int(width)
     lines = str(text).split("\n")
+    _check_growth("indent", len(str(text)) + int(width) * len(lines))
+    pad = " " * int(width)
     return "\n".join([lines[0], *(pad + line if line else line for line in lines[1:])])
 
 
 def nindent(text: Any, width: int = 4) -> str:
     """Sprig's `nindent`: a newline, then every line (empty ones too) indented."""
+    body = str(text)
+    _check_growth("nindent", len(body) + int(width) * (body.count("\n") + 1))
     pad = " " * int(width)
-    return "\n" + pad + str(text).replace("\n", "\n" + pad)
+    return "\n" + pad + body.replace("\n", "\n" + pad)
 
 
 def to_yaml(value: Any) -> str:
@@ -152,9 +154,17 @@ def contains(text: Any, part: str) -> bool:
 
 
 def repeat(text: Any, count: int) -> str:
-    if len(str(text)) * int(count) > MAX_REPEAT:
-        raise TemplateFunctionError(f"repeat: result longer than {MAX_REPEAT} characters")
+    _check_growth("repeat", len(str(text)) * int(count))
     return str(text) * int(count)
+
+
+def _check_growth(what: str, size: int) -> None:
+    from clustermgr.render.bounds import cap
+
+    if size > cap():
+        raise TemplateFunctionError(
+            f"{what}: the result would be {size:,} characters, more than limits.renderBytes"
+        )
 
 
 def ternary(condition: Any, if_true: Any, if_false: Any) -> Any:
