@@ -104,6 +104,16 @@ class Project:
     def inside(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.root)
 
+    def inside_or_refuse(self, path: Path, setting: str) -> Path:
+        """`path`, found through configuration or discovery, refused when it resolves outside
+        the project (a symlink to ~/.kube/config must not be read as values)."""
+        if not self.inside(path):
+            raise ConfigError(
+                f"{self.display(path)} leads outside the project (a symlink?); {setting} "
+                "reads only files inside it"
+            )
+        return path
+
     # -- inputs: the one list of what a cluster's result depends on ---------------------------
 
     def template_paths(self, must_exist: bool = True) -> list[Path]:
@@ -208,11 +218,19 @@ class Project:
         root = self.path(self.config.values_dir, "values.dir", must_exist=False)
         found: dict[str, tuple[str, str]] = {}
         is_layer = re.compile(fnmatch.translate(self.config.layer_pattern)).match
+
+        def unreadable(error: OSError) -> None:
+            if Path(error.filename or "") != root:  # no values folder at all: no clusters
+                where = self.display(Path(error.filename or root))
+                raise ConfigError(f"{where}: cannot read this folder of values ({error.strerror})")
+
         # One top-down walk: a folder's layers are its parent's plus its own, known before
         # any of its clusters. Paths stay strings until asked for (fleets have thousands).
-        for folder, dirs, files in os.walk(root):
+        for folder, dirs, files in os.walk(root, onerror=unreadable):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             names = sorted(n for n in files if n.endswith(_VALUE_SUFFIXES) and n[0] != ".")
+            for name in names:
+                self._check_file(Path(folder, name))
             parent = os.path.dirname(folder)
             inherited = self._layers_of.get(parent, ()) if folder != str(root) else ()
             self._layers_of[folder] = (
@@ -231,6 +249,18 @@ class Project:
         self._index = dict(sorted(found.items()))
         return self._index
 
+    def _check_file(self, path: Path) -> None:
+        """A values file found by discovery: a name that is text, inside the project."""
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(path.name).decode("utf-8", errors="backslashreplace")
+            raise ConfigError(
+                f"{self.display(path.parent)}/{shown}: a file name that is not UTF-8 text"
+            ) from None
+        if path.is_symlink():
+            self.inside_or_refuse(path, "values.dir")
+
     def _where(self) -> Location | None:
         return Location(self.display(self.config_file)) if self.config_file else None
 
@@ -248,6 +278,8 @@ def find_project(directory: Path | None = None) -> Project:
     for folder in candidates:
         config_file = folder / CONFIG_NAME
         if config_file.is_file():
+            if not config_file.resolve().is_relative_to(folder):
+                raise ConfigError(f"{config_file} leads outside the project (a symlink?)")
             return Project(folder, load_config(config_file, folder), config_file)
     return Project(candidates[0], Config())
 

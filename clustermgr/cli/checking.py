@@ -132,7 +132,11 @@ def lint_cmd(
 @click.option("--against-ref", metavar="REF", help="Diff against the project at this git ref.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Ignore Kind/name:path in diffs.")
 @kops_crds_option
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: cores).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes (default: cores; at most limits.jobs).",
+)
 @click.option("--shard", metavar="I/N", help="Check shard I of N (default: CI_NODE_INDEX/TOTAL).")
 @click.option("--no-cache", is_flag=True, help="Recompute every result.")
 @click.option(
@@ -256,4 +260,4 @@ def check_cmd(
     for path, text in report_files(report, wanted).items():
         atomic_write(path, text)
     click.echo(check_text(report, ReportOptions("check")), nl=False)
-    return 1 if fleet.failed(results, fail_on) else EXIT_OK
+    return fleet.exit_code(results, fail_on)

@@ -40,11 +40,24 @@ def local_state_store(raw: str) -> Path:
     return path
 
 
+def store_name(cluster_name: str) -> str:
+    """A kOps cluster name, checked before it becomes a folder of a state store or an
+    argument of kops (`clusterName: ../loot` must not leave the store)."""
+    from clustermgr.kops import valid_cluster_name
+
+    if not valid_cluster_name(cluster_name):
+        raise UsageError(
+            f"{cluster_name!r} is not a kOps cluster name (a DNS subdomain: lower-case letters, "
+            "digits, '-' and '.'), so it names no state store folder"
+        )
+    return cluster_name
+
+
 def from_state_store(store: Path, cluster_name: str) -> list[Document]:
     """`STORE/<cluster>/config` (the Cluster) and `STORE/<cluster>/instancegroup/*` (one
     InstanceGroup each), as kOps lays them out; nothing else is read. A cluster the store does
     not hold yet has no documents."""
-    folder = store / cluster_name
+    folder = store / store_name(cluster_name)
     config = folder / "config"
     if not config.is_file():
         return []  # not created yet: everything in the render is new
@@ -79,7 +92,7 @@ def kops_get(store: str, cluster_name: str) -> str:
             "kops is not on PATH: install it to read a remote state store, or copy the state "
             "store to a local folder and pass that folder"
         )
-    command = [kops, "get", "--name", cluster_name, "--state", store, "-o", "yaml"]
+    command = [kops, "get", "--name", store_name(cluster_name), "--state", store, "-o", "yaml"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])
@@ -151,7 +164,10 @@ class AppliedSource:
         if kind == SNAPSHOTS:
             snapshot = Path(where) / f"{name}.yaml"
             shown = self.project.display(snapshot)
-            return from_file(snapshot, shown) if snapshot.exists() else []
+            if not snapshot.exists():
+                return []
+            self.project.inside_or_refuse(snapshot, "diff.applied")
+            return from_file(snapshot, shown)
         raise UsageError(
             "nothing to compare with: pass --against FILE, --state DIR or --against-ref REF "
             "(or set diff.applied in clustermgr.yaml)"
@@ -199,7 +215,7 @@ def source_files(project: Project, against: Against, name: str, cluster_name: st
     if kind == FILE:
         return [Path(where)]
     if kind == STATE:
-        folder = Path(where.removeprefix("file://")) / cluster_name
+        folder = Path(where.removeprefix("file://")) / store_name(cluster_name)
         groups = folder / "instancegroup"
         return [folder / "config", *(sorted(groups.iterdir()) if groups.is_dir() else [])]
     if kind == SNAPSHOTS:

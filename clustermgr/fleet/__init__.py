@@ -10,10 +10,12 @@
 from clustermgr.fleet.pool import run
 from clustermgr.fleet.results import (
     FAIL_ON,
+    INTERNAL_ERROR,
     CheckRequest,
     ClusterResult,
     FleetCounts,
     counts,
+    exit_code,
     failed,
 )
 from clustermgr.fleet.selection import Selection, select, select_changed
@@ -21,11 +23,13 @@ from clustermgr.fleet.shards import parse_shard, shard
 
 __all__ = [
     "FAIL_ON",
+    "INTERNAL_ERROR",
     "CheckRequest",
     "ClusterResult",
     "FleetCounts",
     "Selection",
     "counts",
+    "exit_code",
     "failed",
     "parse_shard",
     "run",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from clustermgr import limits
 from clustermgr.cache import cache_dir
-from clustermgr.errors import ClusterMgrError
-from clustermgr.fleet.results import CheckRequest, ClusterResult
+from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.fleet.results import INTERNAL_ERROR, CheckRequest, ClusterResult
 from clustermgr.fleet.store import CacheKeys, ResultStore
 from clustermgr.problems import ERROR, Problem
 from clustermgr.project import Project
@@ -29,6 +30,9 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ClusterResult]:
     """Check every named cluster; results in name order."""
+    most = limits.current().jobs
+    if jobs > most:
+        raise UsageError(f"--jobs {jobs}: at most {most} (limits.jobs in clustermgr.yaml)")
     keys = CacheKeys(project, request) if use_cache else None
     store = ResultStore(cache_dir("check") if use_cache else None)
     wanted: dict[str, str | None] = {}
@@ -95,7 +99,18 @@ def _prepare() -> None:
 
 
 def _check_one(name: str) -> ClusterResult:
-    """validate + diff for one cluster, in whichever process runs it."""
+    """validate + diff for one cluster, in whichever process runs it. A bug met while
+    checking one cluster is that cluster's `internal-error` problem: the other clusters and
+    every report are still produced (and the run exits 3)."""
+    try:
+        return _check(name)
+    except Exception as exc:  # reported as data, with its type
+        message = f"clustermgr failed on this cluster: {type(exc).__name__}: {exc}"
+        problem = Problem(ERROR, INTERNAL_ERROR, message[:500], check="internal")
+        return ClusterResult(name, [problem], None, None)
+
+
+def _check(name: str) -> ClusterResult:
     from clustermgr.diff import DiffOptions, compare_cluster, summary
 
     project: Project = _WORKER["project"]

@@ -61,6 +61,16 @@ def counts(results: list[ClusterResult]) -> FleetCounts:
 
 
 FAIL_ON = ("changes", "refused", "destructive")
+INTERNAL_ERROR = "internal-error"  # the rule of a cluster clustermgr itself failed on
+
+
+def exit_code(results: list[ClusterResult], fail_on: tuple[str, ...] = ()) -> int:
+    """3 when clustermgr failed on a cluster, 1 when the check fails, else 0."""
+    from clustermgr.problems import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS
+
+    if any(p.rule == INTERNAL_ERROR for r in results for p in r.problems):
+        return EXIT_INTERNAL
+    return EXIT_PROBLEMS if failed(results, fail_on) else EXIT_OK
 
 
 def failed(results: list[ClusterResult], fail_on: tuple[str, ...] = ()) -> bool:

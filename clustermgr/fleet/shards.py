@@ -17,6 +17,8 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
         text = f"{node}/{nodes}"
     first, _, second = text.partition("/")
     try:
+        if len(first) > 9 or len(second) > 9:
+            raise ValueError
         index, total = int(first), int(second)
     except ValueError:
         raise UsageError(f"--shard {text!r}: expected I/N, e.g. 2/4") from None
@@ -28,16 +30,26 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 def shard(project: Project, names: list[str], index: int, total: int) -> list[str]:
     """This shard's clusters: a deterministic split that balances the estimated work (values
     bytes), largest first onto the least-loaded shard; every cluster in exactly one shard."""
+    import heapq
+
     clusters = project.clusters()
-
-    def cost(name: str) -> int:
-        return sum(p.stat().st_size for p in clusters[name].layers if p.exists())
-
-    loads = [0] * total
+    if total > max(len(clusters), 1):
+        raise UsageError(
+            f"--shard {index}/{total}: more shards than the project has clusters ({len(clusters)})"
+        )
+    sizes = {name: sum(_size(p) for p in clusters[name].layers) for name in names}
+    loads = [(0, i) for i in range(total)]  # (load, shard): the least-loaded shard first
     mine = []
-    for name in sorted(names, key=lambda n: (-cost(n), n)):
-        target = min(range(total), key=lambda i: (loads[i], i))
-        loads[target] += cost(name) + 1
+    for name in sorted(names, key=lambda n: (-sizes[n], n)):
+        load, target = heapq.heappop(loads)
+        heapq.heappush(loads, (load + sizes[name] + 1, target))
         if target == index - 1:
             mine.append(name)
     return sorted(mine)
+
+
+def _size(path: os.PathLike[str]) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

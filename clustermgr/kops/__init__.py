@@ -9,3 +9,13 @@ NETWORKING_OPTIONS = frozenset(  # the keys of spec.networking that choose a CNI
     {"classic", "kubenet", "external", "cni", "kopeio", "weave", "flannel", "calico", "canal"}
     | {"kuberouter", "romana", "amazonvpc", "amazonVPC", "cilium", "lyftvpc", "gce", "kindnet"}
 )
+
+
+def valid_cluster_name(name: str) -> bool:
+    """A DNS-1123 subdomain, as kOps requires of a cluster name (kOps:
+    pkg/apis/kops/validation/validation.go, ValidateCluster: IsDNS1123Subdomain). Also what
+    keeps a name from walking out of a state store folder (`../x` is not one)."""
+    import re
+
+    label = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+    return len(name) <= 253 and re.fullmatch(rf"{label}(\.{label})*", name) is not None

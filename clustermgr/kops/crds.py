@@ -31,12 +31,15 @@ _INT_OR_STRING = "x-kubernetes-int-or-string"
 _DEFAULTED: dict[tuple[str, ...], frozenset[str]] = {("spec", "iam"): frozenset({"legacy"})}
 
 
-def load_crds(folder: Path) -> dict[str, Schema]:
-    """Kind -> reduced v1alpha2 schema, for every CRD file in `folder`."""
+def load_crds(folder: Path, inside: Path | None = None) -> dict[str, Schema]:
+    """Kind -> reduced v1alpha2 schema, for every CRD file in `folder`; with `inside` (the
+    folder came from configuration), files that resolve outside it are refused."""
     if not folder.is_dir():
         raise UsageError(f"--kops-crds: no such directory: {folder}")
     schemas: dict[str, Schema] = {}
     for file in sorted(folder.iterdir()):
+        if inside is not None and not file.resolve().is_relative_to(inside):
+            raise ConfigError(f"{file}: leads outside the project (a symlink?)")
         if file.suffix in (".yaml", ".yml") and file.is_file():
             kind, schema = _load(file)
             if kind:

@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from clustermgr.errors import ConfigError
+from clustermgr.kops import valid_cluster_name
 from clustermgr.project import Project
 from clustermgr.values import cluster_values
 from clustermgr.yamlio import dump
@@ -47,7 +48,10 @@ def environments(project: Project) -> list[tuple[str, list[tuple[str, str]]]]:
                 f"cluster {name!r} has no environment: set `{key}` in its values "
                 "(or ci.environmentValue in clustermgr.yaml)"
             )
-        found.setdefault(env, []).append((name, str(values.get("clusterName", name))))
+        kops_name = str(values.get("clusterName", name))
+        if not valid_cluster_name(kops_name):
+            raise ConfigError(f"cluster {name!r}: {kops_name!r} is not a kOps cluster name")
+        found.setdefault(env, []).append((name, kops_name))
     order = project.config.ci_environments or sorted(
         found, key=lambda e: (DEFAULT_ORDER.index(e) if e in DEFAULT_ORDER else 99, e)
     )
@@ -77,7 +81,12 @@ def pipeline(project: Project) -> str:
         ".clustermgr": {
             "image": config.ci_image,
             "before_script": ["pip install --quiet ."],
-            "cache": {"key": "clustermgr", "paths": [".cache/pip", ".cache/clustermgr"]},
+            # Protected and unprotected refs never share a cache: a merge request must not
+            # plant entries that the jobs holding cloud credentials read.
+            "cache": {
+                "key": "clustermgr-protected-$CI_COMMIT_REF_PROTECTED",
+                "paths": [".cache/pip", ".cache/clustermgr"],
+            },
         },
         ".kops": {  # needs python, kops and the aws CLI in its image
             "extends": ".clustermgr",
@@ -119,7 +128,8 @@ def pipeline(project: Project) -> str:
 def _cluster_jobs(
     name: str, kops_name: str, env: str, previous: list[str], automatic: bool
 ) -> dict[str, Any]:
-    variables = {"CLUSTER": name, "NAME": kops_name}
+    # `$$`: GitLab expands `$NAME` in variables; these are names, never references.
+    variables = {"CLUSTER": name.replace("$", "$$"), "NAME": kops_name.replace("$", "$$")}
     rule = {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}
 
     def changing(stage: str, needs: list[str], command: str) -> dict[str, Any]:

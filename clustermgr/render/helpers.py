@@ -17,7 +17,6 @@ from jinja2 import Undefined
 from clustermgr import yamlio
 
 
-
 class TemplateFunctionError(Exception):
     """A helper refused its input; the message is shown to the user as is."""
 

@@ -129,4 +129,7 @@ def make_linter(project: Project | None, kops_crds: str | Path | None = None) ->
     from clustermgr.kops.crds import load_crds
 
     folder = project.crds_dir(kops_crds) if project is not None else kops_crds
-    return Linter(load_crds(Path(folder)) if folder is not None else None)
+    if folder is None:
+        return Linter()
+    configured = project is not None and kops_crds is None  # the setting, not the flag
+    return Linter(load_crds(Path(folder), project.root if configured and project else None))

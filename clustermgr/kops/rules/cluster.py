@@ -3,15 +3,12 @@ rolling-update settings (pkg/apis/kops/validation/validation.go, legacy_validati
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops import NETWORKING_OPTIONS
+from clustermgr.kops import NETWORKING_OPTIONS, valid_cluster_name
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, rule
 from clustermgr.problems import ERROR, WARNING
-
-_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 
 
 @rule("cluster-name", ERROR)
@@ -27,7 +24,7 @@ def cluster_name(m: Manifest) -> Iterator[Hit]:
             ("metadata", "name"),
             "Cluster Name must be a fully-qualified DNS name (e.g. mycluster.myzone.com)",
         )
-    elif len(name) > 253 or re.fullmatch(rf"{_LABEL}(\.{_LABEL})*", name) is None:
+    elif not valid_cluster_name(name):
         yield Hit(
             cluster.position,
             ("metadata", "name"),
