@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 _DIGEST = 32  # sha256 of the payload, in front of it
+NOTICES: list[str] = []  # said once per run by the command line (the core never prints)
 
 
 def cache_dir(kind: str) -> Path | None:
@@ -30,10 +31,16 @@ def cache_dir(kind: str) -> Path | None:
     folder = Path(root, kind)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
+        infos = [Path(root).stat(), folder.stat()]
     except OSError:
         return None
-    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+    if any(i.st_uid != os.geteuid() or i.st_mode & 0o022 for i in infos):
+        notice = (
+            f"cache folder {folder} is not yours alone (owner or group/world-writable): "
+            "it is not used"
+        )
+        if notice not in NOTICES:
+            NOTICES.append(notice)
         return None  # another user could plant entries here
     return folder
 

@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         if not debug:
             click.echo("re-run with --debug for the traceback", err=True)
         code = EXIT_INTERNAL
+    cache = sys.modules.get("clustermgr.cache")  # loaded only by commands that cache
+    for notice in getattr(cache, "NOTICES", []):
+        click.echo(f"warning: {notice}", err=True)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 

@@ -25,6 +25,7 @@ from clustermgr.kops import runner
 from clustermgr.problems import ERROR, Problem
 from clustermgr.project import Project
 from clustermgr.render import RenderSettings
+from clustermgr.secrets import Secrets
 from clustermgr.validation import Linter, Validator
 from clustermgr.values import Overrides
 from clustermgr.yamlio import Document, load_documents
@@ -43,6 +44,7 @@ class Plan(NamedTuple):
     drift: list[diff.Change] | None  # hand changes since the last apply; None: no record
     manifest: str  # what `kops replace` gets, annotations included
     new_cluster: bool
+    secrets: Secrets = Secrets()  # hidden in everything shown, kops' own output too
 
     def valid(self) -> bool:
         return not any(p.level == ERROR for p in self.problems)
@@ -67,11 +69,24 @@ def plan(project: Project, name: str, state: str, overrides: Overrides, linter: 
         last = {(k, n): d for k, n, d in _decode(record)}
         drift = diff.compare(current, last, [], project.config.diff_list_keys)
     manifest = _manifest(rendered, diff.summary(changes))
-    return Plan(name, cluster_name, state, problems, changes, drift, manifest, not current)
+    secrets = project.secrets(values, rendered)
+    shown_drift = None if drift is None else diff.redact(drift, secrets)
+    return Plan(
+        name,
+        cluster_name,
+        state,
+        problems,
+        diff.redact(changes, secrets),
+        shown_drift,
+        manifest,
+        not current,
+        secrets,
+    )
 
 
 def execute(plan: Plan, yes: bool, out: runner.Output, err: runner.Output) -> None:
     """`kops replace -f` the manifest, then `kops update cluster` (with --yes when given)."""
+    out, err = _hiding(out, plan.secrets), _hiding(err, plan.secrets)
     with tempfile.TemporaryDirectory(prefix="clustermgr-apply-") as tmp:
         manifest = Path(tmp) / f"{plan.cluster}.yaml"
         manifest.write_text(plan.manifest, encoding="utf-8")
@@ -115,6 +130,10 @@ def _exists_remote(state: str, cluster_name: str) -> bool:
     except ClusterMgrError:
         return False  # not created yet
     return True
+
+
+def _hiding(show: runner.Output, secrets: Secrets) -> runner.Output:
+    return lambda line: show(secrets.hide(line))
 
 
 def _quiet(_line: str) -> None:
