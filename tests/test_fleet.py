@@ -277,3 +277,32 @@ def test_a_shared_input_registered_once_reaches_cache_keys_and_selection(
     selection = fleet.select_changed(project, "HEAD")
     assert selection.names == list(project.clusters())
     assert selection.reasons["dev-eu1"] == ["policies/extra.json is used by every cluster"]
+
+
+def test_cache_keys_follow_the_store_in_the_environment_and_name_overrides(
+    run: Run,
+    example: Path,
+    cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = tmp_path / "state"
+    folder = store / "dev-eu1.k8s.example.com"
+    folder.mkdir(parents=True)
+    (folder / "config").write_text(
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {name: dev-eu1.k8s.example.com}\n"
+    )
+    monkeypatch.setenv("KOPS_STATE_STORE", str(store))
+    assert cached_count(run, example) == 0
+    assert cached_count(run, example) == 4
+    (folder / "config").write_text((folder / "config").read_text() + "spec: {}\n")
+    assert cached_count(run, example) == 3  # the store changed under dev-eu1: recomputed
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("KOPS_STATE_STORE", str(other))
+    assert cached_count(run, example) == 0  # another store: nothing is reused
+    renamed = ["--set", "clusterName=dev-eu9.k8s.example.com"]
+    assert cached_count(run, example, *renamed) == 0
+    (other / "dev-eu9.k8s.example.com").mkdir()
+    (other / "dev-eu9.k8s.example.com" / "config").write_text((folder / "config").read_text())
+    assert cached_count(run, example, *renamed) == 0  # the overridden name's folder is read

@@ -75,8 +75,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             click.echo("re-run with --debug for the traceback", err=True)
         code = EXIT_INTERNAL
     cache = sys.modules.get("clustermgr.cache")  # loaded only by commands that cache
-    for notice in getattr(cache, "NOTICES", []):
+    notices = getattr(cache, "NOTICES", [])
+    for notice in notices:
         click.echo(f"warning: {notice}", err=True)
+    notices.clear()  # said once (and not again by the next command of a test process)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 

@@ -113,8 +113,17 @@ def project_at_ref(root: Path, ref: str) -> Iterator[Path]:
     archive = git.run_bytes(top, "archive", "--format=tar", commit, "--", prefix, what=what)
     with tempfile.TemporaryDirectory(prefix="clustermgr-ref-") as tmp:
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+            tar.extractall(tmp, filter=_inside_only)
         yield Path(tmp) / prefix
+
+
+def _inside_only(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+    """tarfile's `data` filter, with a link that leaves the project skipped instead of
+    failing the whole extraction (reading through it is refused later, where it is used)."""
+    try:
+        return tarfile.data_filter(member, path)
+    except tarfile.FilterError:
+        return None
 
 
 def state_store_from_env() -> str | None:

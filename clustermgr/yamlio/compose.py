@@ -150,7 +150,7 @@ class _Builder:
     def _scalar(self, node: ScalarNode) -> Any:
         try:
             return self._construct(node)
-        except ValueError:  # `0x_`, `0b_`, or more digits than Python converts (4300)
+        except (ValueError, IndexError):  # `0x_`, `0b_`, `!!int ""`, over 4300 digits
             shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
             raise self._error(node, f"not a number kOps can read: {shown}") from None
 

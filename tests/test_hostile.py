@@ -1,0 +1,230 @@
+"""Hostile input from a merge request: every reproducer gives a located error (exit 1 or 2) or
+a correct result; never a traceback, an internal error, a hang or a half-written file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+
+LONG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ("a: 0b_\n", "values/_zz.yaml:1:4: error: not a number kOps can read: 0b_\n"),
+        ("a: 0x_\n", "values/_zz.yaml:1:4: error: not a number kOps can read: 0x_\n"),
+        (
+            f"a: {LONG}\n",
+            f"values/_zz.yaml:1:4: error: not a number kOps can read: {LONG[:40]}...\n",
+        ),
+        ("a: !!int ''\n", "values/_zz.yaml:1:4: error: not a number kOps can read: \n"),
+        (
+            "a: &a\n  <<: *a\n",
+            "values/_zz.yaml:1:4: error: nested deeper than 100 levels (limits.depth)\n",
+        ),
+        ("a: \udcff\n", "values/_zz.yaml: error: not UTF-8 text (byte 3)\n"),
+    ],
+)
+def test_values_files(run: Run, example: Path, layer: str, expected: str) -> None:
+    (example / "values" / "_zz.yaml").write_bytes(layer.encode("utf-8", "surrogateescape"))
+    result = run("-C", str(example), "values", "dev-eu1")
+    assert (result.code, result.err) == (1, expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "err"),
+    [
+        (["--set", "a[1]=3,a=1", "--show-origin"], 0, ""),
+        (
+            ["--set", "a" + "[0]" * 1000 + "=1"],
+            1,
+            "keys and indexes nest deeper than 100 levels (limits.depth)",
+        ),
+        (
+            ["--set", "k0[65536]=1"],
+            1,
+            "index of 65536 is greater than the maximum of 1000 (limits.setIndex)",
+        ),
+        (["--set", "a=" + "9" * 4301], 0, ""),
+        (
+            ["--values", "/dev/zero"],
+            1,
+            "/dev/zero: error: not a regular file (a FIFO or a device?)",
+        ),
+    ],
+)
+def test_values_arguments(run: Run, example: Path, args: list[str], code: int, err: str) -> None:
+    result = run("-C", str(example), "values", "dev-eu1", *args)
+    assert result.code == code, result.err
+    assert err in result.err
+    assert "internal error" not in result.err
+
+
+def test_a_fifo_is_refused_not_waited_for(run: Run, example: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "values.yaml"
+    os.mkfifo(fifo)
+    result = run("-C", str(example), "values", "dev-eu1", "--values", str(fifo))
+    assert (result.code, result.err) == (
+        1,
+        f"{fifo}: error: not a regular file (a FIFO or a device?)\n",
+    )
+
+
+def test_a_file_over_the_limit(run: Run, example: Path) -> None:
+    (example / "clustermgr.yaml").open("a").write("limits: {fileBytes: 1000}\n")
+    (example / "values" / "_zz.yaml").write_text("a: " + "x" * 2000 + "\n")
+    result = run("-C", str(example), "values", "dev-eu1")
+    assert result.err == (
+        "values/_zz.yaml: error: file too large: 2,004 bytes, more than limits.fileBytes (1,000)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: [Cluster]\nmetadata: {name: x}\n",
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {name: c.example.com}\n"
+        "spec: {subnets: [{name: [1]}], etcdClusters: [{name: main, etcdMembers: "
+        "[{name: a, instanceGroup: [1]}]}]}\n---\napiVersion: kops.k8s.io/v1alpha2\n"
+        "kind: InstanceGroup\nmetadata: {name: [1]}\nspec: {subnets: [[1]], role: [x]}\n",
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {name: {a: 1}}\nspec: 5\n",
+    ],
+)
+def test_odd_names_and_shapes_in_lint(run: Run, tmp_path: Path, manifest: str) -> None:
+    (tmp_path / "m.yaml").write_text(manifest)
+    result = run("lint", str(tmp_path / "m.yaml"), "--format", "parsable")
+    assert result.code == 1 and "internal error" not in result.err
+    assert result.out.startswith("m.yaml:") or str(tmp_path) in result.out
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (
+            "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nspec: 5\n",
+            "not a valid kOps manifest:",
+        ),
+        (
+            "apiVersion: kops.k8s.io/v1alpha2\nkind: Cluster\nmetadata: {}\nspec: {}\n",
+            "not a valid kOps manifest:",
+        ),
+    ],
+)
+def test_import_of_invalid_sources(run: Run, tmp_path: Path, manifest: str, message: str) -> None:
+    (tmp_path / "c.yaml").write_text(manifest)
+    result = run("import", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "out"))
+    assert result.code == 1 and message in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_symlink_out_of_the_project_is_not_read(run: Run, example: Path, tmp_path: Path) -> None:
+    (tmp_path / "kubeconfig").write_text("token: very-secret\n")
+    (example / "values" / "dev" / "_zz.yaml").symlink_to(tmp_path / "kubeconfig")
+    result = run("-C", str(example), "values", "dev-eu1")
+    assert result.code == 1 and "very-secret" not in result.out + result.err
+    assert "values/dev/_zz.yaml leads outside the project" in result.err
+
+
+def test_cluster_name_cannot_walk_out_of_the_state_store(
+    run: Run, example: Path, tmp_path: Path
+) -> None:
+    result = run(
+        "-C",
+        str(example),
+        "diff",
+        "dev-eu1",
+        "--state",
+        str(tmp_path),
+        "--set",
+        "clusterName=../loot",
+    )
+    assert result.code == 2
+    assert "'../loot' is not a kOps cluster name" in result.err
+
+
+def test_git_refs_are_not_options(run: Run, example: Path, tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(example)], check=True)
+    out = tmp_path / "out.txt"
+    result = run("-C", str(example), "check", f"--changed-since=--output={out}")
+    assert result.code == 2 and not out.exists()
+    assert result.err == f"error: --changed-since: '--output={out}' is not a git ref\n"
+
+
+def test_against_ref_with_a_symlink_leaving_the_project(run: Run, example: Path) -> None:
+    git = ["git", "-C", str(example), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (example / "values" / "link.txt").symlink_to("/etc/passwd")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    result = run("-C", str(example), "diff", "--all", "--against-ref", "HEAD")
+    assert result.code == 0, result.err
+    assert "dev-eu1: no changes" in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "err"),
+    [
+        (["--jobs", "1000"], "error: --jobs 1000: at most 64 (limits.jobs in clustermgr.yaml)\n"),
+        (
+            ["--shard", "1/100000000"],
+            "error: --shard 1/100000000: more shards than the project has clusters (4)\n",
+        ),
+    ],
+)
+def test_check_bounds(run: Run, example: Path, args: list[str], err: str) -> None:
+    result = run("-C", str(example), "check", "--all", *args)
+    assert (result.code, result.err) == (2, err)
+
+
+def test_damaged_cache_is_recomputed(
+    run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    (cache / "check").mkdir(parents=True, mode=0o700)
+    cache.chmod(0o700)
+    (cache / "check" / "results.sqlite").write_bytes(b"not a database" * 100)
+    monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", str(cache))
+    result = run("-C", str(example), "check", "--all", "--jobs", "1")
+    assert result.code == 0, result.err
+    assert result.out.endswith(
+        "4 checked (0 from cache): 0 invalid, 0 changed, 0 to roll, 0 risky\n"
+    )
+
+
+def test_a_foreign_cache_is_not_used(
+    run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    (cache / "yaml").mkdir(parents=True)
+    (cache / "yaml").chmod(0o777)
+    monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", str(cache))
+    result = run("-C", str(example), "values", "dev-eu1")
+    assert result.code == 0
+    assert result.err == (
+        f"warning: cache folder {cache}/yaml is not yours alone (owner or group/world-writable): "
+        "it is not used\n"
+    )
+
+
+def test_template_output_that_is_not_text(run: Run, example: Path) -> None:
+    (example / "template" / "30-x.yaml.j2").write_text('x: {{ "\\ud800" }}\n')
+    result = run("-C", str(example), "render", "dev-eu1", "--out", str(example / "out.yaml"))
+    assert result.err == (
+        "template/30-x.yaml.j2: error: the output holds a character that is not text (U+D800)\n"
+    )
+    assert not (example / "out.yaml").exists()
+
+
+def test_gitlab_variables_are_not_expanded(run: Run, example: Path) -> None:
+    values = example / "values" / "dev" / "dev-eu1.yaml"
+    text = values.read_text()
+    values.write_text(text.replace("clusterName: dev-eu1.k8s.example.com", "clusterName: $HOME.x"))
+    result = run("-C", str(example), "ci", "gitlab")
+    assert result.code == 1
+    assert result.err == "error: cluster 'dev-eu1': '$HOME.x' is not a kOps cluster name\n"
