@@ -306,3 +306,27 @@ def test_cache_keys_follow_the_store_in_the_environment_and_name_overrides(
     (other / "dev-eu9.k8s.example.com").mkdir()
     (other / "dev-eu9.k8s.example.com" / "config").write_text((folder / "config").read_text())
     assert cached_count(run, example, *renamed) == 0  # the overridden name's folder is read
+
+
+def test_a_crash_on_one_cluster_leaves_the_others_and_the_reports(
+    run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clustermgr.validation.validate import Validator
+
+    checked = Validator.check
+
+    def check(self: Validator, cluster: object) -> object:
+        if getattr(cluster, "name", "") == "prod-eu1":
+            raise ZeroDivisionError("boom")
+        return checked(self, cluster)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Validator, "check", check)
+    report = tmp_path / "report.json"
+    result = run("-C", str(example), "check", "--all", "--jobs", "1", "--json", str(report))
+    assert result.code == 3
+    clusters = {c["name"]: c for c in json.loads(report.read_text())["clusters"]}
+    assert [p["rule"] for p in clusters["prod-eu1"]["problems"]] == ["internal-error"]
+    assert clusters["prod-eu1"]["problems"][0]["message"] == (
+        "clustermgr failed on this cluster: ZeroDivisionError: boom"
+    )
+    assert all(clusters[n]["valid"] for n in ("dev-eu1", "prod-us1", "staging-eu1"))

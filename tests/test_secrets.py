@@ -185,3 +185,22 @@ def test_unified_diff_hides_both_sides(planted: Path, run: Run, tmp_path: Path) 
     )
     assert f"-    webhookURL: '{token(OLD + 'x' * 30)}'" in r.out or token(OLD + "x" * 30) in r.out
     assert OLD not in r.out and NEW not in r.out
+
+
+def test_apply_shows_no_secret(
+    planted: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from tests.test_kops_commands import FAKE_KOPS
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kops").write_text(FAKE_KOPS)
+    (bin_dir / "kops").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_KOPS_LOG", str(tmp_path / "kops.log"))
+    result = run("-C", str(planted), "apply", "dev-eu1", "--state", str(tmp_path / "state"))
+    shown = result.out + result.err
+    assert "webhookURL" in shown
+    assert all(c not in shown for c in (NEW, OLD, GOSSIP)), shown
