@@ -192,7 +192,7 @@ def spec(res: diff.Resources, key: tuple[str, str]) -> dict[str, Any]:
                     "changed",
                     "master-us-test-1a",
                     "x",
-                    impact.ROLL_CONTROL_PLANE,
+                    impact.UPDATE,
                     (impact.REFUSED,),
                 )
             ],
@@ -264,7 +264,17 @@ def test_ignore_rules(kops_data: Path) -> None:
         ("InstanceGroup/nodes", True),
     ]
     assert diff.summary(changes) == diff.DiffSummary(
-        changes=1, ignored=4, resources=1, impact=impact.ROLL_ALL, roll=(), flags=()
+        changes=1,
+        ignored=4,
+        resources=1,
+        impact=impact.ROLL_ALL,
+        roll=(),
+        flags=(),
+        steps=("kops reconcile cluster --yes",),  # a minor upgrade, on the newest kOps
+    )
+    assert diff.summary(changes, "1.30.4").steps == (
+        "kops update cluster --yes",
+        "kops rolling-update cluster --yes",
     )
 
 

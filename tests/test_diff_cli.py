@@ -47,6 +47,7 @@ def test_changes_and_exit_code(run: Run, example: Path, tmp_path: Path) -> None:
     assert result.code == 1
     assert result.out == (
         "dev-eu1: 2 changes in 1 resource — impact: roll IG (nodes)\n"
+        "  next: kops update cluster --yes; then kops rolling-update cluster --instance-group nodes --yes\n"
         "\n"
         "InstanceGroup/nodes\n"
         "  spec.machineType  [roll IG nodes]\n"
@@ -83,6 +84,7 @@ def test_json_report(run: Run, example: Path, tmp_path: Path) -> None:
         "impact": "update",
         "roll": [],
         "flags": [],
+        "steps": ["kops update cluster --yes"],
     }
     assert report["clusters"][0]["changes"][0] == {
         "resource": "InstanceGroup/nodes",
@@ -92,7 +94,9 @@ def test_json_report(run: Run, example: Path, tmp_path: Path) -> None:
         "new": 3,
         "impact": "update",
         "flags": [],
-        "why": "the Auto Scaling group's size changes in place",
+        "why": "the Auto Scaling group's size",
+        "source": "pkg/model/awsmodel/autoscalinggroup.go, buildAutoScalingGroupTask",
+        "groups": [],
         "ignored": False,
     }
 
@@ -251,7 +255,7 @@ def test_multi_line_strings_are_diffed_line_by_line(run: Run, tmp_path: Path) ->
     (tmp_path / "a.yaml").write_text(base % "two")
     (tmp_path / "b.yaml").write_text(base % "TWO")
     result = run("diff", "--from", "a.yaml", "--to", "b.yaml", cwd=tmp_path)
-    assert result.out.splitlines()[3:] == [
+    assert result.out.splitlines()[4:] == [
         "  spec.additionalUserData[name=setup.sh].content  [roll IG nodes]",
         "      #!/bin/sh",
         "      echo one",

@@ -26,6 +26,10 @@ class ClusterDiff(NamedTuple):
     changes: list[engine.Change]
     old: engine.Resources
     new: engine.Resources
+    kops_version: str | None = None  # the kOps that applies it: decides the next steps
+
+    def summary(self) -> engine.DiffSummary:
+        return engine.summary(self.changes, self.kops_version)
 
 
 class DiffOptions(NamedTuple):
@@ -68,7 +72,7 @@ def compare_cluster(
     old = engine.resources(source.documents(name, cluster_name))
     ignore = [*project.config.diff_ignore, *options.ignore]
     changes = engine.compare(old, new, ignore, project.config.diff_list_keys)
-    result = ClusterDiff(name, changes, old, new)
+    result = ClusterDiff(name, changes, old, new, project.config.kops_version)
     return result if options.show_secrets else hidden(result, project.secrets(values, rendered))
 
 

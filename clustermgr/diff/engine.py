@@ -22,12 +22,14 @@ import fnmatch
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from clustermgr.kops import NETWORKING_OPTIONS
+from clustermgr.diff.weigh import ADDED as ADDED
+from clustermgr.diff.weigh import CHANGED as CHANGED
+from clustermgr.diff.weigh import DOC_ADDED as DOC_ADDED
+from clustermgr.diff.weigh import DOC_REMOVED as DOC_REMOVED
+from clustermgr.diff.weigh import REMOVED as REMOVED
+from clustermgr.diff.weigh import cross_flags, next_steps, weigh
 from clustermgr.kops import impact as impacts
 from clustermgr.yamlio import Document, Match, Part, format_path
-
-ADDED, REMOVED, CHANGED = "added", "removed", "changed"
-DOC_ADDED, DOC_REMOVED = "document added", "document removed"
 
 # Lists of mappings and the key that identifies their items (paths with [] for list items).
 IDENTITY = {
@@ -76,6 +78,8 @@ class Change(NamedTuple):
     flags: tuple[str, ...] = ()
     why: str = ""
     ignored: bool = False
+    source: str = ""  # the kOps file the impact rests on
+    groups: tuple[str, ...] = ()  # the InstanceGroups a `roll IG` change rolls
 
     def path_text(self) -> str:
         return format_path(self.path)
@@ -117,17 +121,19 @@ def compare(
     for kind, name in sorted(order, key=lambda k: (k[0] != "Cluster", k[0], k[1])):
         resource = f"{kind}/{name}"
         if (kind, name) not in old:
-            changes.append(_weigh(Change(resource, (), DOC_ADDED, None, new[(kind, name)]), kind))
+            added = Change(resource, (), DOC_ADDED, None, new[(kind, name)])
+            changes.append(weigh(added, kind, old, new))
             continue
         if (kind, name) not in new:
-            changes.append(_weigh(Change(resource, (), DOC_REMOVED, old[(kind, name)], None), kind))
+            gone = Change(resource, (), DOC_REMOVED, old[(kind, name)], None)
+            changes.append(weigh(gone, kind, old, new))
             continue
         before, after = normalise(old[(kind, name)], new[(kind, name)])
         if before == after:  # the common case, and the cheap one
             continue
         for change in _walk(before, after, (), resource, keys):
-            changes.append(_weigh(change, kind))
-    _cross_flags(changes)
+            changes.append(weigh(change, kind, old, new))
+    cross_flags(changes)
     rules = ignore or []
     return [c._replace(ignored=_ignored(c, rules)) for c in changes]
 
@@ -291,55 +297,6 @@ def _keyed(items: list[Any], key: str) -> bool:
     return len(values) == len(set(values))
 
 
-def _weigh(change: Change, kind: str) -> Change:
-    if change.type == DOC_ADDED:
-        return change._replace(impact=impacts.UPDATE, why="a new resource")
-    if change.type == DOC_REMOVED:
-        entry = impacts.DOCUMENT_REMOVED.get(kind, impacts.lookup(kind, ""))
-        return change._replace(impact=entry.impact, flags=entry.flags, why=entry.why)
-    entry = impacts.lookup(kind, _pattern(change.path))
-    flags = set(entry.flags)
-    pattern = _pattern(change.path)
-    if kind == "Cluster" and pattern == "spec.etcdClusters" and change.type == REMOVED:
-        flags.add(impacts.REFUSED)  # an etcd cluster cannot be removed
-    if pattern == "spec.kubernetesVersion" and _downgrade(change.old, change.new):
-        flags.add(impacts.DESTRUCTIVE)
-    if (
-        impacts.REFUSED in entry.flags
-        and change.type == ADDED
-        and pattern.endswith(("cidr", "zone"))
-    ):
-        flags.discard(impacts.REFUSED)  # setting a value for the first time is fine
-    impact = entry.impact
-    return change._replace(impact=impact, flags=tuple(sorted(flags)), why=entry.why)
-
-
-def _downgrade(old: Any, new: Any) -> bool:
-    from clustermgr.versions import VersionError, parse_tolerant
-
-    try:
-        return parse_tolerant(str(new)) < parse_tolerant(str(old))
-    except VersionError:
-        return False
-
-
-def _cross_flags(changes: list[Change]) -> None:
-    """A CNI switch shows as one networking option removed and another added: both are
-    destructive (pods lose their network while nodes roll)."""
-    cni = [
-        i
-        for i, c in enumerate(changes)
-        if len(c.path) == 3
-        and c.path[:2] == ("spec", "networking")
-        and c.path[2] in NETWORKING_OPTIONS
-        and c.type in (ADDED, REMOVED)
-    ]
-    if {changes[i].type for i in cni} == {ADDED, REMOVED}:
-        for i in cni:
-            flags = tuple(sorted({*changes[i].flags, impacts.DESTRUCTIVE}))
-            changes[i] = changes[i]._replace(flags=flags)
-
-
 def _ignored(change: Change, rules: list[str]) -> bool:
     """`Kind/name:path` globs, e.g. `InstanceGroup/*:spec.image`; a rule on a path covers
     everything below it."""
@@ -383,15 +340,14 @@ class DiffSummary(NamedTuple):
     resources: int  # documents with a change
     impact: str  # the worst impact of any change
     roll: tuple[str, ...]  # InstanceGroups to roll, by name
-    flags: tuple[str, ...]  # refused, destructive, ...
+    flags: tuple[str, ...]  # refused, destructive, assumed, force
+    steps: tuple[str, ...] = ()  # the kOps commands, in order, after `kops replace`
 
 
-def summary(changes: list[Change]) -> DiffSummary:
-    """Counts, the worst impact, the instance groups to roll, and the risk flags."""
+def summary(changes: list[Change], kops_version: str | None = None) -> DiffSummary:
+    """Counts, the worst impact, the instance groups to roll, the flags and the next steps."""
     counted = [c for c in changes if not c.ignored]
-    roll_groups = sorted(
-        {c.resource.split("/", 1)[1] for c in counted if c.impact == impacts.ROLL_IG}
-    )
+    roll_groups = sorted({g for c in counted if c.impact == impacts.ROLL_IG for g in c.groups})
     return DiffSummary(
         changes=len(counted),
         ignored=len(changes) - len(counted),
@@ -399,4 +355,5 @@ def summary(changes: list[Change]) -> DiffSummary:
         impact=impacts.worst([c.impact for c in counted]),
         roll=tuple(roll_groups),
         flags=tuple(sorted({f for c in counted for f in c.flags})),
+        steps=next_steps(counted, kops_version),
     )

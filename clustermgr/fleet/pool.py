@@ -111,7 +111,7 @@ def _check_one(name: str) -> ClusterResult:
 
 
 def _check(name: str) -> ClusterResult:
-    from clustermgr.diff import DiffOptions, compare_cluster, summary
+    from clustermgr.diff import DiffOptions, compare_cluster
 
     project: Project = _WORKER["project"]
     request: CheckRequest = _WORKER["request"]
@@ -127,4 +127,4 @@ def _check(name: str) -> ClusterResult:
     except ClusterMgrError as exc:
         problems.append(Problem(ERROR, "diff-source", exc.message, exc.location, check="diff"))
         return ClusterResult(name, problems, None, None)
-    return ClusterResult(name, problems, result.changes, summary(result.changes))
+    return ClusterResult(name, problems, result.changes, result.summary())

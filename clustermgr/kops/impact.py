@@ -1,16 +1,16 @@
-"""What a change to a kOps field does when applied: the field -> impact table, as data.
+"""What applying a change to a kOps field makes kOps do: the impact model, as data.
 
-Impacts, from least to most disruptive:
-- none: only the state store changes;
-- update: `kops update cluster` applies it to the cloud; no instance is replaced;
-- roll IG: `kops rolling-update` replaces that instance group's instances;
-- roll control plane: every control-plane instance is replaced;
-- roll all: every instance of the cluster is replaced.
+kOps replaces an instance (`kops rolling-update`) when its group's launch template changes.
+The user data in that template embeds a hash of the group's **nodeup config** (kOps:
+pkg/model/bootstrapscript.go, NodeupConfigHash), so a field rolls a group exactly when it
+reaches that group's launch template or nodeup config (kOps: pkg/apis/nodeup/config.go,
+NewConfig; pkg/model/awsmodel/autoscalinggroup.go). Everything else is applied in place by
+`kops update cluster`: addon manifests, cloud resources (Auto Scaling groups, load balancers,
+DNS, IAM, security groups), etcd-manager's cluster spec; or it only lives in the state store.
 
-Flags: `refused` (kOps or the cloud rejects the change) and `destructive` (it loses something,
-or leaves something running that the reviewer probably expects gone).
-
-Paths are written with `[]` for list items; the longest matching prefix wins.
+Each entry says where a field lands, why, and the kOps source it rests on. Paths use `[]` for
+list items; the longest matching prefix wins. A field not listed falls back to the cautious
+side and is flagged `assumed`.
 """
 
 from __future__ import annotations
@@ -22,100 +22,345 @@ NONE, UPDATE, ROLL_IG, ROLL_CONTROL_PLANE, ROLL_ALL = (
     "update",
     "roll IG",
     "roll control plane",
-    "roll all",
+    "roll all (control plane first)",
 )
 ORDER = (NONE, UPDATE, ROLL_IG, ROLL_CONTROL_PLANE, ROLL_ALL)
-REFUSED, DESTRUCTIVE = "refused", "destructive"
+# refused: kOps (ValidateClusterUpdate) or the cloud rejects it; destructive: it loses
+# something or leaves something running; assumed: no entry, the cautious guess; force: only
+# `kops rolling-update --force` picks it up (the launch template does not change).
+REFUSED, DESTRUCTIVE, ASSUMED, FORCE = "refused", "destructive", "assumed", "force"
+
+# Where a field lands, and the impact that follows.
+STATE = "state store only"
+ADDON = "addon manifest (applied in place)"
+CLOUD = "cloud resource (changed in place)"
+ETCD_SPEC = "etcd-manager's cluster spec (upgraded in place)"
+ETCD_MANIFEST = "etcd-manager manifests (not in the launch template)"
+NODEUP_CONTROL_PLANE = "nodeup config of control-plane groups"
+NODEUP_APISERVER = "nodeup config of control-plane and apiserver groups"
+NODEUP_ALL = "nodeup config of every group"
+LAUNCH_TEMPLATE_ALL = "launch template of every group"
+GROUP = "the group's launch template or nodeup config"
+SUBNET_GROUPS = "launch templates of the groups in the subnet"
+VALIDATION = "refused by kOps"
+
+IMPACT_OF = {
+    STATE: NONE,
+    ADDON: UPDATE,
+    CLOUD: UPDATE,
+    ETCD_SPEC: UPDATE,
+    ETCD_MANIFEST: ROLL_CONTROL_PLANE,
+    NODEUP_CONTROL_PLANE: ROLL_CONTROL_PLANE,
+    NODEUP_APISERVER: ROLL_CONTROL_PLANE,
+    NODEUP_ALL: ROLL_ALL,
+    LAUNCH_TEMPLATE_ALL: ROLL_ALL,
+    GROUP: ROLL_IG,
+    SUBNET_GROUPS: ROLL_IG,
+    VALIDATION: UPDATE,
+}
+
+_NODEUP = "pkg/apis/nodeup/config.go, NewConfig"
+_LT = "pkg/model/awsmodel/autoscalinggroup.go, buildLaunchTemplateTask"
+_ASG = "pkg/model/awsmodel/autoscalinggroup.go, buildAutoScalingGroupTask"
+_ADDONS = "upup/models/cloudup/resources/addons (applied by channels in kops update cluster)"
+_UPDATE_RULES = "pkg/apis/kops/validation/cluster.go, ValidateClusterUpdate"
 
 
 class Entry(NamedTuple):
-    impact: str
-    flags: tuple[str, ...]
+    where: str
     why: str
+    source: str  # the kOps file (and function) the entry rests on
+    flags: tuple[str, ...] = ()
+
+    @property
+    def impact(self) -> str:
+        return IMPACT_OF[self.where]
 
 
-def _e(impact: str, why: str, *flags: str) -> Entry:
-    return Entry(impact, flags, why)
+def _e(where: str, why: str, source: str, *flags: str) -> Entry:
+    return Entry(where, why, source, flags)
 
 
 CLUSTER: dict[str, Entry] = {
-    "metadata": _e(NONE, "labels and annotations live only in the state store"),
-    "spec.configBase": _e(NONE, "where kOps keeps the state; nothing in the cloud changes"),
-    "spec.channel": _e(NONE, "read when kOps computes upgrades, not applied"),
-    "spec.kubernetesVersion": _e(ROLL_ALL, "every node runs the new kubelet"),
-    "spec.kubelet": _e(ROLL_ALL, "the kubelet configuration of every node"),
-    "spec.controlPlaneKubelet": _e(ROLL_CONTROL_PLANE, "kubelet settings of control-plane nodes"),
-    "spec.masterKubelet": _e(ROLL_CONTROL_PLANE, "kubelet settings of control-plane nodes"),
-    "spec.containerd": _e(ROLL_ALL, "the container runtime of every node"),
-    "spec.containerRuntime": _e(ROLL_ALL, "the container runtime of every node"),
-    "spec.kubeProxy": _e(ROLL_ALL, "kube-proxy runs on every node"),
-    "spec.cloudLabels": _e(ROLL_ALL, "tags are set on every instance at launch"),
-    "spec.nonMasqueradeCIDR": _e(ROLL_ALL, "pod networking of every node", DESTRUCTIVE),
-    "spec.podCIDR": _e(ROLL_ALL, "running pods keep their old addresses", DESTRUCTIVE),
+    "metadata": _e(STATE, "labels and annotations are not read by nodeup or the cloud", _NODEUP),
+    "spec.configBase": _e(STATE, "where kOps keeps the state", _NODEUP),
+    "spec.channel": _e(
+        STATE, "read when kOps computes upgrades", "upup/pkg/fi/cloudup/defaults.go"
+    ),
+    "spec.target": _e(
+        STATE, "read by `kops update cluster --target`", "cmd/kops/update_cluster.go"
+    ),
+    "spec.kubernetesVersion": _e(NODEUP_ALL, "every group's nodeup config names it", _NODEUP),
+    "spec.kubelet": _e(NODEUP_ALL, "merged into every group's kubelet config", _NODEUP),
+    "spec.controlPlaneKubelet": _e(NODEUP_CONTROL_PLANE, "the control plane's kubelet", _NODEUP),
+    "spec.masterKubelet": _e(NODEUP_CONTROL_PLANE, "the control plane's kubelet", _NODEUP),
+    "spec.containerd": _e(NODEUP_ALL, "ContainerdConfig of every group", _NODEUP),
+    "spec.containerRuntime": _e(NODEUP_ALL, "the runtime of every node", _NODEUP),
+    "spec.docker": _e(NODEUP_ALL, "the runtime of every node", _NODEUP),
+    "spec.kubeProxy": _e(NODEUP_ALL, "KubeProxy of every group", _NODEUP),
+    "spec.packages": _e(
+        NODEUP_ALL, "Packages of every group", "pkg/nodemodel/nodeupconfigbuilder.go"
+    ),
+    "spec.assets": _e(
+        NODEUP_ALL, "asset locations in every nodeup config", "pkg/nodemodel/nodeupconfigbuilder.go"
+    ),
+    "spec.hooks": _e(NODEUP_ALL, "Hooks of every group (filtered by role)", _NODEUP),
+    "spec.fileAssets": _e(NODEUP_ALL, "FileAssets of every group (filtered by role)", _NODEUP),
+    "spec.sysctlParameters": _e(NODEUP_ALL, "SysctlParameters of every group", _NODEUP),
+    "spec.ntp": _e(NODEUP_ALL, "NTPUnmanaged of every group", _NODEUP),
+    "spec.updatePolicy": _e(NODEUP_ALL, "UpdatePolicy of every group", _NODEUP),
+    "spec.cloudConfig": _e(NODEUP_ALL, "cloud settings in every nodeup config", _NODEUP),
+    "spec.serviceAccountIssuerDiscovery": _e(
+        NODEUP_ALL, "DiscoveryService of every group", _NODEUP
+    ),
+    "spec.nonMasqueradeCIDR": _e(
+        NODEUP_ALL,
+        "Networking.NonMasqueradeCIDR of every group; pods lose their routes",
+        _NODEUP,
+        DESTRUCTIVE,
+    ),
     "spec.serviceClusterIPRange": _e(
-        ROLL_ALL, "existing Service IPs fall outside the range", DESTRUCTIVE
+        NODEUP_ALL,
+        "Networking.ServiceClusterIPRange of every group; existing Service IPs fall outside",
+        _NODEUP,
+        DESTRUCTIVE,
     ),
-    "spec.networking": _e(ROLL_ALL, "the CNI runs on every node"),
-    "spec.networkCIDR": _e(UPDATE, "a VPC's primary range cannot change", REFUSED),
-    "spec.additionalNetworkCIDRs": _e(UPDATE, "secondary VPC ranges are added in place"),
-    "spec.subnets": _e(UPDATE, "new subnets are created in place"),
-    "spec.subnets[].cidr": _e(UPDATE, "a subnet's range cannot change", REFUSED),
-    "spec.subnets[].zone": _e(UPDATE, "a subnet cannot move to another zone", REFUSED),
-    "spec.sshAccess": _e(UPDATE, "security group rules"),
-    "spec.kubernetesApiAccess": _e(UPDATE, "security group rules"),
-    "spec.nodePortAccess": _e(UPDATE, "security group rules"),
-    "spec.api": _e(UPDATE, "the API load balancer or DNS record"),
-    "spec.sshKeyName": _e(ROLL_ALL, "the key is set on instances at launch"),
-    "spec.kubeAPIServer": _e(ROLL_CONTROL_PLANE, "kube-apiserver runs on control-plane nodes"),
-    "spec.kubeControllerManager": _e(ROLL_CONTROL_PLANE, "runs on control-plane nodes"),
-    "spec.kubeScheduler": _e(ROLL_CONTROL_PLANE, "runs on control-plane nodes"),
-    "spec.cloudControllerManager": _e(ROLL_CONTROL_PLANE, "runs on control-plane nodes"),
-    "spec.etcdClusters": _e(ROLL_CONTROL_PLANE, "etcd runs on control-plane nodes"),
+    "spec.podCIDR": _e(
+        NODEUP_ALL,
+        "kube-proxy and the controller manager of every node; running pods keep old addresses",
+        _NODEUP,
+        DESTRUCTIVE,
+    ),
+    "spec.clusterDNSDomain": _e(NODEUP_ALL, "the kubelet's cluster domain on every node", _NODEUP),
+    "spec.cloudLabels": _e(
+        LAUNCH_TEMPLATE_ALL, "instance tags are part of every launch template", _LT
+    ),
+    "spec.sshKeyName": _e(
+        LAUNCH_TEMPLATE_ALL, "the key pair is part of every launch template", _LT
+    ),
+    "spec.cloudProvider": _e(
+        VALIDATION, "a cluster cannot move to another cloud", _UPDATE_RULES, REFUSED
+    ),
+    # networking: the CNI runs as an addon; only a few of its settings reach nodeup
+    "spec.networking": _e(ADDON, "the CNI is an addon; kops update cluster applies it", _ADDONS),
+    "spec.networking.cilium.ipam": _e(
+        NODEUP_ALL, "Networking.Cilium.IPAM (ENI mode) of every group", _NODEUP
+    ),
+    "spec.networking.calico.wireguardEnabled": _e(
+        NODEUP_ALL, "Networking.Calico.WireguardEnabled of every group", _NODEUP
+    ),
+    "spec.networking.cni.usesSecondaryIP": _e(
+        NODEUP_ALL, "Networking.CNI.UsesSecondaryIP of every group", _NODEUP
+    ),
+    "spec.networkCIDR": _e(
+        VALIDATION,
+        "a VPC's primary range cannot change",
+        "pkg/model/awsmodel/network.go (the VPC's CIDR)",
+        REFUSED,
+    ),
+    "spec.networkID": _e(
+        VALIDATION, "a cluster cannot move to another VPC", "pkg/model/awsmodel/network.go", REFUSED
+    ),
+    "spec.additionalNetworkCIDRs": _e(
+        CLOUD, "secondary VPC ranges are associated in place", "pkg/model/awsmodel/network.go"
+    ),
+    "spec.subnets": _e(CLOUD, "subnets are created in place", "pkg/model/awsmodel/network.go"),
+    "spec.subnets[].cidr": _e(
+        VALIDATION, "a subnet's range cannot change", "pkg/model/awsmodel/network.go", REFUSED
+    ),
+    "spec.subnets[].zone": _e(
+        VALIDATION, "a subnet cannot move to another zone", "pkg/model/awsmodel/network.go", REFUSED
+    ),
+    "spec.subnets[].type": _e(
+        SUBNET_GROUPS, "AssociatePublicIP of the launch templates of the groups in the subnet", _LT
+    ),
+    "spec.sshAccess": _e(CLOUD, "security group rules", "pkg/model/awsmodel/external_access.go"),
+    "spec.kubernetesApiAccess": _e(
+        CLOUD, "security group rules", "pkg/model/awsmodel/external_access.go"
+    ),
+    "spec.nodePortAccess": _e(
+        CLOUD, "security group rules", "pkg/model/awsmodel/external_access.go"
+    ),
+    "spec.api": _e(
+        CLOUD, "the API load balancer or DNS record", "pkg/model/awsmodel/api_loadbalancer.go"
+    ),
+    "spec.api.loadBalancer.useForInternalAPI": _e(
+        NODEUP_APISERVER, "APIServerConfig.API.LoadBalancer of control-plane groups", _NODEUP
+    ),
+    "spec.masterPublicName": _e(
+        NODEUP_APISERVER, "APIServerConfig.API.PublicName (the apiserver certificate)", _NODEUP
+    ),
+    "spec.additionalSans": _e(
+        NODEUP_APISERVER, "APIServerConfig.API.AdditionalSANs (the apiserver certificate)", _NODEUP
+    ),
+    "spec.authentication": _e(NODEUP_APISERVER, "APIServerConfig.Authentication", _NODEUP),
+    "spec.authentication.aws": _e(
+        ADDON, "aws-iam-authenticator's settings go into its manifest, not nodeup", _NODEUP
+    ),
+    "spec.kubeAPIServer": _e(NODEUP_APISERVER, "APIServerConfig.KubeAPIServer", _NODEUP),
+    "spec.kubeAPIServer.serviceNodePortRange": _e(
+        NODEUP_ALL, "ServiceNodePortRange of every group", _NODEUP
+    ),
+    "spec.secretStore": _e(NODEUP_APISERVER, "ConfigStore.Secrets", _NODEUP),
+    "spec.keyStore": _e(NODEUP_APISERVER, "ConfigStore.Keypairs", _NODEUP),
+    "spec.egressProxy": _e(NODEUP_APISERVER, "Networking.EgressProxy", _NODEUP),
+    "spec.kubeControllerManager": _e(
+        NODEUP_CONTROL_PLANE, "ControlPlaneConfig.KubeControllerManager", _NODEUP
+    ),
+    "spec.kubeScheduler": _e(NODEUP_CONTROL_PLANE, "ControlPlaneConfig.KubeScheduler", _NODEUP),
+    "spec.dnsZone": _e(NODEUP_CONTROL_PLANE, "DNSZone of control-plane groups", _NODEUP),
+    "spec.topology": _e(
+        CLOUD, "subnets, NAT and bastions in place", "pkg/model/awsmodel/network.go"
+    ),
+    "spec.topology.dns": _e(CLOUD, "DNS records", "pkg/model/awsmodel/dns.go"),
+    "spec.topology.dns.type": _e(NODEUP_ALL, "UsesNoneDNS of every group", _NODEUP),
+    "spec.etcdClusters": _e(
+        ETCD_MANIFEST,
+        "etcd-manager's manifests live in the state store; nodeup only names them",
+        "pkg/nodemodel/nodeupconfigbuilder.go (EtcdManifests)",
+        FORCE,
+    ),
+    "spec.etcdClusters[].version": _e(
+        ETCD_SPEC,
+        "etcd-manager upgrades from the backup store's etcd-cluster-spec",
+        "pkg/model/components/etcdmanager/model.go",
+    ),
+    "spec.etcdClusters[].image": _e(
+        VALIDATION, "image can only be set when creating a new etcd cluster", _UPDATE_RULES, REFUSED
+    ),
+    "spec.etcdClusters[].name": _e(VALIDATION, "name cannot be changed", _UPDATE_RULES, REFUSED),
+    "spec.etcdClusters[].etcdMembers[].name": _e(
+        VALIDATION, "name cannot be changed", _UPDATE_RULES, REFUSED
+    ),
     "spec.etcdClusters[].etcdMembers[].instanceGroup": _e(
-        ROLL_CONTROL_PLANE, "an etcd member cannot move to another instance group", REFUSED
+        VALIDATION, "instanceGroup cannot be changed", _UPDATE_RULES, REFUSED
     ),
-    "spec.iam": _e(UPDATE, "IAM roles and policies change in place"),
-    "spec.additionalPolicies": _e(UPDATE, "IAM policies change in place"),
-    "spec.externalPolicies": _e(UPDATE, "IAM policy attachments change in place"),
-    "spec.topology.dns": _e(UPDATE, "DNS records"),
-    "spec.certManager": _e(UPDATE, "an addon, applied by the addon manager"),
-    "spec.metricsServer": _e(UPDATE, "an addon, applied by the addon manager"),
-    "spec.clusterAutoscaler": _e(UPDATE, "an addon, applied by the addon manager"),
-    "spec.awsLoadBalancerController": _e(UPDATE, "an addon, applied by the addon manager"),
-    "spec.nodeTerminationHandler": _e(UPDATE, "an addon, applied by the addon manager"),
-    "spec.externalDns": _e(UPDATE, "an addon, applied by the addon manager"),
-    "spec.addons": _e(UPDATE, "addons, applied by the addon manager"),
-    "spec.hooks": _e(ROLL_ALL, "systemd units written at boot on every node"),
-    "spec.fileAssets": _e(ROLL_ALL, "files written at boot on every node"),
+    "spec.iam": _e(CLOUD, "IAM roles and policies change in place", "pkg/model/awsmodel/iam.go"),
+    "spec.additionalPolicies": _e(
+        CLOUD, "IAM policies change in place", "pkg/model/awsmodel/iam.go"
+    ),
+    "spec.externalPolicies": _e(
+        CLOUD, "IAM policy attachments change in place", "pkg/model/awsmodel/iam.go"
+    ),
+    "spec.cloudControllerManager": _e(ADDON, "the cloud controller manager is an addon", _ADDONS),
+    "spec.nodeProblemDetector": _e(ADDON, "an addon", _ADDONS),
+    "spec.kubeDNS": _e(ADDON, "CoreDNS is an addon", _ADDONS),
+    "spec.kubeDNS.serverIP": _e(NODEUP_ALL, "the kubelet's cluster DNS on every node", _NODEUP),
+    "spec.kubeDNS.nodeLocalDNS": _e(NODEUP_ALL, "the kubelet's cluster DNS on every node", _NODEUP),
+    "spec.certManager": _e(ADDON, "an addon", _ADDONS),
+    "spec.metricsServer": _e(ADDON, "an addon", _ADDONS),
+    "spec.clusterAutoscaler": _e(ADDON, "an addon", _ADDONS),
+    "spec.awsLoadBalancerController": _e(ADDON, "an addon", _ADDONS),
+    "spec.nodeTerminationHandler": _e(ADDON, "an addon", _ADDONS),
+    "spec.externalDns": _e(ADDON, "an addon (dns-controller or external-dns)", _ADDONS),
+    "spec.snapshotController": _e(ADDON, "an addon", _ADDONS),
+    "spec.podIdentityWebhook": _e(ADDON, "an addon", _ADDONS),
+    "spec.karpenter": _e(ADDON, "an addon", _ADDONS),
+    "spec.gossipConfig": _e(ADDON, "read by dns-controller and protokube's manifests", _ADDONS),
+    "spec.dnsControllerGossipConfig": _e(ADDON, "dns-controller's settings", _ADDONS),
+    "spec.addons": _e(ADDON, "addon channels", _ADDONS),
+}
+
+# A whole option added or removed reaches nodeup, while edits inside it do not.
+PRESENCE: dict[str, Entry] = {
+    "spec.authentication.aws": _e(
+        NODEUP_APISERVER, "APIServerConfig.Authentication.AWS is set when present", _NODEUP
+    ),
+    **{
+        f"spec.networking.{cni}": _e(
+            NODEUP_ALL, f"Networking.{cni} presence reaches every nodeup config", _NODEUP
+        )
+        for cni in (
+            "amazonvpc",
+            "calico",
+            "cilium",
+            "cni",
+            "flannel",
+            "kuberouter",
+            "kindnet",
+            "kubenet",
+        )
+    },
 }
 
 INSTANCE_GROUP: dict[str, Entry] = {
-    "metadata": _e(NONE, "labels and annotations live only in the state store"),
-    "spec.minSize": _e(UPDATE, "the Auto Scaling group's size changes in place"),
-    "spec.maxSize": _e(UPDATE, "the Auto Scaling group's size changes in place"),
-    "spec.autoscale": _e(UPDATE, "cluster-autoscaler settings"),
-    "spec.subnets": _e(UPDATE, "the Auto Scaling group's subnets change in place"),
-    "spec.maxPrice": _e(ROLL_IG, "set in the launch template"),
-    "spec.image": _e(ROLL_IG, "instances boot the new image"),
-    "spec.machineType": _e(ROLL_IG, "instances are relaunched with the new type"),
-    "spec.mixedInstancesPolicy": _e(ROLL_IG, "set in the launch template"),
-    "spec.rootVolume": _e(ROLL_IG, "the root volume is created at launch"),
-    "spec.rootVolumeSize": _e(ROLL_IG, "the root volume is created at launch"),
-    "spec.rootVolumeType": _e(ROLL_IG, "the root volume is created at launch"),
-    "spec.cloudLabels": _e(ROLL_IG, "tags are set on instances at launch"),
-    "spec.nodeLabels": _e(ROLL_IG, "the kubelet registers its labels at boot"),
-    "spec.taints": _e(ROLL_IG, "the kubelet registers its taints at boot"),
-    "spec.kubelet": _e(ROLL_IG, "the kubelet configuration of the group's nodes"),
-    "spec.additionalUserData": _e(ROLL_IG, "user data runs at boot"),
-    "spec.instanceMetadata": _e(ROLL_IG, "set in the launch template"),
-    "spec.role": _e(ROLL_IG, "the instances take another role"),
+    "metadata": _e(STATE, "labels and annotations are not read by nodeup or the cloud", _NODEUP),
+    "spec.minSize": _e(CLOUD, "the Auto Scaling group's size", _ASG),
+    "spec.maxSize": _e(CLOUD, "the Auto Scaling group's size", _ASG),
+    "spec.autoscale": _e(CLOUD, "Auto Scaling group tags read by cluster-autoscaler", _ASG),
+    "spec.subnets": _e(CLOUD, "the Auto Scaling group's subnets", _ASG),
+    "spec.zones": _e(CLOUD, "the Auto Scaling group's zones", _ASG),
+    "spec.mixedInstancesPolicy": _e(CLOUD, "the Auto Scaling group's mixed instances policy", _ASG),
+    "spec.suspendProcesses": _e(CLOUD, "the Auto Scaling group's suspended processes", _ASG),
+    "spec.instanceProtection": _e(CLOUD, "the Auto Scaling group's scale-in protection", _ASG),
+    "spec.externalLoadBalancers": _e(
+        CLOUD, "the Auto Scaling group's load balancers and target groups", _ASG
+    ),
+    "spec.warmPool": _e(CLOUD, "the Auto Scaling group's warm pool", _ASG),
+    "spec.rollingUpdate": _e(
+        STATE, "read by kops rolling-update itself", "pkg/instancegroups/rollingupdate.go"
+    ),
+    "spec.maxPrice": _e(GROUP, "SpotPrice of the launch template", _LT),
+    "spec.image": _e(GROUP, "the launch template's image", _LT),
+    "spec.machineType": _e(GROUP, "the launch template's instance type", _LT),
+    "spec.rootVolume": _e(GROUP, "the launch template's block devices", _LT),
+    "spec.rootVolumeSize": _e(GROUP, "the launch template's block devices", _LT),
+    "spec.rootVolumeType": _e(GROUP, "the launch template's block devices", _LT),
+    "spec.volumes": _e(GROUP, "the launch template's block devices", _LT),
+    "spec.instanceMetadata": _e(GROUP, "HTTPTokens and hop limit of the launch template", _LT),
+    "spec.associatePublicIp": _e(GROUP, "AssociatePublicIP of the launch template", _LT),
+    "spec.additionalSecurityGroups": _e(GROUP, "the launch template's security groups", _LT),
+    "spec.detailedInstanceMonitoring": _e(GROUP, "the launch template's monitoring", _LT),
+    "spec.tenancy": _e(GROUP, "the launch template's tenancy", _LT),
+    "spec.cloudLabels": _e(GROUP, "the launch template's instance tags", _LT),
+    "spec.additionalUserData": _e(
+        GROUP, "the launch template's user data", "pkg/model/bootstrapscript.go"
+    ),
+    "spec.kubelet": _e(GROUP, "KubeletConfig of the group's nodeup config", _NODEUP),
+    "spec.nodeLabels": _e(GROUP, "the kubelet's node labels in the nodeup config", _NODEUP),
+    "spec.taints": _e(GROUP, "the kubelet's taints in the nodeup config", _NODEUP),
+    "spec.volumeMounts": _e(GROUP, "VolumeMounts of the nodeup config", _NODEUP),
+    "spec.hooks": _e(GROUP, "Hooks of the nodeup config", _NODEUP),
+    "spec.fileAssets": _e(GROUP, "FileAssets of the nodeup config", _NODEUP),
+    "spec.sysctlParameters": _e(GROUP, "SysctlParameters of the nodeup config", _NODEUP),
+    "spec.packages": _e(
+        GROUP, "Packages of the nodeup config", "pkg/nodemodel/nodeupconfigbuilder.go"
+    ),
+    "spec.containerd": _e(GROUP, "ContainerdConfig of the nodeup config", _NODEUP),
+    "spec.updatePolicy": _e(GROUP, "UpdatePolicy of the nodeup config", _NODEUP),
+    "spec.role": _e(GROUP, "the instances take another role", _NODEUP),
 }
 
+DOCUMENT_ADDED = {
+    "Cluster": _e(
+        CLOUD, "a new cluster: kops update cluster creates it", "cmd/kops/update_cluster.go"
+    ),
+    "InstanceGroup": _e(CLOUD, "a new Auto Scaling group and launch template", _ASG),
+    "SSHCredential": _e(CLOUD, "the SSH key pair", "upup/pkg/fi/vfs_castore.go"),
+}
 DOCUMENT_REMOVED = {
     "InstanceGroup": _e(
-        NONE, "kops replace never deletes instance groups: the old one keeps running", DESTRUCTIVE
+        STATE,
+        "kops replace never deletes instance groups: the old one keeps running",
+        "cmd/kops/replace.go",
+        DESTRUCTIVE,
     ),
-    "Cluster": _e(ROLL_ALL, "a cluster rename creates a new cluster", DESTRUCTIVE),
+    "Cluster": _e(
+        LAUNCH_TEMPLATE_ALL,
+        "a cluster rename creates a new cluster",
+        "cmd/kops/replace.go",
+        DESTRUCTIVE,
+    ),
+    "SSHCredential": _e(STATE, "kops replace does not delete SSH keys", "cmd/kops/replace.go"),
+}
+
+_FALLBACK = {
+    "Cluster": _e(
+        NODEUP_ALL, "not in clustermgr's table: assumed to reach every node", _NODEUP, ASSUMED
+    ),
+    "InstanceGroup": _e(
+        GROUP, "not in clustermgr's table: assumed to reach the group's instances", _NODEUP, ASSUMED
+    ),
 }
 
 
@@ -128,9 +373,7 @@ def lookup(kind: str, pattern: str) -> Entry:
             return table[probe]
         cut = max(probe.rfind("."), probe.rfind("["))
         probe = probe[:cut] if cut > 0 else ""
-    if kind == "InstanceGroup":
-        return _e(ROLL_IG, "instance group settings reach the instances at launch")
-    return _e(ROLL_ALL, "cluster settings reach every node through its boot configuration")
+    return _FALLBACK.get(kind, _e(CLOUD, "applied by kops update cluster", "cmd/kops/replace.go"))
 
 
 def worst(impacts: list[str]) -> str:

@@ -44,7 +44,7 @@ def impact_words(change: Change) -> str:
     """`roll IG nodes, destructive`: the impact of one change with its flags."""
     impact = change.impact
     if impact == ROLL_IG:
-        impact = f"roll IG {change.resource.split('/', 1)[1]}"
+        impact = f"roll IG {', '.join(change.groups) or change.resource.split('/', 1)[1]}"
     return ", ".join([impact, *change.flags])
 
 

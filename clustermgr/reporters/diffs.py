@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from clustermgr import yamlio
-from clustermgr.diff import CHANGED, Change, ClusterDiff, canonical, normalise, summary
+from clustermgr.diff import CHANGED, Change, ClusterDiff, canonical, normalise
 from clustermgr.kops.impact import ORDER, ROLL_IG
 from clustermgr.reporters import ReportOptions
 from clustermgr.reporters.base import (
@@ -21,7 +21,7 @@ from clustermgr.reporters.base import (
 
 
 def _headline(result: ClusterDiff) -> str:
-    s = summary(result.changes)
+    s = result.summary()
     if not s.changes:
         ignored = f" ({s.ignored} ignored)" if s.ignored else ""
         return f"{result.name}: no changes{ignored}"
@@ -44,6 +44,9 @@ def text(results: list[ClusterDiff], options: ReportOptions) -> str:
     out: list[str] = []
     for result in results:
         out.append(paint(paint.BOLD, _headline(result)))
+        steps = result.summary().steps
+        if steps:
+            out.append(f"  next: {'; then '.join(steps)}")
         resource = None
         for change in (c for c in result.changes if not c.ignored):
             if change.resource != resource:
@@ -84,12 +87,16 @@ def unified(results: list[ClusterDiff], options: ReportOptions) -> str:
 
 def markdown(results: list[ClusterDiff], options: ReportOptions) -> str:
     head = [f"**clustermgr diff**: {count(len(results), 'cluster')}", ""]
-    head += ["| cluster | changes | impact | flags |", "| --- | ---: | --- | --- |"]
+    head += [
+        "| cluster | changes | impact | flags | next steps |",
+        "| --- | ---: | --- | --- | --- |",
+    ]
     body: list[str] = []
     for result in results:
-        s = summary(result.changes)
+        s = result.summary()
         flags = ", ".join(s.flags) or "—"
-        head.append(f"| {result.name} | {s.changes} | {s.impact} | {flags} |")
+        steps = "<br>".join(f"`{step}`" for step in s.steps) or "—"
+        head.append(f"| {result.name} | {s.changes} | {s.impact} | {flags} | {steps} |")
         by_resource: dict[str, list[Change]] = {}
         for change in result.changes:
             if not change.ignored:
@@ -119,6 +126,8 @@ def change_record(c: Change) -> dict[str, Any]:
         "impact": c.impact,
         "flags": list(c.flags),
         "why": c.why,
+        "source": c.source or None,
+        "groups": list(c.groups),
         "ignored": c.ignored,
     }
 
@@ -129,7 +138,7 @@ def json_report(results: list[ClusterDiff], options: ReportOptions) -> str:
         "clusters": [
             {
                 "name": r.name,
-                "summary": summary(r.changes)._asdict(),
+                "summary": r.summary()._asdict(),
                 "changes": [change_record(c) for c in r.changes],
             }
             for r in results

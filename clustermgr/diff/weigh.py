@@ -1,0 +1,178 @@
+"""Weighing changes: the impact of each (kops/impact.py), refusals kOps' ValidateClusterUpdate
+makes with its own wording, and the kOps commands a cluster's changes need, in order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from clustermgr.kops import NETWORKING_OPTIONS
+from clustermgr.kops import impact as impacts
+from clustermgr.secrets import pattern as pattern_of
+from clustermgr.yamlio import Match
+
+if TYPE_CHECKING:
+    from clustermgr.diff.engine import Change, Resources
+
+ADDED, REMOVED, CHANGED = "added", "removed", "changed"
+DOC_ADDED, DOC_REMOVED = "document added", "document removed"
+RECONCILE_FROM = (1, 31)  # kOps 1.31: minor upgrades go through `kops reconcile cluster`
+
+
+def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
+    """`change` with its impact, flags, reason and the groups it rolls."""
+    name = change.resource.split("/", 1)[1]
+    if change.type == DOC_ADDED:
+        entry = impacts.DOCUMENT_ADDED.get(kind, impacts.lookup(kind, ""))
+        return _with(change, entry, ())
+    if change.type == DOC_REMOVED:
+        entry = impacts.DOCUMENT_REMOVED.get(kind, impacts.lookup(kind, ""))
+        return _with(change, entry, ())
+    pattern = pattern_of(change.path)
+    entry = impacts.lookup(kind, pattern)
+    whole = change.type in (ADDED, REMOVED) or not isinstance(change.old, dict)
+    if kind == "Cluster" and whole and pattern in impacts.PRESENCE:
+        entry = impacts.PRESENCE[pattern]
+    flags = set(entry.flags)
+    why = entry.why
+    groups: tuple[str, ...] = (name,) if entry.impact == impacts.ROLL_IG else ()
+    if entry.where == impacts.SUBNET_GROUPS:
+        groups = _groups_in_subnet(change.path, new)
+    if kind == "Cluster":
+        refusal = _refusal(change, pattern, old, new)
+        if refusal:
+            flags.add(impacts.REFUSED)
+            why = refusal
+    if (
+        impacts.REFUSED in entry.flags
+        and change.type == ADDED
+        and pattern.endswith(("cidr", "zone", "networkCIDR"))
+    ):
+        flags.discard(impacts.REFUSED)  # setting a value for the first time is fine
+        why = "set for the first time"
+    if pattern == "spec.kubernetesVersion" and _version(change.new) < _version(change.old):
+        flags.add(impacts.DESTRUCTIVE)
+        why = "a Kubernetes downgrade: kOps and Kubernetes do not support going back"
+    return change._replace(
+        impact=entry.impact,
+        flags=tuple(sorted(flags)),
+        why=why,
+        source=entry.source,
+        groups=groups,
+    )
+
+
+def _with(change: Change, entry: impacts.Entry, groups: tuple[str, ...]) -> Change:
+    return change._replace(
+        impact=entry.impact, flags=entry.flags, why=entry.why, source=entry.source, groups=groups
+    )
+
+
+def _refusal(change: Change, pattern: str, old: Resources, new: Resources) -> str:
+    """kOps' words when ValidateClusterUpdate refuses the change
+    (kOps: pkg/apis/kops/validation/cluster.go, ValidateClusterUpdate)."""
+    if pattern == "spec.etcdClusters[]" and change.type == REMOVED:
+        return "EtcdClusters cannot be removed"
+    if pattern == "spec.etcdClusters" and change.type == REMOVED:
+        return "EtcdClusters cannot be removed"
+    if pattern == "spec.etcdClusters[].version" and change.type == CHANGED:
+        etcd = _item(new, change.path[:3])
+        if isinstance(etcd, dict) and etcd.get("image"):
+            return "version cannot be changed when image is set"
+    return ""
+
+
+def _item(resources: Resources, path: tuple[Any, ...]) -> Any:
+    """The Cluster's value at a path whose list items are matched by identity."""
+    node: Any = next((d for (k, _), d in resources.items() if k == "Cluster"), None)
+    for part in path:
+        if isinstance(part, Match) and isinstance(node, list):
+            node = next(
+                (x for x in node if isinstance(x, dict) and x.get(part.key) == part.value), None
+            )
+        elif isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def _groups_in_subnet(path: tuple[Any, ...], new: Resources) -> tuple[str, ...]:
+    subnet = next((p.value for p in path if isinstance(p, Match) and p.key == "name"), None)
+    found = []
+    for (kind, name), doc in new.items():
+        spec = doc.get("spec")
+        subnets = spec.get("subnets") if isinstance(spec, dict) else None
+        if kind == "InstanceGroup" and isinstance(subnets, list) and subnet in subnets:
+            found.append(name)
+    return tuple(sorted(found))
+
+
+def _version(value: Any) -> tuple[int, ...]:
+    from clustermgr.versions import VersionError, parse_tolerant
+
+    try:
+        parsed = parse_tolerant(str(value))
+    except VersionError:
+        return ()
+    return (parsed.major, parsed.minor, parsed.patch)
+
+
+def cross_flags(changes: list[Change]) -> None:
+    """A CNI switch shows as one networking option removed and another added: both are
+    destructive (pods lose their network while nodes roll)."""
+    cni = [
+        i
+        for i, c in enumerate(changes)
+        if len(c.path) == 3
+        and c.path[:2] == ("spec", "networking")
+        and c.path[2] in NETWORKING_OPTIONS
+        and c.type in (ADDED, REMOVED)
+    ]
+    if {changes[i].type for i in cni} == {ADDED, REMOVED}:
+        for i in cni:
+            flags = tuple(sorted({*changes[i].flags, impacts.DESTRUCTIVE}))
+            changes[i] = changes[i]._replace(
+                flags=flags, why="a CNI switch: pods lose their network"
+            )
+
+
+def minor_upgrade(changes: list[Change]) -> bool:
+    for c in changes:
+        if c.path == ("spec", "kubernetesVersion") and c.type == CHANGED and not c.ignored:
+            old, new = _version(c.old), _version(c.new)
+            if old and new and new[:2] > old[:2]:
+                return True
+    return False
+
+
+def next_steps(changes: list[Change], kops_version: str | None = None) -> tuple[str, ...]:
+    """The kOps commands the changes need after `kops replace`, in order."""
+    counted = [c for c in changes if not c.ignored]
+    impact = impacts.worst([c.impact for c in counted])
+    if impact == impacts.NONE:
+        return ()
+    reconcile = kops_version is None or _version(kops_version)[:2] >= RECONCILE_FROM
+    if minor_upgrade(counted) and reconcile:
+        # kOps 1.31+: update and roll role by role, control plane first
+        # (kOps: docs/releases/1.31-NOTES.md; cmd/kops/reconcile_cluster.go)
+        return ("kops reconcile cluster --yes",)
+    steps = ["kops update cluster --yes"]
+    force = any(impacts.FORCE in c.flags for c in counted)
+    roll = "kops rolling-update cluster"
+    if impact == impacts.ROLL_ALL:
+        steps.append(f"{roll}{' --force' if force else ''} --yes")
+        return tuple(steps)
+    if impact == impacts.ROLL_CONTROL_PLANE:
+        forced = " --force" if force and not _rolled_by_config(counted) else ""
+        steps.append(f"{roll} --instance-group-roles=control-plane,apiserver{forced} --yes")
+    groups = sorted({g for c in counted if c.impact == impacts.ROLL_IG for g in c.groups})
+    if groups:
+        steps.append(f"{roll} --instance-group {','.join(groups)} --yes")
+    return tuple(steps)
+
+
+def _rolled_by_config(changes: list[Change]) -> bool:
+    """Whether a change to the control plane's nodeup config rolls it anyway (no --force)."""
+    return any(
+        c.impact == impacts.ROLL_CONTROL_PLANE and impacts.FORCE not in c.flags for c in changes
+    )
