@@ -67,7 +67,28 @@ def from_state_store(store: Path, cluster_name: str) -> list[Document]:
         for file in sorted(groups.iterdir()):
             if file.is_file() and not file.name.startswith("."):
                 docs += from_file(file, f"{cluster_name}/instancegroup/{file.name}")
-    return docs
+    return docs + _ssh_credentials(folder, cluster_name)
+
+
+def _ssh_credentials(folder: Path, cluster_name: str) -> list[Document]:
+    """The admin SSH keys kOps keeps at `pki/ssh/public/admin/<fingerprint>`, as the
+    SSHCredential document `kops get` shows (kOps: upup/pkg/fi/vfs_castore.go,
+    FindSSHPublicKeys: name admin, the trimmed file content)."""
+    keys = folder / "pki" / "ssh" / "public" / "admin"
+    if not keys.is_dir():
+        return []
+    found = []
+    for file in sorted(keys.iterdir()):
+        if file.is_file():
+            key = read_text(file, f"{cluster_name}/pki/ssh/public/admin/{file.name}").strip()
+            data = {
+                "apiVersion": "kops.k8s.io/v1alpha2",
+                "kind": "SSHCredential",
+                "metadata": {"name": "admin", "labels": {"kops.k8s.io/cluster": cluster_name}},
+                "spec": {"publicKey": key},
+            }
+            found.append(Document(data, file.name, {}))
+    return found
 
 
 def as_kops_get(docs: list[Document]) -> str:

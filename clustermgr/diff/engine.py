@@ -11,7 +11,13 @@ Normalisation (both sides, `old` being what is applied, `new` the render):
 - `iam.legacy: false` is the same as no `legacy`;
 - defaults kOps' v1alpha2 decoder fills are dropped from `old` when `new` lacks them:
   `spec.topology.dns.type: Public`, `spec.authorization.rbac: {}`, `spec.api: {}`,
-  `spec.api.dns: {}` (and the containers they leave empty);
+  `spec.api.dns: {}`, `spec.networking.flannel.backend: udp` (and the containers they leave
+  empty);
+- what kOps' PerformAssignments fills in on create (kops/assignments.py) is dropped from `old`
+  when `new` lacks it: `etcdClusters[].manager.backupRetentionDays: 90`, `masterPublicName:
+  api.<cluster>`, `networkCIDR`, `nonMasqueradeCIDR` (the default or the VPC's range), and
+  subnet `cidr`s;
+- an SSHCredential's `publicKey` is compared as `type base64` (no comment, no spacing);
 - lists of mappings are matched by identity (see IDENTITY; else a unique name, key or id), so a
   reordering is no change; lists kOps treats as sets (SETS) are compared as sets.
 """
@@ -29,6 +35,7 @@ from clustermgr.diff.weigh import DOC_REMOVED as DOC_REMOVED
 from clustermgr.diff.weigh import REMOVED as REMOVED
 from clustermgr.diff.weigh import cross_flags, next_steps, weigh
 from clustermgr.kops import impact as impacts
+from clustermgr.kops.assignments import unassign
 from clustermgr.yamlio import Document, Match, Part, format_path
 
 # Lists of mappings and the key that identifies their items (paths with [] for list items).
@@ -149,10 +156,22 @@ def normalise(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any],
         old = _without(old, label)
         if _get(old, ("metadata", "labels")) == {} and not _has(new, ("metadata", "labels")):
             old = _without(old, ("metadata", "labels"))
+    if old.get("kind") == "Cluster":
+        old = unassign(old, new)
     for path, default in _DECODER_DEFAULTS:
         if not _has(new, path) and _get(old, path, _MISSING) == default:
             old = _without(old, path)
+    if old.get("kind") == "SSHCredential":
+        old, new = _ssh_key(old), _ssh_key(new)
     return old, new
+
+
+def _ssh_key(doc: dict[str, Any]) -> dict[str, Any]:
+    """An SSH public key as `type base64`: the comment and the spacing are not the key."""
+    key = _get(doc, ("spec", "publicKey"))
+    if isinstance(key, str):
+        return _with(doc, ("spec", "publicKey"), " ".join(key.split()[:2]))
+    return doc
 
 
 def _both_sides(doc: dict[str, Any]) -> dict[str, Any]:

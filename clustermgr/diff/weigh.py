@@ -28,8 +28,8 @@ def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
         entry = impacts.DOCUMENT_REMOVED.get(kind, impacts.lookup(kind, ""))
         return _with(change, entry, ())
     pattern = pattern_of(change.path)
-    entry = impacts.lookup(kind, pattern)
     whole = change.type in (ADDED, REMOVED) or not isinstance(change.old, dict)
+    entry = _entry(kind, pattern, change.new if change.type != REMOVED else change.old)
     if kind == "Cluster" and whole and pattern in impacts.PRESENCE:
         entry = impacts.PRESENCE[pattern]
     flags = set(entry.flags)
@@ -61,6 +61,18 @@ def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
     )
 
 
+def _entry(kind: str, pattern: str, value: Any) -> impacts.Entry:
+    """The entry of a field; for a whole mapping added or removed, the worst entry of the
+    fields inside it (`kubeAPIServer: {serviceNodePortRange: ...}` reaches every node)."""
+    entry = impacts.lookup(kind, pattern)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = _entry(kind, f"{pattern}.{key}", item)
+            if impacts.ORDER.index(inner.impact) > impacts.ORDER.index(entry.impact):
+                entry = inner
+    return entry
+
+
 def _with(change: Change, entry: impacts.Entry, groups: tuple[str, ...]) -> Change:
     return change._replace(
         impact=entry.impact, flags=entry.flags, why=entry.why, source=entry.source, groups=groups
@@ -74,7 +86,7 @@ def _refusal(change: Change, pattern: str, old: Resources, new: Resources) -> st
         return "EtcdClusters cannot be removed"
     if pattern == "spec.etcdClusters" and change.type == REMOVED:
         return "EtcdClusters cannot be removed"
-    if pattern == "spec.etcdClusters[].version" and change.type == CHANGED:
+    if pattern == "spec.etcdClusters[].version":
         etcd = _item(new, change.path[:3])
         if isinstance(etcd, dict) and etcd.get("image"):
             return "version cannot be changed when image is set"

@@ -378,3 +378,21 @@ def lookup(kind: str, pattern: str) -> Entry:
 
 def worst(impacts: list[str]) -> str:
     return max(impacts, key=ORDER.index, default=NONE)
+
+
+def reviewer_table() -> str:
+    """The README's table for reviewers (field -> impact -> why), generated from the data."""
+    rows = ["| field | impact | lands in | why | kOps source |", "| --- | --- | --- | --- | --- |"]
+    for kind, table in (("Cluster", CLUSTER), ("InstanceGroup", INSTANCE_GROUP)):
+        for field, entry in table.items():
+            impact = ", ".join([entry.impact, *entry.flags])
+            rows.append(
+                f"| {kind} `{field}` | {impact} | {entry.where} | {entry.why} | `{entry.source}` |"
+            )
+    for field, entry in PRESENCE.items():
+        impact = ", ".join([entry.impact, *entry.flags])
+        rows.append(
+            f"| Cluster `{field}` added or removed | {impact} | {entry.where} | {entry.why} "
+            f"| `{entry.source}` |"
+        )
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,137 @@
+"""What kOps fills in when it stores a Cluster: `PerformAssignments` (run by `kops create -f`
+and `kops replace --force`) and the v1alpha2 decoder's defaults.
+
+`assign` applies them to a rendered Cluster, as the state store will hold it (the fake kops
+of the tests uses it); `unassign` takes them out of the applied side when the render lacks
+them, so a cluster created through clustermgr does not diff against its own defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# kOps: upup/pkg/fi/cloudup/defaults.go, defaultAWSNetworkCIDR / defaultNonMasqueradeCIDR
+DEFAULT_AWS_NETWORK_CIDR = "172.20.0.0/16"
+DEFAULT_NON_MASQUERADE_CIDR = "100.64.0.0/10"
+BACKUP_RETENTION_DAYS = 90  # kOps: upup/pkg/fi/cloudup/defaults.go, PerformAssignments
+
+
+def _spec(doc: dict[str, Any]) -> dict[str, Any]:
+    spec = doc.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _public_dns(spec: dict[str, Any]) -> bool:
+    # kOps: pkg/apis/kops/cluster.go, UsesPublicDNS: no type, or Public
+    topology = spec.get("topology")
+    dns = topology.get("dns") if isinstance(topology, dict) else None
+    kind = dns.get("type") if isinstance(dns, dict) else None
+    return kind in (None, "", "Public")
+
+
+def assign(cluster: dict[str, Any]) -> dict[str, Any]:
+    """The Cluster as kOps stores it after `kops replace --force` on AWS (a copy)."""
+    doc = copy.deepcopy(cluster)
+    spec = doc.setdefault("spec", {})
+    for etcd in spec.get("etcdClusters") or []:
+        if isinstance(etcd, dict):
+            manager = etcd.setdefault("manager", {})
+            if isinstance(manager, dict):
+                manager.setdefault("backupRetentionDays", BACKUP_RETENTION_DAYS)
+    aws = "aws" in (spec.get("cloudProvider") or "")
+    if aws and not spec.get("networkCIDR"):
+        spec["networkCIDR"] = DEFAULT_AWS_NETWORK_CIDR  # a shared VPC: the VPC's range
+        if "amazonvpc" in (spec.get("networking") or {}):
+            spec["nonMasqueradeCIDR"] = spec["networkCIDR"]
+    spec.setdefault("nonMasqueradeCIDR", DEFAULT_NON_MASQUERADE_CIDR)
+    name = (doc.get("metadata") or {}).get("name")
+    if _public_dns(spec) and not spec.get("masterPublicName") and name:
+        spec["masterPublicName"] = f"api.{name}"
+    spec.setdefault("topology", {}).setdefault("dns", {}).setdefault("type", "Public")
+    if not spec.get("authorization"):  # kOps: pkg/apis/kops/v1alpha2/defaults.go
+        spec["authorization"] = {"rbac": {}}
+    spec.setdefault("api", {})
+    flannel = (spec.get("networking") or {}).get("flannel")
+    if isinstance(flannel, dict):
+        # kOps: pkg/apis/kops/v1alpha2/defaults.go, SetDefaults_ClusterSpec
+        flannel.setdefault("backend", "udp")
+    return doc
+
+
+def unassign(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`old` (applied) without what kOps filled in where `new` (the render) is silent."""
+    old_spec, new_spec = _spec(old), _spec(new)
+    if not old_spec:
+        return old
+    spec = dict(old_spec)
+    name = (new.get("metadata") or {}).get("name")
+    if "masterPublicName" not in new_spec and spec.get("masterPublicName") == f"api.{name}":
+        del spec["masterPublicName"]
+    if "networkCIDR" not in new_spec and "networkCIDR" in spec:
+        del spec["networkCIDR"]  # the default, or the shared VPC's range
+    masq = spec.get("nonMasqueradeCIDR")
+    if (
+        masq is not None
+        and "nonMasqueradeCIDR" not in new_spec
+        and masq
+        in (
+            DEFAULT_NON_MASQUERADE_CIDR,
+            old_spec.get("networkCIDR"),
+        )
+    ):
+        del spec["nonMasqueradeCIDR"]
+    spec["etcdClusters"] = _etcd(spec.get("etcdClusters"), new_spec.get("etcdClusters"))
+    if spec["etcdClusters"] is None:
+        del spec["etcdClusters"]
+    spec["subnets"] = _subnets(spec.get("subnets"), new_spec.get("subnets"))
+    if spec["subnets"] is None:
+        del spec["subnets"]
+    flannel = (spec.get("networking") or {}).get("flannel")
+    new_flannel = (new_spec.get("networking") or {}).get("flannel")
+    if (
+        isinstance(flannel, dict)
+        and isinstance(new_flannel, dict)
+        and "backend" not in new_flannel
+        and flannel.get("backend") == "udp"
+    ):
+        networking = dict(spec["networking"])
+        networking["flannel"] = {k: v for k, v in flannel.items() if k != "backend"}
+        spec["networking"] = networking
+    return {**old, "spec": spec}
+
+
+def _etcd(old: Any, new: Any) -> Any:
+    """etcd clusters without `manager.backupRetentionDays: 90` where the render sets none."""
+    if not isinstance(old, list):
+        return old
+    rendered = {e.get("name"): e for e in new or [] if isinstance(e, dict)}
+    out = []
+    for etcd in old:
+        mine = rendered.get(etcd.get("name")) if isinstance(etcd, dict) else None
+        manager = etcd.get("manager") if isinstance(etcd, dict) else None
+        theirs = (mine or {}).get("manager")
+        if (
+            isinstance(manager, dict)
+            and manager.get("backupRetentionDays") == BACKUP_RETENTION_DAYS
+        ) and not (isinstance(theirs, dict) and "backupRetentionDays" in theirs):
+            manager = {k: v for k, v in manager.items() if k != "backupRetentionDays"}
+            etcd = {**etcd, "manager": manager}
+            if not manager and not (isinstance(theirs, dict) and theirs == {}):
+                etcd = {k: v for k, v in etcd.items() if k != "manager"}
+        out.append(etcd)
+    return out
+
+
+def _subnets(old: Any, new: Any) -> Any:
+    """Subnets without the CIDR kOps assigned where the render gives none."""
+    if not isinstance(old, list) or not isinstance(new, list):
+        return old
+    rendered = {s.get("name"): s for s in new if isinstance(s, dict)}
+    out = []
+    for subnet in old:
+        mine = rendered.get(subnet.get("name")) if isinstance(subnet, dict) else None
+        if isinstance(mine, dict) and "cidr" not in mine and "cidr" in subnet:
+            subnet = {k: v for k, v in subnet.items() if k != "cidr"}
+        out.append(subnet)
+    return out

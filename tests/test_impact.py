@@ -1,0 +1,359 @@
+"""The impact model against kOps' own answers: each wrong case reviewers were shown before, on
+kOps' `ha` manifest; create-time assignments; SSH keys; the next kOps steps."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clustermgr import diff
+from clustermgr.kops import impact
+from clustermgr.kops.assignments import assign
+from clustermgr.yamlio import load_documents
+from tests.conftest import REPO, Run
+
+C = ("Cluster", "ha.example.com")
+NODES = ("InstanceGroup", "nodes")
+
+
+def ha(kops_data: Path) -> diff.Resources:
+    file = kops_data / "manifests" / "ha.yaml"
+    return diff.resources(load_documents(file.read_text(), file.name))
+
+
+def spec(resources: diff.Resources, key: tuple[str, str]) -> dict[str, Any]:
+    return resources[key]["spec"]  # type: ignore[no-any-return]
+
+
+def etcd(r: diff.Resources) -> dict[str, Any]:
+    return spec(r, C)["etcdClusters"][0]  # type: ignore[no-any-return]
+
+
+Edit = Callable[[diff.Resources], Any]
+CASES: list[tuple[str, Edit, str, tuple[str, ...], tuple[str, ...]]] = [
+    ("etcd version", lambda r: etcd(r).update(version="3.5.21"), impact.UPDATE, (), ()),
+    (
+        "etcd manager",
+        lambda r: etcd(r).update(manager={"logLevel": 3}),
+        impact.ROLL_CONTROL_PLANE,
+        (impact.FORCE,),
+        (),
+    ),
+    (
+        "etcd resources",
+        lambda r: etcd(r).update(cpuRequest="300m"),
+        impact.ROLL_CONTROL_PLANE,
+        (impact.FORCE,),
+        (),
+    ),
+    (
+        "subnet type",
+        lambda r: spec(r, C)["subnets"][0].update(type="Private"),
+        impact.ROLL_IG,
+        (),
+        ("master-us-test-1a", "nodes"),
+    ),
+    (
+        "dns type",
+        lambda r: spec(r, C).update(topology={"dns": {"type": "None"}}),
+        impact.ROLL_ALL,
+        (),
+        (),
+    ),
+    (
+        "node port range",
+        lambda r: spec(r, C).update(kubeAPIServer={"serviceNodePortRange": "30000-33000"}),
+        impact.ROLL_ALL,
+        (),
+        (),
+    ),
+    (
+        "public name",
+        lambda r: spec(r, C).update(masterPublicName="api.other.example.com"),
+        impact.ROLL_CONTROL_PLANE,
+        (),
+        (),
+    ),
+    (
+        "additional SANs",
+        lambda r: spec(r, C).update(additionalSans=["k8s.example.com"]),
+        impact.ROLL_CONTROL_PLANE,
+        (),
+        (),
+    ),
+    (
+        "authentication",
+        lambda r: spec(r, C).update(authentication={"aws": {}}),
+        impact.ROLL_CONTROL_PLANE,
+        (),
+        (),
+    ),
+    (
+        "cni secondary IPs",
+        lambda r: spec(r, C)["networking"].update(cni={"usesSecondaryIP": True}),
+        impact.ROLL_ALL,
+        (),
+        (),
+    ),
+    (
+        "cloud controller",
+        lambda r: spec(r, C).update(cloudControllerManager={"logLevel": 4}),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "problem detector",
+        lambda r: spec(r, C).update(nodeProblemDetector={"enabled": True}),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "dns provider",
+        lambda r: spec(r, C).update(kubeDNS={"provider": "CoreDNS"}),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "mixed instances",
+        lambda r: spec(r, NODES).update(mixedInstancesPolicy={"onDemandBase": 1}),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "suspend processes",
+        lambda r: spec(r, NODES).update(suspendProcesses=["AZRebalance"]),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "instance protection",
+        lambda r: spec(r, NODES).update(instanceProtection=True),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "external LBs",
+        lambda r: spec(r, NODES).update(externalLoadBalancers=[{"targetGroupArn": "arn:x"}]),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "rolling update",
+        lambda r: spec(r, NODES).update(rollingUpdate={"maxSurge": 2}),
+        impact.NONE,
+        (),
+        (),
+    ),
+    (
+        "machine type",
+        lambda r: spec(r, NODES).update(machineType="m6i.large"),
+        impact.ROLL_IG,
+        (),
+        ("nodes",),
+    ),
+    ("kubelet", lambda r: spec(r, C).update(kubelet={"maxPods": 50}), impact.ROLL_ALL, (), ()),
+    (
+        "unknown field",
+        lambda r: spec(r, C).update(brandNewThing=True),
+        impact.ROLL_ALL,
+        (impact.ASSUMED,),
+        (),
+    ),
+    (
+        "etcd removed",
+        lambda r: spec(r, C)["etcdClusters"].pop(1),
+        impact.ROLL_CONTROL_PLANE,
+        (impact.FORCE, impact.REFUSED),
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "edit", "expected", "flags", "groups"), CASES, ids=[c[0] for c in CASES]
+)
+def test_kops_answers_on_ha(
+    kops_data: Path,
+    what: str,
+    edit: Edit,
+    expected: str,
+    flags: tuple[str, ...],
+    groups: tuple[str, ...],
+) -> None:
+    old = ha(kops_data)
+    new = copy.deepcopy(old)
+    edit(new)
+    changes = diff.compare(old, new)
+    assert changes, what
+    worst = max(changes, key=lambda c: impact.ORDER.index(c.impact))
+    assert (worst.impact, worst.flags, worst.groups) == (expected, tuple(sorted(flags)), groups)
+    assert worst.why and worst.source
+
+
+def test_cni_options_are_addon_settings(kops_data: Path) -> None:
+    file = kops_data / "manifests" / "privatecilium.yaml"
+    old = diff.resources(load_documents(file.read_text(), file.name))
+    new = copy.deepcopy(old)
+    key = next(k for k in new if k[0] == "Cluster")
+    new[key]["spec"]["networking"]["cilium"]["version"] = "v1.99.0"
+    (change,) = diff.compare(old, new)
+    assert (change.impact, change.flags) == (impact.UPDATE, ())
+
+
+def test_refusals_use_kops_words(kops_data: Path) -> None:
+    old = ha(kops_data)
+    new = copy.deepcopy(old)
+    spec(new, C)["etcdClusters"].pop(1)
+    (removed,) = diff.compare(old, new)
+    assert (removed.path_text(), removed.why) == (
+        "spec.etcdClusters[name=events]",
+        "EtcdClusters cannot be removed",
+    )
+    new = copy.deepcopy(old)
+    etcd(old)["image"] = etcd(new)["image"] = "registry.k8s.io/etcd:3.5.0"
+    etcd(new)["version"] = "3.5.21"
+    (changed,) = [c for c in diff.compare(old, new) if c.path_text().endswith("version")]
+    assert (changed.flags, changed.why) == (
+        (impact.REFUSED,),
+        "version cannot be changed when image is set",
+    )
+    new = copy.deepcopy(old)
+    etcd(new)["etcdMembers"][0]["instanceGroup"] = "nodes"
+    (moved,) = diff.compare(old, new)
+    assert (moved.flags, moved.why) == ((impact.REFUSED,), "instanceGroup cannot be changed")
+
+
+def test_every_entry_has_a_reason_and_a_kops_source() -> None:
+    tables = [impact.CLUSTER, impact.INSTANCE_GROUP, impact.PRESENCE]
+    tables += [impact.DOCUMENT_ADDED, impact.DOCUMENT_REMOVED]
+    for table in tables:
+        for field, entry in table.items():
+            assert entry.why and entry.where in impact.IMPACT_OF, field
+            assert re.match(r"^(pkg|upup|cmd|nodeup|docs)/", entry.source), (field, entry.source)
+
+
+def test_the_readme_table_is_generated_from_the_data() -> None:
+    from clustermgr.kops.impact import reviewer_table
+
+    readme = (REPO / "README.md").read_text()
+    assert reviewer_table() in readme
+
+
+def render(run: Run, root: Path, cluster: str) -> list[Any]:
+    out = run("-C", str(root), "render", cluster)
+    assert out.code == 0, out.err
+    return [d.data for d in load_documents(out.out, "render", cache=False)]
+
+
+def test_a_store_written_by_kops_replace_force_diffs_as_no_change(
+    run: Run, example: Path, tmp_path: Path
+) -> None:
+    for cluster in ("dev-eu1", "prod-eu1"):
+        docs = render(run, example, cluster)
+        name = docs[0]["metadata"]["name"]
+        # the template leaves out what kOps fills in on create
+        docs[0]["spec"].pop("masterPublicName", None)
+        for item in docs[0]["spec"]["etcdClusters"]:
+            item.pop("manager", None)
+        folder = tmp_path / "state" / name
+        (folder / "instancegroup").mkdir(parents=True)
+        from clustermgr.yamlio import dump
+
+        (folder / "config").write_text(dump(assign(docs[0])))
+        for doc in docs[1:]:
+            (folder / "instancegroup" / doc["metadata"]["name"]).write_text(dump(doc))
+    result = run(
+        "-C", str(example), "diff", "dev-eu1", "prod-eu1", "--state", str(tmp_path / "state")
+    )
+    assert result.out == "dev-eu1: no changes\n\nprod-eu1: no changes\n", result.out
+
+
+def test_ssh_credentials_are_compared_with_the_store_key(
+    run: Run, example: Path, tmp_path: Path
+) -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB5F admin@laptop"
+    (example / "template" / "30-ssh.yaml.j2").write_text(
+        "apiVersion: kops.k8s.io/v1alpha2\nkind: SSHCredential\nmetadata:\n  name: admin\n"
+        "  labels:\n    kops.k8s.io/cluster: {{ clusterName }}\n"
+        f'spec:\n  publicKey: "{key}"\n'
+    )
+    docs = render(run, example, "dev-eu1")
+    folder = tmp_path / "state" / docs[0]["metadata"]["name"]
+    (folder / "instancegroup").mkdir(parents=True)
+    from clustermgr.yamlio import dump
+
+    (folder / "config").write_text(dump(docs[0]))
+    for doc in docs[1:]:
+        if doc["kind"] == "InstanceGroup":
+            (folder / "instancegroup" / doc["metadata"]["name"]).write_text(dump(doc))
+    keys = folder / "pki" / "ssh" / "public" / "admin"
+    keys.mkdir(parents=True)
+    (keys / "a1b2c3").write_text("ssh-ed25519   AAAAC3NzaC1lZDI1NTE5AAAAIB5F  other-comment\n")
+    result = run("-C", str(example), "diff", "dev-eu1", "--state", str(tmp_path / "state"))
+    assert result.out == "dev-eu1: no changes\n"
+    (keys / "a1b2c3").write_text("ssh-ed25519 AAAAdifferent\n")
+    changed = run("-C", str(example), "diff", "dev-eu1", "--state", str(tmp_path / "state"))
+    assert "SSHCredential/admin" in changed.out and "spec.publicKey" in changed.out
+
+
+@pytest.mark.parametrize(
+    ("kops_version", "steps"),
+    [
+        (None, ("kops reconcile cluster --yes",)),
+        ("1.31.0", ("kops reconcile cluster --yes",)),
+        ("1.30.4", ("kops update cluster --yes", "kops rolling-update cluster --yes")),
+    ],
+)
+def test_minor_upgrades_go_through_reconcile(
+    kops_version: str | None, steps: tuple[str, ...]
+) -> None:
+    old = {
+        C: {"kind": "Cluster", "metadata": {"name": C[1]}, "spec": {"kubernetesVersion": "1.33.4"}}
+    }
+    new = copy.deepcopy(old)
+    new[C]["spec"]["kubernetesVersion"] = "1.34.1"
+    assert diff.summary(diff.compare(old, new), kops_version).steps == steps
+
+
+def test_steps_for_each_kind_of_roll() -> None:
+    base = {
+        C: {
+            "kind": "Cluster",
+            "metadata": {"name": C[1]},
+            "spec": {"etcdClusters": [{"name": "main", "cpuRequest": "1"}]},
+        },
+        NODES: {
+            "kind": "InstanceGroup",
+            "metadata": {"name": "nodes"},
+            "spec": {"machineType": "a"},
+        },
+    }
+    forced = copy.deepcopy(base)
+    forced[C]["spec"]["etcdClusters"][0]["cpuRequest"] = "2"
+    assert diff.summary(diff.compare(base, forced)).steps == (
+        "kops update cluster --yes",
+        "kops rolling-update cluster --instance-group-roles=control-plane,apiserver --force --yes",
+    )
+    both = copy.deepcopy(forced)
+    both[NODES]["spec"]["machineType"] = "b"
+    both[C]["spec"]["kubeScheduler"] = {"v": 2}
+    assert diff.summary(diff.compare(base, both)).steps == (
+        "kops update cluster --yes",
+        "kops rolling-update cluster --instance-group-roles=control-plane,apiserver --yes",
+        "kops rolling-update cluster --instance-group nodes --yes",
+    )
+    state_only = copy.deepcopy(base)
+    state_only[NODES]["spec"]["rollingUpdate"] = {"maxSurge": 1}
+    assert diff.summary(diff.compare(base, state_only)).steps == ()
