@@ -43,9 +43,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from clustermgr.diff import engine as diff
-    from clustermgr.yamlio import load_documents
-    from clustermgr.yamlio.emit import dump
+    from clustermgr import diff
+    from clustermgr.yamlio import dump, load_documents
 
     clustermgr = str(Path(sys.executable).with_name("clustermgr"))
     root = Path(tempfile.mkdtemp(prefix="clustermgr-bench-"))

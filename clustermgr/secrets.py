@@ -85,6 +85,8 @@ class Secrets:
     def mark(self, kind: str, data: Any, path: tuple[Part, ...] = ()) -> None:
         """Remember the fields of a rendered document that hold a secret text, so that the
         applied side's value there (an older secret) is hidden too."""
+        if not self.texts:
+            return
         if isinstance(data, dict):
             for key, item in data.items():
                 self.mark(kind, item, (*path, key))

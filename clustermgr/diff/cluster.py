@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from clustermgr.diff import engine
 from clustermgr.diff.applied import Against, AppliedSource, from_file
-from clustermgr.diff.redact import redact, redact_resources
+from clustermgr.diff.redact import redact
 from clustermgr.errors import ClusterMgrError, DiffError, UsageError
 from clustermgr.project import Project
 from clustermgr.render import RenderSettings, project_renderer, render_documents
@@ -27,6 +27,7 @@ class ClusterDiff(NamedTuple):
     old: engine.Resources
     new: engine.Resources
     kops_version: str | None = None  # the kOps that applies it: decides the next steps
+    secrets: Secrets | None = None  # hidden in `old` and `new` when they are shown
 
     def summary(self) -> engine.DiffSummary:
         return engine.summary(self.changes, self.kops_version)
@@ -77,12 +78,9 @@ def compare_cluster(
 
 
 def hidden(result: ClusterDiff, secrets: Secrets) -> ClusterDiff:
-    """The diff with every secret hidden, in its changes and in both sides' documents."""
-    return result._replace(
-        changes=redact(result.changes, secrets),
-        old=redact_resources(result.old, secrets),
-        new=redact_resources(result.new, secrets),
-    )
+    """The diff with every secret hidden: in its changes now, in both sides' documents when a
+    report shows them (the unified view; most runs never do)."""
+    return result._replace(changes=redact(result.changes, secrets), secrets=secrets)
 
 
 def diff_files(old: Path, new: Path, options: DiffOptions) -> ClusterDiff:

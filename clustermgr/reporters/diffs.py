@@ -8,7 +8,14 @@ import json
 from typing import Any
 
 from clustermgr import yamlio
-from clustermgr.diff import CHANGED, Change, ClusterDiff, canonical, normalise
+from clustermgr.diff import (
+    CHANGED,
+    Change,
+    ClusterDiff,
+    canonical,
+    normalise,
+    redact_resources,
+)
 from clustermgr.kops.impact import ORDER, ROLL_IG
 from clustermgr.reporters import ReportOptions
 from clustermgr.reporters.base import (
@@ -68,10 +75,14 @@ def text(results: list[ClusterDiff], options: ReportOptions) -> str:
 def unified(results: list[ClusterDiff], options: ReportOptions) -> str:
     out: list[str] = []
     for result in results:
-        keys = sorted(set(result.old) | set(result.new), key=lambda k: (k[0] != "Cluster", k))
+        old_docs, new_docs = result.old, result.new
+        if result.secrets is not None:
+            old_docs = redact_resources(old_docs, result.secrets)
+            new_docs = redact_resources(new_docs, result.secrets)
+        keys = sorted(set(old_docs) | set(new_docs), key=lambda k: (k[0] != "Cluster", k))
         before, after = [], []
         for key in keys:
-            old, new = result.old.get(key), result.new.get(key)
+            old, new = old_docs.get(key), new_docs.get(key)
             if old is not None and new is not None:
                 old, new = normalise(old, new)
             old, new = canonical(old), canonical(new)
