@@ -67,6 +67,8 @@ class Config:
         self.ci_image = "python:3.11-slim"  # for the merge-request check
         self.ci_kops_image: str | None = None  # for jobs running kops and aws (default: image)
         self.limits = Limits()
+        self.unknown_fields = "error"  # in your own render (validate, check, apply); lint warns
+        self.kops_version_explicit = False
 
 
 class Project:
@@ -289,6 +291,7 @@ _KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds"
     "diff",
     "ci",
     "limits",
+    "unknownFields",
 }
 _VALUES_KEYS = {"dir", "layers"}
 _CI_KEYS = {"environments", "environmentValue", "automatic", "image", "kopsImage"}
@@ -339,6 +342,12 @@ def load_config(path: Path, root: Path) -> Config:
     config.ci_image = _opt_str(doc, ("ci", "image"), config.ci_image) or config.ci_image
     config.ci_kops_image = _opt_str(doc, ("ci", "kopsImage"), None)
     config.limits = _limits(doc)
+    unknown = _opt_str(doc, ("unknownFields",), "error")
+    if unknown not in ("error", "warning"):
+        raise ConfigError(
+            "unknownFields: expected error or warning", doc.location(("unknownFields",))
+        )
+    config.unknown_fields = unknown
     config.values_dir = _opt_str(doc, ("values", "dir"), config.values_dir) or "values"
     config.layer_pattern = _opt_str(doc, ("values", "layers"), config.layer_pattern) or "_*.yaml"
     return config

@@ -135,9 +135,24 @@ def test_broken_yaml_is_one_error() -> None:
     assert found(Linter().lint_text("a: [\n", "m.yaml")) == [("error", "yaml", "m.yaml:2:1")]
 
 
-def test_builtin_knowledge_checks_types_without_crds() -> None:
+def test_the_builtin_catalogue_checks_structure_without_crds() -> None:
     text = (
         "apiVersion: kops.k8s.io/v1alpha2\nkind: InstanceGroup\nmetadata: {name: nodes}\n"
-        "spec: {role: Node, minSize: two, unknownThing: 1}\n"
+        "spec: {role: Node, minSize: two, rootVolumSize: 1}\n"
     )
-    assert found(Linter().lint_text(text, "m.yaml")) == [("error", "field-type", "m.yaml:4:29")]
+    problems = Linter().lint_text(text, "m.yaml")
+    assert found(problems) == [
+        ("error", "field-type", "m.yaml:4:29"),
+        ("warning", "unknown-field", "m.yaml:4:34"),
+    ]
+    assert problems[1].message == "kOps ignores unknown field `rootVolumSize` — did you mean `rootVolumeSize`?"
+    strict = Linter(unknown_level=ERROR).lint_text(text, "m.yaml")
+    assert [p.level for p in strict] == ["error", "error"]
+
+
+def test_the_builtin_catalogue_is_the_crds_it_names(kops_data: Path) -> None:
+    from clustermgr.kops.crds import builtin
+
+    version, kinds = builtin()
+    assert version == "1.37.0-alpha.1"
+    assert kinds == load_crds(kops_data / "crds")

@@ -65,7 +65,12 @@ def validate_cmd(
     for name in names:
         project.cluster(name)  # unknown names are usage errors, before any work
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
-    validator = Validator(project, overrides, RenderSettings(), make_linter(project, kops_crds))
+    validator = Validator(
+        project,
+        overrides,
+        RenderSettings(),
+        make_linter(project, kops_crds, project.config.unknown_fields),
+    )
     groups = validate_clusters(validator, names)
     options = ReportOptions("validate", "cluster", use_color(color, output), strict)
     return write_report(options, groups, fmt, output)

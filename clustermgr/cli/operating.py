@@ -80,7 +80,13 @@ def apply_cmd(
     project = project_of(ctx)
     store = state_store(state)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
-    plan = apply.plan(project, cluster, store, overrides, make_linter(project, kops_crds))
+    plan = apply.plan(
+        project,
+        cluster,
+        store,
+        overrides,
+        make_linter(project, kops_crds, project.config.unknown_fields),
+    )
     if not plan.valid():
         groups = [Group(cluster, plan.problems, ())]
         click.echo(report(PROBLEMS, "text", groups, ReportOptions("apply")), nl=False, err=True)

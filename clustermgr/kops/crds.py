@@ -31,6 +31,15 @@ _INT_OR_STRING = "x-kubernetes-int-or-string"
 _DEFAULTED: dict[tuple[str, ...], frozenset[str]] = {("spec", "iam"): frozenset({"legacy"})}
 
 
+def builtin() -> tuple[str, dict[str, Schema]]:
+    """The kOps field catalogue shipped with clustermgr (tools/build_schema.py made it from
+    kOps' CRDs): the kOps version it came from, and kind -> reduced schema."""
+    import json
+
+    data = json.loads((Path(__file__).parent / "data" / "kops-fields.json").read_text())
+    return str(data["kopsVersion"]), dict(data["kinds"])
+
+
 def load_crds(folder: Path, inside: Path | None = None) -> dict[str, Schema]:
     """Kind -> reduced v1alpha2 schema, for every CRD file in `folder`; with `inside` (the
     folder came from configuration), files that resolve outside it are refused."""

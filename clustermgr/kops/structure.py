@@ -31,13 +31,12 @@ _TYPE_NAMES = {
 }
 
 
-def check(value: Any, schema: Schema, unknown_fields: bool, position: int = 0) -> list[Finding]:
-    """Type, pattern, enum and required checks of the document at `position`; with
-    `unknown_fields`, a warning per field the schema does not know (kOps drops those
-    silently)."""
+def check(value: Any, schema: Schema, unknown_level: str, position: int = 0) -> list[Finding]:
+    """Type, pattern, enum and required checks of the document at `position`, and a finding
+    of `unknown_level` per field the schema does not know (kOps drops those silently)."""
     return [
-        Finding(position, level, rule, path, message)
-        for level, rule, path, message in _walk(value, schema, (), unknown_fields)
+        Finding(position, unknown_level if rule == "unknown-field" else level, rule, path, text)
+        for level, rule, path, text in _walk(value, schema, (), True)
     ]
 
 
@@ -123,88 +122,3 @@ def _describe(value: Any) -> str:
 @cache
 def _pattern(source: str) -> re.Pattern[str]:
     return re.compile(source)
-
-
-def _s(**props: Schema) -> Schema:
-    return {"type": "object", "properties": props}
-
-
-def _list(item: Schema) -> Schema:
-    return {"type": "array", "items": item}
-
-
-_STR: Schema = {"type": "string"}
-_INT: Schema = {"type": "integer"}
-_BOOL: Schema = {"type": "boolean"}
-_QTY: Schema = {"type": "int-or-string"}
-_MAP: Schema = {"type": "object"}
-_STR_MAP: Schema = {"type": "object", "additionalProperties": _STR}
-_META = _s(name=_STR, namespace=_STR, labels=_STR_MAP, annotations=_STR_MAP, creationTimestamp=_STR)
-
-# Without the CRDs: the fields almost every manifest uses, with their types. Unknown fields are
-# not reported against this partial picture.
-BUILTIN: dict[str, Schema] = {
-    "Cluster": _s(
-        apiVersion=_STR,
-        kind=_STR,
-        metadata=_META,
-        spec=_s(
-            api=_s(
-                dns=_MAP,
-                loadBalancer=_s(
-                    type={"type": "string", "enum": ["Public", "Internal"]},
-                    **{"class": {"type": "string", "enum": ["Classic", "Network"]}},
-                ),
-            ),
-            authorization=_MAP,
-            channel=_STR,
-            cloudProvider=_STR,
-            configBase=_STR,
-            etcdClusters=_list(
-                _s(
-                    name=_STR,
-                    cpuRequest=_QTY,
-                    memoryRequest=_QTY,
-                    etcdMembers=_list(
-                        _s(name=_STR, instanceGroup=_STR, encryptedVolume=_BOOL, volumeSize=_INT)
-                    ),
-                )
-            ),
-            iam=_s(allowContainerRegistry=_BOOL, legacy=_BOOL),
-            kubelet=_s(anonymousAuth=_BOOL, maxPods=_INT),
-            kubernetesApiAccess=_list(_STR),
-            kubernetesVersion=_STR,
-            masterPublicName=_STR,
-            networkCIDR=_STR,
-            additionalNetworkCIDRs=_list(_STR),
-            networking=_MAP,
-            nonMasqueradeCIDR=_STR,
-            podCIDR=_STR,
-            serviceClusterIPRange=_STR,
-            sshAccess=_list(_STR),
-            subnets=_list(_s(name=_STR, cidr=_STR, ipv6CIDR=_STR, zone=_STR, type=_STR, id=_STR)),
-            topology=_s(dns=_s(type={"type": "string", "enum": ["Public", "Private", "None"]})),
-            cloudLabels=_STR_MAP,
-        ),
-    ),
-    "InstanceGroup": _s(
-        apiVersion=_STR,
-        kind=_STR,
-        metadata=_META,
-        spec=_s(
-            role=_STR,
-            image=_STR,
-            machineType=_STR,
-            minSize=_INT,
-            maxSize=_INT,
-            rootVolumeSize=_INT,
-            subnets=_list(_STR),
-            zones=_list(_STR),
-            nodeLabels=_STR_MAP,
-            cloudLabels=_STR_MAP,
-            taints=_list(_STR),
-            associatePublicIp=_BOOL,
-        ),
-    ),
-    "SSHCredential": _s(apiVersion=_STR, kind=_STR, metadata=_META, spec=_s(publicKey=_STR)),
-}

@@ -13,7 +13,7 @@ from clustermgr.errors import YAMLError
 from clustermgr.kops import rules as kops_rules
 from clustermgr.kops.crds import Schema
 from clustermgr.kops.rules import Finding
-from clustermgr.kops.structure import BUILTIN, check
+from clustermgr.kops.structure import check
 from clustermgr.problems import ERROR, WARNING, Group, Location, Problem
 from clustermgr.project import Project
 from clustermgr.yamlio import Document, YPath, format_path, load_documents
@@ -25,11 +25,20 @@ Locator = Callable[[Document, YPath], tuple[Location, str]]
 
 
 class Linter:
-    """Lints manifests against the CRD schemas when given, else the built-in field knowledge."""
+    """Lints manifests against the kOps CRDs given (`--kops-crds`), else against the field
+    catalogue clustermgr ships (made from the CRDs of the kOps version it names).
 
-    def __init__(self, crds: dict[str, Schema] | None = None) -> None:
-        self.schemas = crds if crds else BUILTIN
-        self.unknown_fields = bool(crds)  # the built-in picture is partial: no unknown-field noise
+    `unknown_level`: a field kOps does not know is a warning in a file from elsewhere (`lint`)
+    and an error in your own render (`validate`: kOps would drop it silently)."""
+
+    def __init__(self, crds: dict[str, Schema] | None = None, unknown_level: str = WARNING) -> None:
+        if crds:
+            self.schemas = crds
+        else:
+            from clustermgr.kops.crds import builtin
+
+            self.schemas = builtin()[1]
+        self.unknown_level = unknown_level
 
     def lint_text(self, text: str, file: str) -> list[Problem]:
         try:
@@ -66,7 +75,7 @@ class Linter:
         for kops_doc in manifest.kops:
             schema = self.schemas.get(kops_doc.kind)
             if schema:
-                findings = check(kops_doc.data, schema, self.unknown_fields, kops_doc.position)
+                findings = check(kops_doc.data, schema, self.unknown_level, kops_doc.position)
                 found += [(f, "structure") for f in findings]
         found += [(f, "rules") for f in kops_rules.run(manifest, "rules")]
         problems = [self._problem(docs[f.position], f, stage, rendered) for f, stage in found]
@@ -124,12 +133,16 @@ def lint_paths(linter: Linter, paths: list[str], stdin: str | None) -> list[Grou
     return groups
 
 
-def make_linter(project: Project | None, kops_crds: str | Path | None = None) -> Linter:
-    """A linter with the CRDs of `--kops-crds`, else of the project's `kopsCrds` setting."""
+def make_linter(
+    project: Project | None, kops_crds: str | Path | None = None, unknown_level: str = WARNING
+) -> Linter:
+    """A linter with the CRDs of `--kops-crds`, else of the project's `kopsCrds` setting,
+    else the built-in catalogue."""
     from clustermgr.kops.crds import load_crds
 
     folder = project.crds_dir(kops_crds) if project is not None else kops_crds
     if folder is None:
-        return Linter()
+        return Linter(unknown_level=unknown_level)
     configured = project is not None and kops_crds is None  # the setting, not the flag
-    return Linter(load_crds(Path(folder), project.root if configured and project else None))
+    inside = project.root if configured and project else None
+    return Linter(load_crds(Path(folder), inside), unknown_level)
