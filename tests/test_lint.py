@@ -145,7 +145,10 @@ def test_the_builtin_catalogue_checks_structure_without_crds() -> None:
         ("error", "field-type", "m.yaml:4:29"),
         ("warning", "unknown-field", "m.yaml:4:34"),
     ]
-    assert problems[1].message == "kOps ignores unknown field `rootVolumSize` — did you mean `rootVolumeSize`?"
+    assert (
+        problems[1].message
+        == "kOps ignores unknown field `rootVolumSize` — did you mean `rootVolumeSize`?"
+    )
     strict = Linter(unknown_level=ERROR).lint_text(text, "m.yaml")
     assert [p.level for p in strict] == ["error", "error"]
 

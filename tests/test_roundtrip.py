@@ -75,7 +75,15 @@ _TRICKY = st.sampled_from(
 _FLOATS = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
     [1e20, 1e-7, -2.5e300, 5e-324, 0.1, 100.0, -0.0, 1e16]
 )
-_SCALARS = st.none() | st.booleans() | st.integers() | _FLOATS | _TRICKY | st.text(max_size=20)
+# Integers kOps can read as integers (go-yaml v2: int64, then uint64); beyond, it reads floats.
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | _FLOATS
+    | _TRICKY
+    | st.text(max_size=20)
+)
 _KEYS = _TRICKY | st.text(min_size=1, max_size=12)
 _DATA = st.recursive(
     _SCALARS,

@@ -46,16 +46,52 @@ def test_values_resolve_as_kops_go_yaml() -> None:
         "a": True,
         "b": False,
         "c": "2017-01-01T00:00:00Z",
-        "d": "0o17",
+        "d": 15,
         "e": 10,
         "f": 1.5,
         "g": None,
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("y", True),
+        ("N", False),
+        ("on", True),
+        ("OFF", False),
+        ("1:30", "1:30"),
+        ("190:20:30", "190:20:30"),
+        ("1e3", 1000.0),
+        ("1.5e3", 1500.0),
+        ("-1E-2", -0.01),
+        ("0777", 511),
+        ("1_000", 1000),
+        ("0b101", 5),
+        ("-0x10", -16),
+        ("9" * 30, 1e30),
+        ("9" * 400, "9" * 400),
+        ("18446744073709551615", 2**64 - 1),
+        (".5", 0.5),
+        ("2024-1-2", "2024-1-2"),
+        ("v1.34.1", "v1.34.1"),
+        ("0x", "0x"),
+        ("+", "+"),
+    ],
+)
+def test_plain_scalars_read_as_go_yaml_v2(text: str, value: object) -> None:
+    got = load(f"k: {text}\n").data["k"]
+    assert (type(got), got) == (type(value), value)
+
+
+def test_keys_read_as_sigs_k8s_yaml_writes_them() -> None:
+    data = load("y: 1\n0x10: 3\nname: 4\n'n': 5\n").data
+    assert data == {"true": 1, "16": 3, "name": 4, "n": 5}
+
+
 def test_merge_keys() -> None:
-    data = load("base: &b {x: 1, y: 2}\nthis:\n  <<: *b\n  y: 3\n").data
-    assert data["this"] == {"x": 1, "y": 3}
+    data = load("base: &b {x: 1, w: 2}\nthis:\n  <<: *b\n  w: 3\n").data
+    assert data["this"] == {"x": 1, "w": 3}
 
 
 def test_alias_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from clustermgr import limits
 from clustermgr.errors import YAMLError
 from clustermgr.problems import Location
+from clustermgr.yamlio.goresolve import MERGE, key_text, resolve
 from clustermgr.yamlio.paths import YPath
 
 try:
@@ -22,20 +23,17 @@ except ImportError:  # PyYAML built without libyaml: slower, same results
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
-_IMPLICIT = {first: tuple(resolvers) for first, resolvers in _Base.yaml_implicit_resolvers.items()}
+_PLAIN = "tag:clustermgr,plain"  # a plain scalar: resolved as kOps' Go library does
 
 
 class _Loader(_Base):
-    """PyYAML's resolver, without the path-resolver bookkeeping it does for every node (it is
-    called from C for each one, and a third of the parse time went there)."""
+    """PyYAML's composer with kOps' resolution: plain scalars are marked and resolved by
+    goresolve (YAML 1.1 as go-yaml v2 reads it), not by PyYAML's resolvers; and without the
+    path-resolver bookkeeping PyYAML does for every node (a third of the parse time)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
-            if implicit[0]:
-                for tag, pattern in _IMPLICIT.get(value[:1], ()):
-                    if pattern.match(value):
-                        return str(tag)
-            return _STR
+            return _PLAIN if implicit[0] else _STR
         return _SEQ if kind is SequenceNode else _MAP
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -122,12 +120,13 @@ class _Builder:
         seen: dict[str, Node] = {}
         merges: list[Node] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
+            plain = key_node.tag == _PLAIN
+            if key_node.tag == _TAG + "merge" or (plain and key_node.value == MERGE):
                 merges.append(value_node)
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise self._error(key_node, "a mapping key must be a scalar")
-            key = key_node.value
+            key = key_text(self._scalar(key_node), key_node.value) if plain else key_node.value
             if key in seen:
                 first = seen[key].start_mark.line + 1
                 raise self._error(key_node, f"duplicate key {key!r} (first set at line {first})")
@@ -156,6 +155,8 @@ class _Builder:
 
     def _construct(self, node: ScalarNode) -> Any:
         tag = node.tag
+        if tag == _PLAIN:
+            return resolve(node.value)
         if tag == _TAG + "str" or tag == _TAG + "timestamp":
             return node.value  # Go's YAML-to-JSON conversion keeps timestamps as text
         if tag == _TAG + "int":
@@ -171,12 +172,12 @@ class _Builder:
         raise self._error(node, f"unknown tag {tag!r}")
 
     def _trap(self, node: ScalarNode, value: Any, path: YPath) -> None:
+        """What kOps reads differently from what the scalar seems to say (and from YAML 1.2):
+        the same table as the reading itself, so the warning and the value never disagree."""
         raw = node.value
         if isinstance(value, bool) and raw.lower() not in ("true", "false"):
             self.traps.append((path, raw, f"the boolean {str(value).lower()}"))
-        elif raw in ("y", "Y", "n", "N"):  # Go's YAML 1.1 reads these as booleans too
-            self.traps.append((path, raw, f"the boolean {str(raw in 'yY').lower()}"))
-        elif isinstance(value, (int, float)) and _yaml11_only_number(raw):
+        elif isinstance(value, int) and not isinstance(value, bool) and _yaml11_only_number(raw):
             self.traps.append((path, raw, f"the number {value}"))
 
     def _error(self, node: Node, message: str) -> YAMLError:
@@ -185,11 +186,10 @@ class _Builder:
 
 
 def _yaml11_only_number(raw: str) -> bool:
-    """Numbers in YAML 1.1 that YAML 1.2 reads otherwise: octal `0777`, `1_000`, `1:30`, `0b1`."""
+    """Integers kOps reads that YAML 1.2 reads otherwise: octal `0777`, `1_000`, `0b1`."""
     digits = raw.lstrip("+-")
     return (
         "_" in raw
-        or ":" in raw
         or digits[:2] in ("0b", "0B")
         or (len(digits) > 1 and digits[0] == "0" and digits[1].isdigit())
     )
