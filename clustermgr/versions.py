@@ -105,6 +105,21 @@ def parse_tolerant(text: str) -> Version:
     return parse_strict(".".join(parts))
 
 
+def parse_kubernetes(text: str) -> Version:
+    """A Kubernetes version as kOps reads `kubernetesVersion`: blang's ParseTolerant, else a
+    release URL `.../v1.N.x...` as 1.N.0 (kOps: pkg/apis/kops/util/versions.go,
+    ParseKubernetesVersion)."""
+    try:
+        return parse_tolerant(text)
+    except VersionError:
+        import re
+
+        match = re.search(r"/v1\.(\d+)\.", text)
+        if match is None:
+            raise
+        return parse_strict(f"1.{int(match.group(1))}.0")
+
+
 def _strip_zeros(part: str) -> str:
     """blang: leading zeros go, but a part must still start with a digit (`0-alpha.1`)."""
     if len(part) < 2:

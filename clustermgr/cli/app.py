@@ -153,6 +153,11 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
     func = format_option(PROBLEMS)(func)
     func = kops_crds_option(func)
+    func = click.option(
+        "--kops-version",
+        metavar="VERSION",
+        help="The kOps that applies the fleet (default: kopsVersion; unset: the newest rules).",
+    )(func)
     return func
 
 

@@ -38,6 +38,7 @@ def validate_cmd(
     sets: tuple[str, ...],
     set_strings: tuple[str, ...],
     kops_crds: Path | None,
+    kops_version: str | None,
     fmt: str,
     output: Path | None,
     color: str,
@@ -69,7 +70,7 @@ def validate_cmd(
         project,
         overrides,
         RenderSettings(),
-        make_linter(project, kops_crds, project.config.unknown_fields),
+        make_linter(project, kops_crds, for_replace=True, kops_version=kops_version),
     )
     groups = validate_clusters(validator, names)
     options = ReportOptions("validate", "cluster", use_color(color, output), strict)
@@ -88,6 +89,7 @@ def lint_cmd(
     files: tuple[str, ...],
     list_rules: bool,
     kops_crds: Path | None,
+    kops_version: str | None,
     fmt: str,
     output: Path | None,
     color: str,
@@ -123,7 +125,8 @@ def lint_cmd(
         if raw != "-" and not Path(raw).is_file():
             raise UsageError(f"no such file: {raw}")
     stdin = sys.stdin.read() if "-" in files else None
-    groups = lint_paths(make_linter(project, kops_crds), list(files), stdin)
+    linter = make_linter(project, kops_crds, kops_version=kops_version)
+    groups = lint_paths(linter, list(files), stdin)
     options = ReportOptions("lint", "file", use_color(color, output), strict)
     return write_report(options, groups, fmt, output)
 

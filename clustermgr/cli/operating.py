@@ -85,7 +85,7 @@ def apply_cmd(
         cluster,
         store,
         overrides,
-        make_linter(project, kops_crds, project.config.unknown_fields),
+        make_linter(project, kops_crds, for_replace=True),
     )
     if not plan.valid():
         groups = [Group(cluster, plan.problems, ())]

@@ -90,7 +90,7 @@ def _prepare() -> None:
 
     project: Project = _WORKER["project"]
     request: CheckRequest = _WORKER["request"]
-    linter = make_linter(project, request.kops_crds, project.config.unknown_fields)
+    linter = make_linter(project, request.kops_crds, for_replace=True)
     validator = Validator(project, request.overrides, RenderSettings(), linter)
     validator.renderer()  # compile the templates now, not in every worker
     _WORKER["validator"] = validator

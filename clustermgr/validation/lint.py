@@ -31,7 +31,13 @@ class Linter:
     `unknown_level`: a field kOps does not know is a warning in a file from elsewhere (`lint`)
     and an error in your own render (`validate`: kOps would drop it silently)."""
 
-    def __init__(self, crds: dict[str, Schema] | None = None, unknown_level: str = WARNING) -> None:
+    def __init__(
+        self,
+        crds: dict[str, Schema] | None = None,
+        unknown_level: str = WARNING,
+        kops_version: str | None = None,
+        for_replace: bool = False,
+    ) -> None:
         if crds:
             self.schemas = crds
         else:
@@ -39,6 +45,8 @@ class Linter:
 
             self.schemas = builtin()[1]
         self.unknown_level = unknown_level
+        self.kops_version = _minor(kops_version) if kops_version else None
+        self.for_replace = for_replace
 
     def lint_text(self, text: str, file: str) -> list[Problem]:
         try:
@@ -70,7 +78,7 @@ class Linter:
             for position, doc in enumerate(docs)
             for path, raw, meaning in doc.traps
         ]
-        manifest = kops_rules.build([doc.data for doc in docs])
+        manifest = kops_rules.build([doc.data for doc in docs], self.kops_version, self.for_replace)
         found += [(f, "documents") for f in kops_rules.run(manifest, "documents")]
         for kops_doc in manifest.kops:
             schema = self.schemas.get(kops_doc.kind)
@@ -133,16 +141,34 @@ def lint_paths(linter: Linter, paths: list[str], stdin: str | None) -> list[Grou
     return groups
 
 
+def _minor(version: str) -> tuple[int, int]:
+    from clustermgr.errors import UsageError
+    from clustermgr.versions import VersionError, parse_tolerant
+
+    try:
+        parsed = parse_tolerant(version)
+    except VersionError:
+        raise UsageError(f"kOps version {version!r} is not a version") from None
+    return parsed.major, parsed.minor
+
+
 def make_linter(
-    project: Project | None, kops_crds: str | Path | None = None, unknown_level: str = WARNING
+    project: Project | None,
+    kops_crds: str | Path | None = None,
+    for_replace: bool = False,
+    kops_version: str | None = None,
 ) -> Linter:
     """A linter with the CRDs of `--kops-crds`, else of the project's `kopsCrds` setting,
-    else the built-in catalogue."""
+    else the built-in catalogue; for a manifest clustermgr will `kops replace` (validate,
+    check, apply) unknown fields are the project's `unknownFields` level, else warnings."""
+    unknown_level = project.config.unknown_fields if project and for_replace else WARNING
+    kops_version = kops_version or (project.config.kops_version if project else None)
     from clustermgr.kops.crds import load_crds
 
     folder = project.crds_dir(kops_crds) if project is not None else kops_crds
-    if folder is None:
-        return Linter(unknown_level=unknown_level)
-    configured = project is not None and kops_crds is None  # the setting, not the flag
-    inside = project.root if configured and project else None
-    return Linter(load_crds(Path(folder), inside), unknown_level)
+    crds = None
+    if folder is not None:
+        configured = project is not None and kops_crds is None  # the setting, not the flag
+        inside = project.root if configured and project else None
+        crds = load_crds(Path(folder), inside)
+    return Linter(crds, unknown_level, kops_version, for_replace)

@@ -15,16 +15,27 @@ from clustermgr.problems import ERROR, WARNING
 _WELL_KNOWN_EXTRA = {"KubeSchedulerConfiguration": "kubescheduler.config.k8s.io"}
 
 
-def build(documents: list[Any]) -> Manifest:
-    """The manifest of a stream of documents: which of them are kOps resources."""
+def build(
+    documents: list[Any], kops_version: tuple[int, int] | None = None, for_replace: bool = False
+) -> Manifest:
+    """The manifest of a stream of documents: which of them are kOps v1alpha2 resources."""
     kops = [
         Doc(str(data["kind"]), _name(data), data, position)
         for position, data in enumerate(documents)
-        if _in_group(data) and data.get("kind") in REPLACEABLE_KINDS
+        if _in_group(data)
+        and data.get("apiVersion") not in _REFUSED_VERSIONS
+        and data.get("kind") in REPLACEABLE_KINDS
     ]
     clusters = [d for d in kops if d.kind == "Cluster"]
     groups = [d for d in kops if d.kind == "InstanceGroup"]
-    return Manifest(documents, clusters[0] if clusters else None, groups, kops)
+    version = kops_version or (99, 99)
+    return Manifest(
+        documents, clusters[0] if clusters else None, groups, kops, version, for_replace
+    )
+
+
+# kOps decodes v1alpha3 too, but its fields and paths differ: clustermgr checks v1alpha2 only.
+_REFUSED_VERSIONS = ("kops.k8s.io/v1alpha3",)
 
 
 def _name(data: dict[str, Any]) -> str:
@@ -44,11 +55,11 @@ def _extra(data: Any) -> bool:
 
 
 def _in_group(data: Any) -> bool:
-    """A mapping of kOps' API group (any version)."""
+    """A mapping of kOps' API group (any version; `kops/` is kOps' own alias of the group)."""
     if not isinstance(data, dict) or _extra(data):
         return False
     api = data.get("apiVersion")
-    return isinstance(api, str) and api.startswith(API_GROUP + "/")
+    return isinstance(api, str) and api.startswith((API_GROUP + "/", "kops/"))
 
 
 @rule("document-empty", WARNING, "documents")
@@ -73,9 +84,18 @@ def document_not_mapping(m: Manifest) -> Iterator[Hit]:
 
 @rule("additional-object", WARNING, "documents")
 def additional_object(m: Manifest) -> Iterator[Hit]:
-    """A non-kOps object that kOps takes only as an additional object (feature flag)."""
+    """A non-kOps object: kops create -f takes it as an additional object, kops replace never."""
     for position, data in enumerate(m.documents):
-        if _extra(data):
+        if _extra(data) and m.for_replace:
+            # kOps: cmd/kops/replace.go refuses any other kind ("unhandled kind")
+            yield Hit(
+                position,
+                ("kind",),
+                f"kops replace refuses {data['kind']} (unhandled kind): keep additional objects "
+                "out of the manifest clustermgr replaces",
+                ERROR,
+            )
+        elif _extra(data):
             yield Hit(
                 position,
                 ("kind",),
@@ -98,7 +118,14 @@ def api_version(m: Manifest) -> Iterator[Hit]:
                 f"apiVersion must be {API_VERSIONS[0]}: kops replace would refuse "
                 f"{api or 'a document without one'}",
             )
-        elif api not in API_VERSIONS:
+        elif api in _REFUSED_VERSIONS:
+            yield Hit(
+                position,
+                ("apiVersion",),
+                f"clustermgr checks {API_VERSIONS[0]} documents, not {api}: write v1alpha2 "
+                "(kOps stores and prints v1alpha2; `kops get -o yaml` converts)",
+            )
+        elif api not in (*API_VERSIONS, "kops/v1alpha2"):
             yield Hit(
                 position,
                 ("apiVersion",),

@@ -33,6 +33,11 @@ class Manifest(NamedTuple):
     cluster: Doc | None  # the first Cluster
     groups: list[Doc]  # every InstanceGroup
     kops: list[Doc]  # every document kops replace takes (Cluster, InstanceGroup, SSHCredential)
+    kops_version: tuple[int, int] = (99, 99)  # the kOps that applies it; unset: the newest
+    for_replace: bool = False  # checked for `kops replace` (validate), not as any file (lint)
+
+    def kops_at_least(self, major: int, minor: int) -> bool:
+        return self.kops_version >= (major, minor)
 
 
 class Hit(NamedTuple):
@@ -64,23 +69,33 @@ class Rule(NamedTuple):
     check: str  # the stage: yaml, documents, structure, rules
     summary: str
     func: Check | None  # None: found while reading or by the structure walker
+    since: str = ""  # the kOps version the rule applies from ("" : every version)
 
 
 RULES: dict[str, Rule] = {}
 
 
-def register(rule_id: str, level: str, check: str, summary: str, func: Check | None = None) -> None:
+def register(
+    rule_id: str,
+    level: str,
+    check: str,
+    summary: str,
+    func: Check | None = None,
+    since: str = "",
+) -> None:
     if rule_id in RULES:
         raise ValueError(f"rule {rule_id!r} is registered twice")
-    RULES[rule_id] = Rule(rule_id, level, check, summary, func)
+    RULES[rule_id] = Rule(rule_id, level, check, summary, func, since)
 
 
-def rule(rule_id: str, level: str, check: str = "rules") -> Callable[[Check], Check]:
+def rule(
+    rule_id: str, level: str, check: str = "rules", since: str = ""
+) -> Callable[[Check], Check]:
     """Register a rule function under `rule_id`; its docstring's first line is its summary."""
 
     def add(func: Check) -> Check:
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
-        register(rule_id, level, check, summary, func)
+        register(rule_id, level, check, summary, func, since)
         return func
 
     return add
