@@ -117,7 +117,7 @@ CASES = [
     ),
     ("instancegroups-required", "InstanceGroup/nodes:=~;InstanceGroup/control-plane-a:=~", ""),
     ("control-plane-required", "InstanceGroup/control-plane-a:spec.role=Node", ""),
-    ("nodes-required", "InstanceGroup/nodes:spec.role=Bastion", ""),
+    ("nodes-required", "InstanceGroup/nodes:spec.role=ControlPlane", ""),
     ("ig-name-duplicate", "InstanceGroup/nodes:metadata.name=control-plane-a", "metadata.name"),
     ("ig-subnet-unknown", "InstanceGroup/nodes:spec.subnets=[b]", "spec.subnets[0]"),
     (
@@ -150,6 +150,35 @@ CASES = [
         "spec.etcdClusters[0].etcdMembers[1].name",
     ),
     ("cidr-invalid", "Cluster:spec.networkCIDR=10.0.0.1/16", "spec.networkCIDR"),
+    ("access-cidr", "Cluster:spec.sshAccess=[10.0.0.1]", "spec.sshAccess[0]"),
+    (
+        "iam-policy-role",
+        "Cluster:spec.additionalPolicies={workers: '[]'}",
+        "spec.additionalPolicies.workers",
+    ),
+    (
+        "iam-policy-json",
+        "Cluster:spec.additionalPolicies={node: 'not json'}",
+        "spec.additionalPolicies.node",
+    ),
+    (
+        "iam-policy-arn",
+        "Cluster:spec.externalPolicies={node: ['arn:aws:iam::1:role/x']}",
+        "spec.externalPolicies.node[0]",
+    ),
+    ("taint", "InstanceGroup/nodes:spec.taints=['a:b:c']", "spec.taints[0]"),
+    (
+        "sysctl",
+        "InstanceGroup/nodes:spec.sysctlParameters=[net.ipv4.ip_forward]",
+        "spec.sysctlParameters[0]",
+    ),
+    ("update-policy", "Cluster:spec.updatePolicy=sometimes", "spec.updatePolicy"),
+    (
+        "control-plane-surge",
+        "InstanceGroup/control-plane-a:spec.rollingUpdate={maxSurge: 1}",
+        "spec.rollingUpdate.maxSurge",
+    ),
+    ("kops-version-support", "Cluster:spec.kubernetesVersion=1.35.0", "spec.kubernetesVersion"),
     (
         "subnet-name-duplicate",
         "Cluster:spec.subnets=[{name: a, zone: z, type: Private, cidr: 10.0.32.0/19}, {name: a, zone: z, type: Utility, cidr: 10.0.0.0/22}]",
@@ -255,7 +284,7 @@ SCHEMAS: dict[str, Schema] = {
 
 @pytest.fixture(scope="module")
 def linter() -> Linter:
-    return Linter(SCHEMAS)
+    return Linter(SCHEMAS, kops_version="1.34.0")
 
 
 def test_the_base_manifest_is_clean(linter: Linter) -> None:

@@ -3,7 +3,7 @@ make, and a few they miss. One function per rule id, in modules by subject; RULE
 (`clustermgr lint --list-rules`). Messages follow kOps' wording where kOps has one.
 """
 
-from clustermgr.kops.rules import cluster, documents, groups, network  # register the rules
+from clustermgr.kops.rules import access, cluster, documents, groups, network  # register rules
 from clustermgr.kops.rules.documents import build
 from clustermgr.kops.rules.registry import (
     RULES,
@@ -35,6 +35,7 @@ __all__ = [
     "Hit",
     "Manifest",
     "Rule",
+    "access",
     "build",
     "cluster",
     "documents",

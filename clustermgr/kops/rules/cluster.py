@@ -18,13 +18,15 @@ def cluster_name(m: Manifest) -> Iterator[Hit]:
     if cluster is None:
         return
     name = cluster.name
-    if "." not in name:
+    # kOps: pkg/apis/kops/validation/validation.go, newValidateCluster: a dotless name is fine
+    # with topology.dns.type None
+    if "." not in name and not _none_dns(cluster):
         yield Hit(
             cluster.position,
             ("metadata", "name"),
-            "Cluster Name must be a fully-qualified DNS name (e.g. mycluster.myzone.com)",
+            "Cluster Name must be a fully-qualified DNS name (e.g. --name=mycluster.myzone.com)",
         )
-    elif not valid_cluster_name(name):
+    elif "." in name and not valid_cluster_name(name):
         yield Hit(
             cluster.position,
             ("metadata", "name"),
@@ -33,33 +35,64 @@ def cluster_name(m: Manifest) -> Iterator[Hit]:
         )
 
 
-@rule("removed-feature", ERROR)
+def _none_dns(cluster: Doc) -> bool:
+    dns = as_dict(as_dict(cluster.spec().get("topology")).get("dns"))
+    return dns.get("type") == "None"
+
+
+_GOSSIP_REMOVED = "gossip DNS support was removed in kOps 1.37"
+
+
+@rule("removed-feature", ERROR, since="errors from kOps 1.37 for gossip and Classic")
 def removed_feature(m: Manifest) -> Iterator[Hit]:
-    """A feature kOps removed (an error) or deprecated (a warning)."""
+    """A feature kOps removed (an error) or deprecated in an older kOps (a warning)."""
     cluster = m.cluster
     if cluster is None:
         return
     spec = cluster.spec()
-    if cluster.name.endswith(".k8s.local") and "." in cluster.name:
+    removed = m.kops_at_least(1, 37)
+    # kOps: pkg/apis/kops/validation/validation.go, usesLegacyGossip (not with dns None)
+    if cluster.name.endswith(".k8s.local") and not _none_dns(cluster):
         yield Hit(
             cluster.position,
             ("metadata", "name"),
-            "gossip DNS (.k8s.local names) is deprecated: use topology.dns.type: None",
-            WARNING,
+            f"{_GOSSIP_REMOVED}; migrate the cluster to dns=none or a hosted DNS zone using "
+            "kOps 1.36 before upgrading (see https://kops.sigs.k8s.io/gossip/)"
+            if removed
+            else "gossip DNS (.k8s.local names) is deprecated: use topology.dns.type: None",
+            ERROR if removed else WARNING,
         )
+    for key in ("gossipConfig", "dnsControllerGossipConfig"):
+        if key in spec and removed:
+            yield Hit(
+                cluster.position,
+                ("spec", key),
+                f"Forbidden: {_GOSSIP_REMOVED}; remove this field from the cluster spec",
+            )
     if spec.get("containerRuntime") == "docker":
         yield Hit(
             cluster.position,
             ("spec", "containerRuntime"),
             'Unsupported value: "docker": Docker support was removed; use containerd',
         )
+    if "weave" in as_dict(spec.get("networking")):
+        # kOps: pkg/apis/kops/validation/validation.go, validateNetworking
+        yield Hit(
+            cluster.position,
+            ("spec", "networking", "weave"),
+            "Forbidden: Weave is no longer supported",
+        )
     lb = as_dict(as_dict(spec.get("api")).get("loadBalancer"))
     if lb.get("class") == "Classic":
+        # kOps: pkg/apis/kops/validation/aws.go, awsValidateCluster
         yield Hit(
             cluster.position,
             ("spec", "api", "loadBalancer", "class"),
-            "Classic load balancers for the API are deprecated: use class: Network",
-            WARNING,
+            "Forbidden: AWS Classic Load Balancer for API is no longer supported; migrate to a "
+            "Network Load Balancer using kOps 1.36 or earlier"
+            if removed
+            else "Classic load balancers for the API are deprecated: use class: Network",
+            ERROR if removed else WARNING,
         )
 
 
@@ -72,10 +105,10 @@ def kubernetes_version(m: Manifest) -> Iterator[Hit]:
     if not version:
         yield Hit(m.cluster.position, ("spec",), "Required value: kubernetesVersion must be set")
         return
-    from clustermgr.versions import VersionError, parse_tolerant
+    from clustermgr.versions import VersionError, parse_kubernetes
 
     try:
-        parse_tolerant(str(version))
+        parse_kubernetes(str(version))
     except VersionError:
         yield Hit(
             m.cluster.position,
@@ -109,6 +142,7 @@ def network_cidr_required(m: Manifest) -> Iterator[Hit]:
     if (
         "aws" in _providers(m.cluster)
         and not spec.get("networkCIDR")
+        and not spec.get("networkID")  # a shared VPC: kOps reads the VPC's range
         and not as_dict(spec.get("networking")).get("networkCIDR")
     ):
         yield Hit(m.cluster.position, ("spec",), "Required value: networkCIDR must be set on AWS")
@@ -130,16 +164,24 @@ def networking_multiple(m: Manifest) -> Iterator[Hit]:
 
 @rule("cloud-labels-reserved", ERROR)
 def cloud_labels_reserved(m: Manifest) -> Iterator[Hit]:
-    """A cloud label kOps reserves for its own tags."""
+    """A cloud label (Cluster or InstanceGroup) kOps reserves for its own tags."""
     if m.cluster is None:
         return
-    for key in as_dict(m.cluster.spec().get("cloudLabels")):
-        if key in ("Name", "KubernetesCluster") or str(key).startswith("kubernetes.io/cluster/"):
-            yield Hit(
-                m.cluster.position,
-                ("spec", "cloudLabels", key),
-                f"Forbidden: {key!r} is reserved for kOps' own tags",
-            )
+    for doc in [m.cluster, *m.groups]:
+        for key in as_dict(doc.spec().get("cloudLabels")):
+            reason = _reserved(str(key))
+            if reason:
+                yield Hit(doc.position, ("spec", "cloudLabels", key), f"Forbidden: {reason}")
+
+
+def _reserved(key: str) -> str:
+    """kOps: pkg/apis/kops/validation/cluster.go, validateCloudLabels."""
+    if key in ("Name", "KubernetesCluster"):
+        return f'"{key}" is a reserved label and cannot be used as a custom label'
+    for prefix in ("kubernetes.io/cluster/", "k8s.io/role/", "kops.k8s.io/"):
+        if key.startswith(prefix):
+            return f'"{prefix}" is a reserved label prefix and cannot be used as a custom label'
+    return ""
 
 
 @rule("rolling-update", ERROR)

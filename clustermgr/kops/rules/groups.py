@@ -29,25 +29,21 @@ def instancegroups_required(m: Manifest) -> Iterator[Hit]:
 @rule("control-plane-required", ERROR)
 def control_plane_required(m: Manifest) -> Iterator[Hit]:
     """No InstanceGroup has role ControlPlane."""
+    # kOps: pkg/apis/kops/validation/legacy.go, DeepValidate
     if m.cluster is None or not m.groups:
         return
     if not any(_role(ig) in CONTROL_PLANE_ROLES for ig in m.groups):
-        yield Hit(
-            m.cluster.position,
-            (),
-            "must configure at least one InstanceGroup with role ControlPlane",
-        )
+        yield Hit(m.cluster.position, (), "must configure at least one ControlPlane InstanceGroup")
 
 
 @rule("nodes-required", ERROR)
 def nodes_required(m: Manifest) -> Iterator[Hit]:
-    """No InstanceGroup has role Node."""
+    """Every InstanceGroup is a control-plane group."""
+    # kOps: pkg/apis/kops/validation/legacy.go, DeepValidate counts any other role as a node
     if m.cluster is None or not m.groups:
         return
-    if "Node" not in [_role(ig) for ig in m.groups]:
-        yield Hit(
-            m.cluster.position, (), "must configure at least one InstanceGroup with role Node"
-        )
+    if all(_role(ig) in CONTROL_PLANE_ROLES for ig in m.groups):
+        yield Hit(m.cluster.position, (), "must configure at least one Node InstanceGroup")
 
 
 @rule("ig-name-duplicate", ERROR)
