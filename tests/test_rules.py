@@ -309,3 +309,36 @@ def test_the_table_is_ordered_by_stage_and_documented() -> None:
     stages = [r.check for r in table()]
     assert stages == sorted(stages, key=["yaml", "documents", "structure", "rules"].index)
     assert all(r.summary.endswith(".") and "\n" not in r.summary for r in table())
+
+
+def test_the_readme_lists_every_rule() -> None:
+    from clustermgr.kops.rules import readme_table
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    table = "\n".join("  " + line for line in readme_table().rstrip("\n").split("\n"))
+    assert table in readme
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "Cluster:metadata.name=nodots;Cluster:spec.topology={dns: {type: None}}",
+        "Cluster:spec.kubernetesVersion=https://storage.example.com/release/v1.34.0-alpha.1/",
+        "Cluster:apiVersion=kops/v1alpha2",
+        "InstanceGroup/nodes:spec.role=APIServer",
+        "Cluster:spec.networkCIDR=~;Cluster:spec.networkID=vpc-123",
+        "Cluster:metadata.name=c.k8s.local;Cluster:spec.topology={dns: {type: None}}",
+    ],
+    ids=[
+        "dotless-none-dns",
+        "version-url",
+        "kops-alias",
+        "apiserver-nodes",
+        "shared-vpc",
+        "gossip-none",
+    ],
+)
+def test_what_kops_accepts_is_clean(edit: str) -> None:
+    problems = Linter().lint_text(edited(edit), "m.yaml")
+    assert [(p.rule, p.message) for p in problems if p.rule != "ig-cluster-label"] == []

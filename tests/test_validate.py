@@ -144,3 +144,16 @@ def test_a_configured_schema_must_exist(run: Run, example: Path) -> None:
         1,
         "clustermgr.yaml: error: schema: 'schemas/nope.json' does not exist\n",
     )
+
+
+def test_a_misspelt_template_field_is_an_error(run: Run, example: Path) -> None:
+    # no kopsCrds and no other setting: the built-in kOps catalogue checks every field
+    template = example / "template" / "20-instancegroups.yaml.j2"
+    template.write_text(
+        template.read_text().replace("  rootVolumeSize: {{ group", "  rootVolumSize: {{ group", 1)
+    )
+    result = run("-C", str(example), "validate", "dev-eu1", "--format", "parsable")
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if "unknown-field" in line]
+    assert lines and all("[error]" in line for line in lines)
+    assert "did you mean `rootVolumeSize`?" in lines[0]

@@ -180,6 +180,19 @@ def kops_crds_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def note_kops_version(project: Any | None, flag: str | None) -> None:
+    """Say once which kOps' rules apply when neither --kops-version nor kopsVersion names one."""
+    if flag or (project is not None and project.config.kops_version):
+        return
+    from clustermgr.kops import NEWEST_KOPS
+
+    click.echo(
+        f"note: no kopsVersion set (clustermgr.yaml or --kops-version): checking with the "
+        f"rules of kOps {NEWEST_KOPS}",
+        err=True,
+    )
+
+
 def write_report(options: Any, groups: list[Any], fmt: str, output: Path | None) -> int:
     """Write a problem report; the exit code its problems call for."""
     from clustermgr.problems import exit_code

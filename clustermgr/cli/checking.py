@@ -13,6 +13,7 @@ from clustermgr.cli.app import (
     cli,
     emit,
     kops_crds_option,
+    note_kops_version,
     project_of,
     report_options,
     use_color,
@@ -73,6 +74,7 @@ def validate_cmd(
         make_linter(project, kops_crds, for_replace=True, kops_version=kops_version),
     )
     groups = validate_clusters(validator, names)
+    note_kops_version(project, kops_version)
     options = ReportOptions("validate", "cluster", use_color(color, output), strict)
     return write_report(options, groups, fmt, output)
 
@@ -127,6 +129,7 @@ def lint_cmd(
     stdin = sys.stdin.read() if "-" in files else None
     linter = make_linter(project, kops_crds, kops_version=kops_version)
     groups = lint_paths(linter, list(files), stdin)
+    note_kops_version(project, kops_version)
     options = ReportOptions("lint", "file", use_color(color, output), strict)
     return write_report(options, groups, fmt, output)
 

@@ -1,6 +1,9 @@
 """What clustermgr knows about kOps resources: their schemas and kOps' own validation rules."""
 
 API_GROUP = "kops.k8s.io"
+# The kOps whose rules apply when no kopsVersion is set: the one the built-in field catalogue
+# was made from (kops/data/kops-fields.json records it; a test keeps the two equal).
+NEWEST_KOPS = "1.37.0-alpha.1"
 API_VERSIONS = ("kops.k8s.io/v1alpha2", "kops.k8s.io/v1alpha3")
 REPLACEABLE_KINDS = ("Cluster", "InstanceGroup", "SSHCredential")  # what `kops replace` takes
 CONTROL_PLANE_ROLES = ("Master", "ControlPlane")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from clustermgr.errors import ClusterMgrError, ConfigError, MultipleErrors, UsageError
+from clustermgr.kops import NEWEST_KOPS
 from clustermgr.project import Project
 from clustermgr.render.channel import Channel, load_channel
 from clustermgr.render.environment import Renderer, SandboxOptions, Source, iter_template_files
@@ -42,7 +43,7 @@ def project_renderer(project: Project, settings: RenderSettings) -> Renderer:
     channel = None
     if channel_path:
         path = Path(channel_path) if settings.channel else project.path(channel_path, "channel")
-        kops_version = settings.kops_version or config.kops_version
+        kops_version = settings.kops_version or config.kops_version or NEWEST_KOPS
         channel = _channel(path, project.display(path), kops_version)
 
     def display(file: Path) -> str:
@@ -144,7 +145,8 @@ def run_template(request: TemplateRequest) -> str:
     settings = request.settings
     channel = None
     if settings.channel:
-        channel = _channel(Path(settings.channel), settings.channel, settings.kops_version)
+        kops = settings.kops_version or NEWEST_KOPS
+        channel = _channel(Path(settings.channel), settings.channel, kops)
     renderer = _renderer(template_paths, snippet_dirs, str, settings, channel)
     return render_values(renderer, values, settings.format_yaml)
 

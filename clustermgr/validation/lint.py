@@ -45,7 +45,10 @@ class Linter:
 
             self.schemas = builtin()[1]
         self.unknown_level = unknown_level
-        self.kops_version = _minor(kops_version) if kops_version else None
+        from clustermgr.kops import NEWEST_KOPS
+
+        # no kopsVersion: the newest kOps clustermgr knows (the CLI says so once)
+        self.kops_version = _minor(kops_version or NEWEST_KOPS)
         self.for_replace = for_replace
 
     def lint_text(self, text: str, file: str) -> list[Problem]:

@@ -199,7 +199,7 @@ def control_plane_surge(m: Manifest) -> Iterator[Hit]:
 @rule("kops-version-support", ERROR)
 def kops_version_support(m: Manifest) -> Iterator[Hit]:
     """A kubernetesVersion the target kOps does not support (too new, or too old)."""
-    if m.cluster is None or m.kops_version == (99, 99):
+    if m.cluster is None:
         return
     version = _minor(m.cluster.spec().get("kubernetesVersion"))
     if version is None:

@@ -28,7 +28,7 @@ def build(
     ]
     clusters = [d for d in kops if d.kind == "Cluster"]
     groups = [d for d in kops if d.kind == "InstanceGroup"]
-    version = kops_version or (99, 99)
+    version = kops_version or (1, 37)
     return Manifest(
         documents, clusters[0] if clusters else None, groups, kops, version, for_replace
     )

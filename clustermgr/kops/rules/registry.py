@@ -33,7 +33,7 @@ class Manifest(NamedTuple):
     cluster: Doc | None  # the first Cluster
     groups: list[Doc]  # every InstanceGroup
     kops: list[Doc]  # every document kops replace takes (Cluster, InstanceGroup, SSHCredential)
-    kops_version: tuple[int, int] = (99, 99)  # the kOps that applies it; unset: the newest
+    kops_version: tuple[int, int] = (1, 37)  # the kOps that applies it (kops.NEWEST_KOPS)
     for_replace: bool = False  # checked for `kops replace` (validate), not as any file (lint)
 
     def kops_at_least(self, major: int, minor: int) -> bool:
@@ -125,3 +125,15 @@ def as_list(value: Any) -> list[Any]:
 
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def readme_table() -> str:
+    """The README's rule table, generated from RULES (a test keeps the two equal)."""
+    rows = [
+        "| rule | level | kOps version | stage | what it finds |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for entry in table():
+        since = entry.since or "all"
+        rows.append(f"| `{entry.id}` | {entry.level} | {since} | {entry.check} | {entry.summary} |")
+    return "\n".join(rows) + "\n"
