@@ -73,7 +73,7 @@ def main() -> None:
             return
         files = sorted(str(p) for p in (root / "values").rglob("*.yaml") if p.name[0] != "_")
         schema = str(root / "schemas" / "values.schema.json")
-        shutil.copytree(REPO / "schemas", root / "schemas")
+        shutil.copytree(REPO / "schemas", root / "schemas", dirs_exist_ok=True)
         peer = median_seconds(
             [str(checker), "--schemafile", schema, *files], args.runs, root, ok_codes=(0, 1)
         )

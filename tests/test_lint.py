@@ -154,9 +154,8 @@ def test_the_builtin_catalogue_checks_structure_without_crds() -> None:
 
 
 def test_the_builtin_catalogue_is_the_crds_it_names(kops_data: Path) -> None:
-    from clustermgr.kops.crds import builtin
-
     from clustermgr.kops import NEWEST_KOPS
+    from clustermgr.kops.crds import builtin
 
     version, kinds = builtin()
     assert version == NEWEST_KOPS == "1.37.0-alpha.1"
