@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from render_bench import generate, median_seconds
+from render_bench import REPO, generate, median_seconds
 
 
 def kops_get_form(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -50,6 +50,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="clustermgr-bench-"))
     (root / "values").mkdir()
     names = generate(root, args.clusters)
+    shutil.copytree(REPO / "schemas", root / "schemas")  # diff reads it to find secrets
     try:
         subprocess.run(
             [clustermgr, "render", "--all", "--out-dir", str(root / "rendered")],

@@ -34,7 +34,7 @@ ENVIRONMENTS = {"dev": 1, "staging": 1, "prod": 3}  # control-plane zones per en
 
 def generate(root: Path, clusters: int, seed: int = 7) -> list[str]:
     """Write a project with `clusters` clusters below `root`; return their names."""
-    for name in ("template", "channels", "schemas", "clustermgr.yaml"):
+    for name in ("template", "channels", "clustermgr.yaml"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, root / name)

@@ -69,7 +69,7 @@ class Validator:
         docs = None
         if values is not None and not any(p.level == ERROR for p in problems):
             docs = self._manifest(values, problems)
-        if values is not None:  # messages quote values: never a secret one
+        if values is not None and problems:  # messages quote values: never a secret one
             secrets = self.project.secrets(values, docs or ())
             problems = [p._replace(message=secrets.hide(p.message)) for p in problems]
         return Checked(Group(cluster.name, problems, CHECKS), values, docs)

@@ -38,8 +38,21 @@ _INT64 = 2**63
 _UINT64 = 2**64
 
 
+_SEEN: dict[str, Any] = {}  # manifests repeat their scalars; the values are immutable
+
+
 def resolve(text: str) -> Any:
     """The value kOps reads from the plain scalar `text`."""
+    found = _SEEN.get(text, _SEEN)
+    if found is not _SEEN:
+        return found
+    value = _resolve(text)
+    if len(_SEEN) < 100_000 and len(text) < 200:
+        _SEEN[text] = value
+    return value
+
+
+def _resolve(text: str) -> Any:
     if text in _WORDS:
         return _WORDS[text]
     first = text[:1]
