@@ -51,6 +51,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="clustermgr-bench-"))
     (root / "values").mkdir()
     generate(root, args.clusters)
+    shutil.copytree(REPO / "schemas", root / "schemas")  # clustermgr.yaml names it
     crds = ["--kops-crds", str(args.crds)] if args.crds.is_dir() else []
     try:
         render = median_seconds([clustermgr, "render", "--all"], args.runs, root)
@@ -73,7 +74,6 @@ def main() -> None:
             return
         files = sorted(str(p) for p in (root / "values").rglob("*.yaml") if p.name[0] != "_")
         schema = str(root / "schemas" / "values.schema.json")
-        shutil.copytree(REPO / "schemas", root / "schemas", dirs_exist_ok=True)
         peer = median_seconds(
             [str(checker), "--schemafile", schema, *files], args.runs, root, ok_codes=(0, 1)
         )

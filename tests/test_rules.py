@@ -152,6 +152,12 @@ CASES = [
     ("cidr-invalid", "Cluster:spec.networkCIDR=10.0.0.1/16", "spec.networkCIDR"),
     ("access-cidr", "Cluster:spec.sshAccess=[10.0.0.1]", "spec.sshAccess[0]"),
     (
+        "etcd-version",
+        "Cluster:spec.etcdClusters=[{name: main, version: 2.2.1, etcdMembers: [{name: a, instanceGroup: control-plane-a}]}]",
+        "spec.etcdClusters[0].version",
+    ),
+    ("pod-cidr-range", "Cluster:spec.podCIDR=10.200.0.0/16", "spec.podCIDR"),
+    (
         "iam-policy-role",
         "Cluster:spec.additionalPolicies={workers: '[]'}",
         "spec.additionalPolicies.workers",

@@ -241,3 +241,36 @@ def etcd_member_name(m: Manifest) -> Iterator[Hit]:
                     (*base, "etcdMembers", i, "name"),
                     f"Duplicate value: {member.get('name')!r}",
                 )
+
+
+@rule("etcd-version", ERROR)
+def etcd_version(m: Manifest) -> Iterator[Hit]:
+    """etcd clusters on different versions, a version that is not 3.x, or image without one."""
+    # kOps: pkg/apis/kops/validation/validation.go, validateEtcdStorage, validateEtcdVersion,
+    # validateEtcdClusterSpec
+    clusters = list(_etcd(m))
+    first = str(clusters[0][2].get("version") or "") if clusters else ""
+    for cluster, base, etcd, _members in clusters:
+        version = str(etcd.get("version") or "")
+        where = (*base, "version")
+        if etcd.get("image") and not version:
+            yield Hit(
+                cluster.position, where, "Required value: version must be set when image is set"
+            )
+        if not version:
+            continue
+        if version != first:
+            yield Hit(
+                cluster.position,
+                where,
+                f"Forbidden: cluster: {etcd.get('name', '')!r}, has a different storage version: "
+                f"{version!r}, both must be the same",
+            )
+        major = version.removeprefix("v").split(".")[0]
+        if major != "3":
+            detail = (
+                "the storage version is invalid"
+                if not major.isdigit()
+                else ("unsupported storage version, we only support major version 3")
+            )
+            yield Hit(cluster.position, where, f"Invalid value: {version!r}: {detail}")

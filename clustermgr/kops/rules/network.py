@@ -184,3 +184,21 @@ def non_masquerade_overlap(m: Manifest) -> Iterator[Hit]:
             f"Invalid value: {str(masq)!r}: nonMasqueradeCIDR cannot overlap with "
             f"networkCIDR {str(network)!r}",
         )
+
+
+@rule("pod-cidr-range", ERROR)
+def pod_cidr_range(m: Manifest) -> Iterator[Hit]:
+    """podCIDR outside nonMasqueradeCIDR."""
+    # kOps: pkg/apis/kops/validation/validation.go, validateNetworking
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    pod = _parse(spec.get("podCIDR"))[0]
+    masq = _parse(spec.get("nonMasqueradeCIDR"))[0]
+    same = pod is not None and masq is not None and pod.version == masq.version
+    if same and not pod.subnet_of(masq):  # type: ignore[arg-type, union-attr]
+        yield Hit(
+            m.cluster.position,
+            ("spec", "podCIDR"),
+            f"Forbidden: podCIDR {str(pod)!r} must be a subnet of nonMasqueradeCIDR {str(masq)!r}",
+        )
