@@ -160,3 +160,49 @@ def test_the_builtin_catalogue_is_the_crds_it_names(kops_data: Path) -> None:
     version, kinds = builtin()
     assert version == NEWEST_KOPS == "1.37.0-alpha.1"
     assert kinds == load_crds(kops_data / "crds")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "  sshAccess:\n  - 0.0.0.0/0",
+            "  sshAccess:\n  - 10.1.2.3",
+            ("access-cidr", "spec.sshAccess[0]", 44),
+        ),
+        (
+            "  iam:\n",
+            "  additionalPolicies:\n    workers: '[]'\n  iam:\n",
+            ("iam-policy-role", "spec.additionalPolicies.workers", 30),
+        ),
+        (
+            "  iam:\n",
+            '  additionalPolicies:\n    node: \'[{"Action": "x"}]\'\n  iam:\n',
+            ("iam-policy-json", "spec.additionalPolicies.node", 30),
+        ),
+        (
+            "  iam:\n",
+            "  externalPolicies:\n    node: [arn:aws:iam::1:role/x]\n  iam:\n",
+            ("iam-policy-arn", "spec.externalPolicies.node[0]", 30),
+        ),
+        (
+            "  iam:\n",
+            "  cloudLabels:\n    k8s.io/role/x: '1'\n  iam:\n",
+            ("cloud-labels-reserved", 'spec.cloudLabels["k8s.io/role/x"]', 30),
+        ),
+        ("    cni: {}", "    weave: {}", ("removed-feature", "spec.networking.weave", 41)),
+        ("    name: events", "    name: event", ("etcd-name", "spec.etcdClusters[1].name", 28)),
+        (
+            "  kubernetesVersion: v1.33.0",
+            "  kubernetesVersion: v1.39.0",
+            ("kops-version-support", "spec.kubernetesVersion", 37),
+        ),
+    ],
+)
+def test_seeded_kops_mistakes_are_found_once(
+    kops_data: Path, old: str, new: str, expected: tuple[str, str, int]
+) -> None:
+    problems = Linter().lint_text(seeded(kops_data, old, new), "m.yaml")
+    rule, path, line = expected
+    hits = [p for p in problems if p.rule == rule]
+    assert [(p.path, p.location.line if p.location else 0) for p in hits] == [(path, line)]

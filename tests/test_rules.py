@@ -158,6 +158,32 @@ CASES = [
     ),
     ("pod-cidr-range", "Cluster:spec.podCIDR=10.200.0.0/16", "spec.podCIDR"),
     (
+        "subnet-egress",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: Utility, cidr: 10.0.32.0/19, egress: nat-1}]",
+        "spec.subnets[0].egress",
+    ),
+    (
+        "subnet-dualstack",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: DualStack, cidr: 10.0.32.0/19}]",
+        "spec.subnets[0].type",
+    ),
+    (
+        "subnet-id-mixed",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: Private, cidr: 10.0.32.0/19, id: subnet-1}, {name: b, zone: z, type: Utility, cidr: 10.0.0.0/22}]",
+        "spec.subnets[1].id",
+    ),
+    (
+        "api-lb-internal",
+        "Cluster:spec.api={loadBalancer: {type: Internal}};Cluster:spec.subnets=[{name: a, zone: z, type: Public, cidr: 10.0.32.0/19}]",
+        "spec.api.loadBalancer.type",
+    ),
+    (
+        "etcd-name",
+        "Cluster:spec.etcdClusters=[{name: event, etcdMembers: [{name: a, instanceGroup: control-plane-a}]}]",
+        "spec.etcdClusters[0].name",
+    ),
+    ("root-volume-type", "InstanceGroup/nodes:spec.rootVolumeType=magnetic", "spec.rootVolumeType"),
+    (
         "iam-policy-role",
         "Cluster:spec.additionalPolicies={workers: '[]'}",
         "spec.additionalPolicies.workers",

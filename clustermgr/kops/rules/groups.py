@@ -274,3 +274,40 @@ def etcd_version(m: Manifest) -> Iterator[Hit]:
                 else ("unsupported storage version, we only support major version 3")
             )
             yield Hit(cluster.position, where, f"Invalid value: {version!r}: {detail}")
+
+
+_ETCD_NAMES = ("cilium", "main", "events", "leases")  # kOps: validateEtcdClusterSpec
+
+
+@rule("etcd-name", ERROR)
+def etcd_name(m: Manifest) -> Iterator[Hit]:
+    """An etcd cluster named other than main, events, cilium or leases."""
+    for cluster, base, etcd, _members in _etcd(m):
+        name = etcd.get("name")
+        if name not in _ETCD_NAMES:
+            yield Hit(
+                cluster.position,
+                (*base, "name"),
+                f"Unsupported value: {name!r}: supported values: "
+                + ", ".join(f'"{n}"' for n in _ETCD_NAMES),
+            )
+
+
+_VOLUME_TYPES = ("standard", "gp3", "gp2", "io1", "io2")
+
+
+@rule("root-volume-type", ERROR)
+def root_volume_type(m: Manifest) -> Iterator[Hit]:
+    """An AWS root volume type kOps does not take."""
+    # kOps: pkg/apis/kops/validation/instancegroup.go, CrossValidateInstanceGroup
+    if m.cluster is None or m.cluster.spec().get("cloudProvider") != "aws":
+        return
+    for ig in m.groups:
+        kind = ig.spec().get("rootVolumeType")
+        if kind is not None and kind not in _VOLUME_TYPES:
+            yield Hit(
+                ig.position,
+                ("spec", "rootVolumeType"),
+                f"Unsupported value: {kind!r}: supported values: "
+                + ", ".join(f'"{t}"' for t in _VOLUME_TYPES),
+            )

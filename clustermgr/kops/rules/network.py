@@ -202,3 +202,87 @@ def pod_cidr_range(m: Manifest) -> Iterator[Hit]:
             ("spec", "podCIDR"),
             f"Forbidden: podCIDR {str(pod)!r} must be a subnet of nonMasqueradeCIDR {str(masq)!r}",
         )
+
+
+_EGRESS = ("nat", "eipalloc", "i", "tgw", "External")  # kOps: pkg/apis/kops/cluster.go, Egress*
+
+
+@rule("subnet-egress", ERROR)
+def subnet_egress(m: Manifest) -> Iterator[Hit]:
+    """A subnet egress of an unknown kind, or on a public IPv4 subnet."""
+    # kOps: pkg/apis/kops/validation/validation.go, validateSubnet
+    if m.cluster is None:
+        return
+    for i, subnet in enumerate(as_list(m.cluster.spec().get("subnets"))):
+        egress = str(as_dict(subnet).get("egress") or "")
+        if not egress:
+            continue
+        path = ("spec", "subnets", i, "egress")
+        if egress.split("-")[0] not in _EGRESS:
+            yield Hit(
+                m.cluster.position,
+                path,
+                f"Invalid value: {egress!r}: egress must be of type NAT Gateway, NAT Gateway with "
+                "existing ElasticIP, NAT EC2 Instance, Transit Gateway, or External",
+            )
+        kind = subnet.get("type")
+        ipv6_public = kind == "Public" and subnet.get("ipv6CIDR")
+        if egress != "External" and kind not in ("DualStack", "Private") and not ipv6_public:
+            yield Hit(
+                m.cluster.position,
+                path,
+                "Forbidden: egress can only be specified for private or IPv6-capable public "
+                "subnets",
+            )
+
+
+@rule("subnet-dualstack", ERROR)
+def subnet_dualstack(m: Manifest) -> Iterator[Hit]:
+    """A DualStack subnet in a cluster that is not IPv6."""
+    # kOps: pkg/apis/kops/validation/validation.go, validateSubnet (IsIPv6Only: nonMasqueradeCIDR)
+    if m.cluster is None:
+        return
+    ipv6 = ":" in str(m.cluster.spec().get("nonMasqueradeCIDR") or "")
+    for i, subnet in enumerate(as_list(m.cluster.spec().get("subnets"))):
+        if as_dict(subnet).get("type") == "DualStack" and not ipv6:
+            yield Hit(
+                m.cluster.position,
+                ("spec", "subnets", i, "type"),
+                "Forbidden: subnet type DualStack may only be used in IPv6 clusters",
+            )
+
+
+@rule("subnet-id-mixed", ERROR)
+def subnet_id_mixed(m: Manifest) -> Iterator[Hit]:
+    """Some subnets name an existing subnet `id` and others do not."""
+    # kOps: pkg/apis/kops/validation/validation.go, validateSubnets
+    if m.cluster is None:
+        return
+    subnets = [as_dict(s) for s in as_list(m.cluster.spec().get("subnets"))]
+    if not subnets:
+        return
+    first = bool(subnets[0].get("id"))
+    for i, subnet in enumerate(subnets):
+        if bool(subnet.get("id")) != first:
+            yield Hit(
+                m.cluster.position,
+                ("spec", "subnets", i, "id"),
+                "Forbidden: cannot mix subnets with specified ID and unspecified ID",
+            )
+
+
+@rule("api-lb-internal", ERROR)
+def api_lb_internal(m: Manifest) -> Iterator[Hit]:
+    """An Internal API load balancer in a cluster without a Private subnet."""
+    # kOps: pkg/apis/kops/validation/validation.go, validateClusterSpec (api.loadBalancer)
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    lb = as_dict(as_dict(spec.get("api")).get("loadBalancer"))
+    private = any(as_dict(s).get("type") == "Private" for s in as_list(spec.get("subnets")))
+    if lb.get("type") == "Internal" and not private:
+        yield Hit(
+            m.cluster.position,
+            ("spec", "api", "loadBalancer", "type"),
+            "Forbidden: Internal LoadBalancers must have at least one subnet of type Private",
+        )
