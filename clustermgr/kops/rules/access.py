@@ -4,6 +4,7 @@ instancegroup.go; upup/pkg/fi/cloudup/apply_cluster.go)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -21,6 +22,7 @@ _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 OLDEST_SUPPORTED = {(1, 37): (1, 32)}
 
 
+@functools.lru_cache(maxsize=4096)
 def _cidr_problem(raw: str) -> str:
     """kOps' parseCIDR wording: what is wrong with a CIDR, "" when nothing (Go's
     net.ParseCIDR needs the prefix length: a bare address is not a CIDR)."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +22,11 @@ def _parse(raw: Any) -> tuple[Network | None, str]:
     """The network a CIDR names (host bits cleared), and what is wrong with how it is written."""
     if raw is None or raw == "":
         return None, ""
+    return _parse_text(str(raw))
+
+
+@functools.lru_cache(maxsize=4096)  # every rule asks about the same few CIDRs
+def _parse_text(raw: str) -> tuple[Network | None, str]:
     try:
         return ipaddress.ip_network(str(raw), strict=True), ""
     except ValueError:
