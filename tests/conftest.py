@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -92,3 +93,32 @@ def copy_example(root: Path) -> Path:
 def example(tmp_path: Path) -> Path:
     """The example fleet, copied where a test may change it."""
     return copy_example(tmp_path / "project")
+
+
+class FakeKops(NamedTuple):
+    log: Path  # one line per call: its arguments
+
+    def calls(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+
+@pytest.fixture
+def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
+    """tests/fakekops/kops.py as `kops` on PATH (it imports this checkout's clustermgr)."""
+    import os
+    import sys
+
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    script = bin_dir / "kops"
+    script.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{REPO}" exec "{sys.executable}" '
+        f'"{REPO / "tests" / "fakekops" / "kops.py"}" "$@"\n'
+    )
+    script.chmod(0o755)
+    log = tmp_path / "kops.log"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_KOPS_LOG", str(log))
+    for name in ("FAKE_KOPS_FAIL", "FAKE_KOPS_OUTPUT", "FAKE_KOPS_SLEEP", "KOPS_STATE_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    return FakeKops(log)

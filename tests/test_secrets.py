@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clustermgr.secrets import Secrets, secret_key, token
-from tests.conftest import Run
+from tests.conftest import FakeKops, Run
 
 NEW = "canary-NEW-7f3a9c"  # the secret in the values (schema-marked writeOnly)
 OLD = "canary-OLD-51d2e8"  # the same secret as applied before: the store still holds it
@@ -188,19 +188,10 @@ def test_unified_diff_hides_both_sides(planted: Path, run: Run, tmp_path: Path) 
 
 
 def test_apply_shows_no_secret(
-    planted: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    planted: Path, run: Run, tmp_path: Path, fake_kops: FakeKops
 ) -> None:
-    import os
-
-    from tests.test_kops_commands import FAKE_KOPS
-
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "kops").write_text(FAKE_KOPS)
-    (bin_dir / "kops").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_KOPS_LOG", str(tmp_path / "kops.log"))
     result = run("-C", str(planted), "apply", "dev-eu1", "--state", str(tmp_path / "state"))
     shown = result.out + result.err
+    assert result.code == 0, shown
     assert "webhookURL" in shown
     assert all(c not in shown for c in (NEW, OLD, GOSSIP)), shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,12 +44,33 @@ def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
     return EXIT_OK
 
 
+def kops_timeout_option(func: Any) -> Any:
+    return click.option(
+        "--kops-timeout",
+        type=click.FloatRange(min=1),
+        default=3600,
+        show_default=True,
+        metavar="SECONDS",
+        help="End a kops command that runs longer than this.",
+    )(func)
+
+
 @cli.command("apply", context_settings=HELP, short_help="Apply a cluster with kops.")
 @click.argument("cluster")
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
-@click.option("--yes", is_flag=True, help="Let kops update cluster change the cloud.")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Write: without it kops runs against a private copy of the state store.",
+)
 @click.option("--force", is_flag=True, help="Apply even when the cluster drifted.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete InstanceGroups gone from the render (kops replace never does).",
+)
 @kops_crds_option
+@kops_timeout_option
 @value_options
 @click.pass_context
 def apply_cmd(
@@ -57,19 +79,25 @@ def apply_cmd(
     state: str | None,
     yes: bool,
     force: bool,
+    prune: bool,
     kops_crds: Path | None,
+    kops_timeout: float,
     values_files: tuple[str, ...],
     sets: tuple[str, ...],
     set_strings: tuple[str, ...],
 ) -> int:
     """Render CLUSTER, refuse it when invalid or when the state store drifted from what
-    clustermgr last applied (unless --force), show the diff, then run `kops replace -f` and
-    `kops update cluster` (with --yes only when given).
+    clustermgr last applied (unless --force), show the diff, then run kOps. Without --yes,
+    kOps runs against a private copy of the state store and nothing is written; with --yes:
+    kops replace, kops update cluster --yes (kops reconcile cluster --yes for a Kubernetes
+    minor upgrade on kOps 1.31+), with --prune the deletion of groups gone from the render,
+    and the record of the apply last.
 
     \b
     Examples:
-      clustermgr apply dev-eu1 --state s3://my-kops-state           # preview
+      clustermgr apply dev-eu1 --state s3://my-kops-state           # preview, writes nothing
       clustermgr apply dev-eu1 --state s3://my-kops-state --yes
+      clustermgr apply dev-eu1 --state s3://my-kops-state --yes --prune
     """
     from clustermgr.diff import ClusterDiff
     from clustermgr.ops import apply
@@ -80,17 +108,16 @@ def apply_cmd(
     project = project_of(ctx)
     store = state_store(state)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
-    plan = apply.plan(
-        project,
-        cluster,
-        store,
-        overrides,
-        make_linter(project, kops_crds, for_replace=True),
-    )
+    linter = make_linter(project, kops_crds, for_replace=True)
+    plan = apply.plan(project, cluster, store, overrides, linter, kops_timeout)
     if not plan.valid():
         groups = [Group(cluster, plan.problems, ())]
         click.echo(report(PROBLEMS, "text", groups, ReportOptions("apply")), nl=False, err=True)
         raise ClusterMgrError(f"{cluster} is not valid: nothing was applied")
+    if plan.half_applied:
+        title = f"{cluster} (half-applied by an apply that stopped: already as the render says)"
+        shown = ClusterDiff(title, plan.half_applied, {}, {})
+        click.echo(report(DIFFS, "text", [shown], ReportOptions("apply")), err=True)
     if plan.drift:
         drifted = ClusterDiff(f"{cluster} (state store now vs. last apply)", plan.drift, {}, {})
         click.echo(report(DIFFS, "text", [drifted], ReportOptions("apply")), err=True)
@@ -107,7 +134,11 @@ def apply_cmd(
     click.echo(
         report(DIFFS, "text", [ClusterDiff(cluster, plan.changes, {}, {})], options), nl=False
     )
-    apply.execute(plan, yes, click.echo, lambda line: click.echo(line, err=True))
+    err = lambda line: click.echo(line, err=True)  # noqa: E731
+    if yes:
+        apply.execute(plan, prune, click.echo, err, kops_timeout)
+    else:
+        apply.preview(plan, prune, click.echo, err, kops_timeout)
     return EXIT_OK
 
 
@@ -115,15 +146,27 @@ def apply_cmd(
 @click.argument("cluster")
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
 @click.option("--yes", is_flag=True, help="Replace the instances (otherwise a preview).")
+@kops_timeout_option
 @click.pass_context
-def roll_cmd(ctx: click.Context, cluster: str, state: str | None, yes: bool) -> int:
-    """`kops rolling-update cluster` for CLUSTER, after the impact of the last apply."""
+def roll_cmd(
+    ctx: click.Context, cluster: str, state: str | None, yes: bool, kops_timeout: float
+) -> int:
+    """`kops rolling-update cluster` for CLUSTER: the groups the last apply's impact names,
+    with a short-lived admin kubeconfig exported for the run (kops drains nodes through the
+    Kubernetes API) and removed after.
+
+    \b
+    Examples:
+      clustermgr roll prod-eu1 --state s3://my-kops-state          # what would be replaced
+      clustermgr roll prod-eu1 --state s3://my-kops-state --yes
+    """
     from clustermgr.ops import apply
 
     project = project_of(ctx)
     store = state_store(state)
     name = project.kops_name(cluster)
-    apply.roll(store, name, yes, click.echo, lambda line: click.echo(line, err=True))
+    err = lambda line: click.echo(line, err=True)  # noqa: E731
+    apply.roll(store, name, yes, click.echo, err, kops_timeout)
     return EXIT_OK
 
 

@@ -1,17 +1,29 @@
-"""Running the `kops` binary: each command announced before it runs, its output streamed, its
-failure turned into an error carrying the end of kOps' stderr."""
+"""Running the `kops` binary: each command announced before it runs, its output streamed as
+text (bytes that are not UTF-8 replaced), only a bounded tail kept for the error message, a
+timeout that ends a hung kops, and its failure turned into an error carrying that tail."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shlex
 import shutil
+import signal
 import subprocess
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from typing import IO
 
 from clustermgr.errors import ClusterMgrError, UsageError
 
 Output = Callable[[str], None]  # receives each line (and the announcement of each command)
+TAIL_LINES = 20  # of stderr, in the error message
+DEFAULT_TIMEOUT = 3600.0  # seconds; `--kops-timeout`
+
+
+class KopsError(ClusterMgrError):
+    """kops failed (or was stopped): its last lines of stderr are in the message."""
 
 
 def kops_path() -> str:
@@ -21,38 +33,99 @@ def kops_path() -> str:
     return found
 
 
-def run(args: list[str], out: Output, err: Output) -> str:
-    """Run `kops ARGS`; stream stdout to `out` and stderr to `err`; return stdout."""
+def command_line(args: list[str]) -> str:
+    return "$ kops " + " ".join(shlex.quote(a) for a in args)
+
+
+def run(
+    args: list[str],
+    out: Output,
+    err: Output,
+    *,
+    capture: int = 0,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+    announce: bool = True,
+) -> str:
+    """Run `kops ARGS`, streaming stdout to `out` and stderr to `err`. With `capture` > 0,
+    stdout is returned instead of shown (at most `capture` bytes; more is an error)."""
     command = [kops_path(), *args]
-    out("$ kops " + " ".join(_quote(a) for a in args))
+    if announce:
+        out(command_line(args))
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=None if env is None else {**os.environ, **env},
+        start_new_session=True,  # a timeout ends kops and whatever it started
     )
-    stdout: list[str] = []
-    stderr: list[str] = []
     assert process.stdout is not None and process.stderr is not None
-    reader = threading.Thread(target=_pump, args=(process.stderr, stderr, err))
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    kept: list[bytes] = []
+    state = {"size": 0, "over": False}
+
+    def keep(line: bytes) -> None:
+        if state["size"] + len(line) > capture:
+            state["over"] = True
+            return
+        state["size"] += len(line)
+        kept.append(line)
+
+    reader = threading.Thread(target=_pump, args=(process.stderr, err, tail.append), daemon=True)
     reader.start()
-    _pump(process.stdout, stdout, out)
-    reader.join()
-    code = process.wait()
+    fired = threading.Event()
+
+    def expire() -> None:
+        fired.set()
+        _stop(process)
+
+    timer = threading.Timer(timeout, expire)
+    timer.start()
+    try:
+        if capture:
+            for line in process.stdout:
+                keep(line)
+        else:
+            _pump(process.stdout, out, None)
+        code = process.wait()
+    except BaseException:
+        _stop(process)
+        raise
+    finally:
+        timer.cancel()
+        reader.join(timeout=5)
+    name = " ".join(args[:2]) if len(args) > 1 and not args[1].startswith("-") else args[0]
     if code != 0:
-        tail = "\n".join(line.rstrip("\n") for line in stderr[-10:]).strip()
-        detail = f":\n{tail}" if tail else ""
-        raise ClusterMgrError(
-            f"kops {args[0]} {args[1] if len(args) > 1 else ''}".rstrip()
-            + f" failed with exit code {code}{detail}"
+        detail = "\n".join(tail).strip()
+        reason = (
+            f"was stopped after {timeout:g} s (--kops-timeout)"
+            if fired.is_set()
+            else f"failed with exit code {code}"
         )
-    return "".join(stdout)
+        raise KopsError(f"kops {name} {reason}" + (f":\n{detail}" if detail else ""))
+    if state["over"]:
+        raise KopsError(f"kops {name} printed more than {capture:,} bytes")
+    return b"".join(kept).decode("utf-8", errors="replace")
 
 
-def _pump(stream: IO[str], keep: list[str], show: Output) -> None:
-    for line in stream:
-        keep.append(line)
-        show(line.rstrip("\n"))
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End kops and its children (it runs in its own session)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)
+def _pump(stream: IO[bytes], show: Output, keep: Callable[[str], None] | None) -> None:
+    for raw in stream:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if len(line) > 10_000:
+            line = line[:10_000] + " …"
+        if keep is not None:
+            keep(line)
+        show(line)

@@ -1,0 +1,156 @@
+"""A small kops for tests: the part of kOps' state-store behaviour clustermgr relies on.
+
+- `replace -f FILE --state STORE [--force]` writes `STORE/<cluster>/config` (with kOps'
+  create-time assignments, clustermgr.kops.assignments) and `instancegroup/<name>`; like kOps
+  it refuses a cluster or an InstanceGroup it does not have without `--force` (after writing
+  what came before it in the file), and refuses what ValidateClusterUpdate refuses;
+- `get --name N --state S -o yaml` prints the cluster as `kops get` does; `get cluster` fails
+  with "not found" for a cluster the store lacks;
+- `delete instancegroup NAME --name N --state S --yes` deletes the group's file;
+- `export kubecfg ... --kubeconfig FILE` writes a kubeconfig;
+- `update`, `rolling-update`, `reconcile` only record their arguments.
+
+Every call is appended to $FAKE_KOPS_LOG (with $KUBECONFIG when set). $FAKE_KOPS_FAIL names a
+subcommand that fails; $FAKE_KOPS_OUTPUT=nonutf8|big makes it print bytes that are not UTF-8
+or a lot; $FAKE_KOPS_SLEEP makes it hang that many seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from clustermgr.kops.assignments import assign
+from clustermgr.yamlio import dump, load_documents
+
+
+def fail(message: str, code: int = 1) -> None:
+    sys.stderr.write(f"Error: {message}\n")
+    sys.exit(code)
+
+
+def option(args: list[str], name: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def store_of(args: list[str]) -> Path:
+    state = option(args, "--state") or os.environ.get("KOPS_STATE_STORE", "")
+    return Path(state.removeprefix("file://"))
+
+
+def replace(args: list[str]) -> None:
+    store = store_of(args)
+    force = "--force" in args
+    text = Path(option(args, "-f") or "").read_text()
+    docs = [d.data for d in load_documents(text, "manifest", cache=False) if d.data]
+    cluster = next((d for d in docs if d["kind"] == "Cluster"), None)
+    if cluster is None:
+        fail("no Cluster in the manifest")
+    assert cluster is not None
+    name = cluster["metadata"]["name"]
+    folder = store / name
+    config = folder / "config"
+    if not config.exists() and not force:
+        fail(f'cluster "{name}" not found; try adding --force flag')
+    if config.exists():
+        refusal = refused(load(config), cluster)
+        if refusal:
+            fail(f"error validating cluster update: {refusal}")
+    folder.mkdir(parents=True, exist_ok=True)
+    config.write_text(dump(assign(cluster)))
+    for doc in docs:
+        if doc["kind"] != "InstanceGroup":
+            continue
+        target = folder / "instancegroup" / doc["metadata"]["name"]
+        if not target.exists() and not force:
+            fail(f'instanceGroup "{doc["metadata"]["name"]}" not found; try adding --force flag')
+        if os.environ.get("FAKE_KOPS_FAIL") == "replace-ig":
+            fail("RequestLimitExceeded: rate exceeded while writing the instance groups")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dump(doc))
+    print(f"replaced {name}")
+
+
+def refused(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What kOps' ValidateClusterUpdate refuses (pkg/apis/kops/validation/cluster.go)."""
+    before = {e["name"]: e for e in old.get("spec", {}).get("etcdClusters", [])}
+    after = {e["name"]: e for e in new.get("spec", {}).get("etcdClusters", [])}
+    for key in before:
+        if key not in after:
+            return f"spec.etcdClusters[{key}]: Forbidden: EtcdClusters cannot be removed"
+    return ""
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = load_documents(path.read_text(), str(path), cache=False)[0].data
+    return data
+
+
+def get(args: list[str]) -> None:
+    name = option(args, "--name") or ""
+    folder = store_of(args) / name
+    if not (folder / "config").exists():
+        fail(f'cluster not found "{name}"')
+    if args[:1] == ["cluster"]:
+        print(f"NAME\t{name}")
+        return
+    docs = [load(folder / "config")]
+    groups = folder / "instancegroup"
+    if groups.is_dir():
+        docs += [load(p) for p in sorted(groups.iterdir())]
+    sys.stdout.write("\n---\n\n".join(dump(d) for d in docs))
+
+
+def main(argv: list[str]) -> None:
+    log = os.environ.get("FAKE_KOPS_LOG")
+    if log:
+        with open(log, "a") as handle:
+            handle.write(" ".join(argv) + "\n")
+    if os.environ.get("KUBECONFIG") and os.environ.get("FAKE_KOPS_KUBECONFIG_LOG"):
+        with open(os.environ["FAKE_KOPS_KUBECONFIG_LOG"], "a") as handle:
+            handle.write(f"{argv[0]} KUBECONFIG={os.environ['KUBECONFIG']}\n")
+    if os.environ.get("FAKE_KOPS_SLEEP"):
+        time.sleep(float(os.environ["FAKE_KOPS_SLEEP"]))
+    output = os.environ.get("FAKE_KOPS_OUTPUT")
+    if output == "nonutf8":
+        sys.stdout.buffer.write(b"I1126 \xff\xfe not text\n")
+        sys.stderr.buffer.write(b"W1126 \xc3\x28 warning\n")
+        sys.stdout.flush()
+    elif output == "big":
+        line = b"x" * 1023 + b"\n"
+        for _ in range(60_000):  # 60 MB on each stream
+            sys.stdout.buffer.write(line)
+            sys.stderr.buffer.write(line)
+    if argv[0] == os.environ.get("FAKE_KOPS_FAIL"):
+        sys.stderr.write("I1126 starting\n")
+        fail("the cloud said no", 3)
+    command = argv[0]
+    if command == "replace":
+        replace(argv[1:])
+    elif command == "get":
+        get(argv[1:])
+    elif command == "delete" and argv[1:2] == ["instancegroup"]:
+        target = store_of(argv) / (option(argv, "--name") or "") / "instancegroup" / argv[2]
+        if not target.exists():
+            fail(f'InstanceGroup "{argv[2]}" not found')
+        target.unlink()
+        print(f"InstanceGroup {argv[2]} deleted")
+    elif command == "export":
+        kubeconfig = option(argv, "--kubeconfig")
+        if kubeconfig:
+            Path(kubeconfig).write_text("apiVersion: v1\nkind: Config\nusers: [{name: admin}]\n")
+        print("kops has set your kubectl context")
+    else:
+        print(f"kops {command} done")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
