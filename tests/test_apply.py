@@ -128,7 +128,7 @@ def test_a_replace_failing_half_way_keeps_the_previous_record(
     edit(example, "values/dev/_env.yaml", "  - 192.0.2.0/24", "  - 198.51.100.0/24")  # Cluster
     edit(example, "values/dev/_env.yaml", "maxSize: 3", "maxSize: 4")  # an InstanceGroup
     monkeypatch.setenv("FAKE_KOPS_FAIL", "replace-ig")
-    code, out, err = apply_cmd(run, example, store, "--yes")
+    code, _out, err = apply_cmd(run, example, store, "--yes")
     assert code == 1
     assert "RequestLimitExceeded" in err and "is half-applied" in err
     config = (store / NAME / "config").read_text()
