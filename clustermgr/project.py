@@ -82,6 +82,7 @@ class Project:
         self._index: dict[str, tuple[str, str]] | None = None  # name -> (folder, file name)
         self._layers_of: dict[str, tuple[Path, ...]] = {}
         self._schema_data: tuple[Any] | None = None
+        self._kops_names: dict[str, str] | None = None
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
@@ -187,6 +188,22 @@ class Project:
             found.append(self.root / config.kops_crds)
         return [p.resolve() for p in found]
 
+    def kops_names(self) -> dict[str, str]:
+        """Every cluster's kOps name (clusterName from its merged layers, else its name)."""
+        if self._kops_names is None:
+            from clustermgr.values import LayerCache, cluster_values
+
+            cache = LayerCache(persist=False)
+            found = {}
+            for name, cluster in self.clusters().items():
+                try:
+                    value = cluster_values(self, cluster, None, cache).data.get("clusterName")
+                except ClusterMgrError:
+                    value = None  # its own validation reports the values
+                found[name] = value if isinstance(value, str) and value else name
+            self._kops_names = found
+        return self._kops_names
+
     def kops_name(self, name: str, overrides: Overrides | None = None) -> str:
         """The kOps cluster name of a cluster: `clusterName` from its merged values (with the
         command line's overrides), else its file name."""
@@ -201,9 +218,14 @@ class Project:
         return {name: self._cluster(name) for name in self._discover()}
 
     def cluster(self, name: str) -> Cluster:
+        """A cluster by its name (its values file), or by its kOps name."""
         index = self._discover()
         if name in index:
             return self._cluster(name)
+        if "." in name:  # a kOps name: `render prod-eu1.k8s.example.com`
+            owners = [n for n, kops in self.kops_names().items() if kops == name]
+            if len(owners) == 1:
+                return self._cluster(owners[0])
         close = _closest(name, index)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         known = "" if hint else f"; known clusters: {', '.join(index) or 'none'}"

@@ -440,8 +440,8 @@ def test_templates_cannot_reach_outside_the_project(
 def test_list_says_where_clusters_come_from(run: Run, tmp_path: Path) -> None:
     result = run("-C", str(tmp_path), "list")
     assert (result.code, result.out, result.err) == (
-        0,
+        1,
         "",
-        "no clusters under values/: each *.yaml there is a cluster, _*.yaml files are "
-        "shared layers\n",
+        "error: no clusters found under values/: each *.yaml there is a cluster, _*.yaml "
+        "files are shared layers\n",
     )

@@ -330,3 +330,59 @@ def test_a_crash_on_one_cluster_leaves_the_others_and_the_reports(
         "clustermgr failed on this cluster: ZeroDivisionError: boom"
     )
     assert all(clusters[n]["valid"] for n in ("dev-eu1", "prod-us1", "staging-eu1"))
+
+
+def test_two_values_files_for_one_kops_cluster(run: Run, example: Path) -> None:
+    import shutil as sh
+
+    sh.copy(
+        example / "values" / "prod" / "prod-eu1.yaml", example / "values" / "prod" / "prod-eu2.yaml"
+    )
+    validate = run("-C", str(example), "validate", "--all", "--format", "parsable")
+    assert validate.code == 1
+    assert validate.out.splitlines() == [
+        "values/prod/prod-eu1.yaml:1:1: [error] kops-name-duplicate: kOps cluster name "
+        "'prod-eu1.k8s.example.com' is also the name of prod-eu2 (values/prod/prod-eu2.yaml)",
+        "values/prod/prod-eu2.yaml:1:1: [error] kops-name-duplicate: kOps cluster name "
+        "'prod-eu1.k8s.example.com' is also the name of prod-eu1 (values/prod/prod-eu1.yaml)",
+    ]
+    assert run("-C", str(example), "check", "--all", "--jobs", "1").code == 1
+    assert run("-C", str(example), "list").code == 1
+    gitlab = run("-C", str(example), "ci", "gitlab")
+    assert gitlab.code == 1 and "one cluster, one values file" in gitlab.err
+
+
+def test_no_clusters_is_an_error_naming_where_it_looked(run: Run, example: Path) -> None:
+    config = example / "clustermgr.yaml"
+    config.write_text(config.read_text().replace("  dir: values ", "  dir: nonexistent "))
+    for command in (["validate", "--all"], ["check", "--all"]):
+        result = run("-C", str(example), *command)
+        assert (result.code, result.err) == (
+            1,
+            "error: no clusters found under nonexistent/: each *.yaml there is a cluster, "
+            "_*.yaml files are shared layers\n",
+        )
+
+
+def test_a_cluster_named_by_its_kops_name(run: Run, example: Path) -> None:
+    by_file = run("-C", str(example), "render", "prod-eu1")
+    by_kops = run("-C", str(example), "render", "prod-eu1.k8s.example.com")
+    assert by_kops.code == 0 and by_kops.out == by_file.out
+
+
+def test_a_renamed_values_file_is_a_rename(run: Run, example: Path) -> None:
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    git(example, "mv", "values/dev/dev-eu1.yaml", "values/dev/dev-eu2.yaml")
+    selection = fleet.select_changed(find_project(example), "HEAD")
+    assert selection.removed == []
+    assert selection.reasons == {
+        "dev-eu2": [
+            "renamed from dev-eu1 (values/dev/dev-eu1.yaml): the same kOps cluster "
+            "dev-eu1.k8s.example.com",
+            "its values file values/dev/dev-eu2.yaml changed",
+        ]
+    }
+    diff = run("-C", str(example), "diff", "dev-eu2", "--against-ref", "HEAD")
+    assert diff.out == "dev-eu2: no changes\n"

@@ -16,7 +16,7 @@ from clustermgr.cli.app import (
     split_commas,
     value_options,
 )
-from clustermgr.errors import UsageError
+from clustermgr.errors import ConfigError, UsageError
 from clustermgr.problems import EXIT_OK
 from clustermgr.reporters import CLUSTERS, VALUES
 
@@ -26,21 +26,19 @@ from clustermgr.reporters import CLUSTERS, VALUES
 @click.pass_context
 def list_cmd(ctx: click.Context, fmt: str) -> int:
     """List the clusters and the values layers each one merges, in order."""
+    from clustermgr.errors import MultipleErrors
     from clustermgr.reporters import ReportOptions, report
     from clustermgr.reporters.values import ClusterListing
+    from clustermgr.validation.fleet import duplicate_names, require_clusters
 
     project = project_of(ctx)
+    require_clusters(project)
     clusters = list(project.clusters().values())
-    if not clusters and fmt == "text":
-        where = project.display(project.root / project.config.values_dir)
-        click.echo(
-            f"no clusters under {where}/: each *.yaml there is a cluster, "
-            f"{project.config.layer_pattern} files are shared layers",
-            err=True,
-        )
-    click.echo(
-        report(CLUSTERS, fmt, ClusterListing(project, clusters), ReportOptions("list")), nl=False
-    )
+    listing = ClusterListing(project, clusters)
+    click.echo(report(CLUSTERS, fmt, listing, ReportOptions("list")), nl=False)
+    problems = [p for found in duplicate_names(project).values() for p in found]
+    if problems:
+        raise MultipleErrors([ConfigError(p.message, p.location) for p in problems])
     return EXIT_OK
 
 
@@ -122,7 +120,9 @@ def render_cmd(
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to render, or pass --all (not both)")
-    names = list(project.clusters()) if all_clusters else list(clusters)
+    names = (
+        list(project.clusters()) if all_clusters else [project.cluster(n).name for n in clusters]
+    )
     if not names:
         raise UsageError(f"no clusters found under {project.config.values_dir}/")
     overrides = Overrides(list(values_files), list(sets), list(set_strings))

@@ -58,14 +58,17 @@ def validate_cmd(
     from clustermgr.render import RenderSettings
     from clustermgr.reporters import ReportOptions
     from clustermgr.validation import Validator, make_linter, validate_clusters
+    from clustermgr.validation.fleet import require_clusters
     from clustermgr.values import Overrides
 
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to validate, or pass --all (not both)")
-    names = list(project.clusters()) if all_clusters else list(clusters)
-    for name in names:
-        project.cluster(name)  # unknown names are usage errors, before any work
+    if all_clusters:
+        require_clusters(project)
+    names = (
+        list(project.clusters()) if all_clusters else [project.cluster(n).name for n in clusters]
+    )
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     validator = Validator(
         project,

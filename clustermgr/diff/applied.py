@@ -190,7 +190,7 @@ class AppliedSource:
         if kind == STATE:
             return from_state_store(local_state_store(where), cluster_name)
         if kind == REF:
-            return self._at_ref(name)
+            return self._at_ref(name, cluster_name)
         if kind == SNAPSHOTS:
             snapshot = Path(where) / f"{name}.yaml"
             shown = self.project.display(snapshot)
@@ -203,14 +203,18 @@ class AppliedSource:
             "(or set diff.applied in clustermgr.yaml)"
         )
 
-    def _at_ref(self, name: str) -> list[Document]:
+    def _at_ref(self, name: str, cluster_name: str) -> list[Document]:
         from clustermgr.render import RenderSettings, project_renderer, render_documents
         from clustermgr.values import cluster_values
 
         old = self._old
         assert old is not None, "entered with a ref"
         if name not in old.clusters():
-            return []  # a new cluster: everything is added
+            # the kOps name is the identity: a renamed values file is the same cluster
+            heirs = [n for n, kops in old.kops_names().items() if kops == cluster_name]
+            if not heirs:
+                return []  # a new cluster: everything is added
+            name = heirs[0]
         if self._renderer is None:
             self._renderer = project_renderer(old, RenderSettings())
         return render_documents(self._renderer, cluster_values(old, old.cluster(name)))

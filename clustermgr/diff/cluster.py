@@ -135,7 +135,10 @@ def _run(request: DiffRequest, find_project: Callable[[], Project]) -> list[Clus
     project = find_project()
     if request.all_clusters == bool(request.clusters):
         raise UsageError("name the clusters to diff, or pass --all (not both)")
-    names = list(project.clusters()) if request.all_clusters else list(request.clusters)
+    if request.all_clusters:
+        names = list(project.clusters())
+    else:
+        names = [project.cluster(name).name for name in request.clusters]
     if against.file is not None and len(names) > 1:
         raise UsageError("--against FILE holds one cluster: name one cluster")
     return diff_clusters(project, names, against, request.overrides, request.options)

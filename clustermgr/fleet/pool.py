@@ -69,7 +69,13 @@ def run(
             if progress:
                 progress(done, len(names))
     store.write([(key, results[name]) for name in todo if (key := wanted[name])])
-    return [results[name] for name in sorted(results)]
+    from clustermgr.validation.fleet import duplicate_names  # never cached: about the fleet
+
+    fleet = duplicate_names(project)
+    return [
+        results[name]._replace(problems=[*results[name].problems, *fleet.get(name, [])])
+        for name in sorted(results)
+    ]
 
 
 def _kops_name(project: Project, name: str, request: CheckRequest) -> str:

@@ -30,11 +30,13 @@ def select(
     if changed_since is not None:
         return select_changed(project, changed_since, kops_crds)
     if all_clusters:
+        from clustermgr.validation.fleet import require_clusters
+
+        require_clusters(project)
         names = list(project.clusters())
         return Selection(names, {n: ["--all"] for n in names}, [])
-    for name in named:
-        project.cluster(name)  # unknown names are usage errors, before any work
-    names = list(dict.fromkeys(named))
+    # unknown names are usage errors, before any work; a kOps name finds its cluster
+    names = list(dict.fromkeys(project.cluster(name).name for name in named))
     return Selection(names, {n: ["named on the command line"] for n in names}, [])
 
 
@@ -59,6 +61,32 @@ def select_changed(project: Project, ref: str, kops_crds: str | Path | None = No
                 reasons.setdefault(name, []).append(f"its layer {shown} changed")
         in_values = path.is_relative_to(values_root) and path.suffix in (".yaml", ".yml")
         if status == "D" and in_values and path.stem not in clusters:
-            removed.append(path.stem)
+            # identity is the kOps name: a values file renamed is a rename, not a removal
+            kops_name = _old_kops_name(project, ref, path) or path.stem
+            heirs = [n for n, k in project.kops_names().items() if k == kops_name]
+            if heirs:
+                reasons.setdefault(heirs[0], []).append(
+                    f"renamed from {path.stem} ({shown}): the same kOps cluster {kops_name}"
+                )
+            else:
+                removed.append(path.stem)
     names = sorted(reasons)
     return Selection(names, {n: reasons[n] for n in names}, sorted(removed))
+
+
+def _old_kops_name(project: Project, ref: str, path: Path) -> str | None:
+    """The clusterName a deleted values file set at `ref` (None when it set none)."""
+    from clustermgr.errors import ClusterMgrError
+    from clustermgr.yamlio import load_documents
+
+    top = git.toplevel(project.root, "--changed-since")
+    commit = git.commit(project.root, ref, "--changed-since")
+    try:
+        text = git.run(
+            top, "show", f"{commit}:{path.relative_to(top).as_posix()}", what="--changed-since"
+        )
+        data = load_documents(text, path.name, cache=False)[0].data
+    except (ClusterMgrError, IndexError):
+        return None
+    name = data.get("clusterName") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None

@@ -38,6 +38,13 @@ HEADER = (
 
 def environments(project: Project) -> list[tuple[str, list[tuple[str, str]]]]:
     """[(environment, [(cluster, kOps cluster name), ...]), ...] in promotion order."""
+    from clustermgr.validation.fleet import duplicate_names, require_clusters
+
+    require_clusters(project)
+    duplicates = [p for found in duplicate_names(project).values() for p in found]
+    if duplicates:  # two sets of update and roll jobs for one real cluster
+        first = duplicates[0]
+        raise ConfigError(f"{first.message}: one cluster, one values file", first.location)
     key = project.config.ci_environment_value
     found: dict[str, list[tuple[str, str]]] = {}
     for name, cluster in project.clusters().items():

@@ -152,4 +152,13 @@ def _problem(exc: ClusterMgrError, rule: str, check: str) -> Problem:
 
 
 def validate_clusters(validator: Validator, names: list[str]) -> list[Group]:
-    return [validator.validate(validator.project.cluster(name)) for name in names]
+    """Each named cluster, with the fleet's own rules (duplicate kOps names) added."""
+    from clustermgr.validation.fleet import duplicate_names
+
+    fleet = duplicate_names(validator.project)
+    groups = []
+    for name in names:
+        group = validator.validate(validator.project.cluster(name))
+        extra = fleet.get(group.name, [])
+        groups.append(group._replace(problems=[*group.problems, *extra]) if extra else group)
+    return groups
