@@ -445,3 +445,41 @@ def test_list_says_where_clusters_come_from(run: Run, tmp_path: Path) -> None:
         "error: no clusters found under values/: each *.yaml there is a cluster, _*.yaml "
         "files are shared layers\n",
     )
+
+
+def test_honest_summaries(run: Run, example: Path, tmp_path: Path) -> None:
+    check = run("-C", str(example), "check", "dev-eu1", "--jobs", "1")
+    assert check.out.splitlines()[0].endswith("ok       0 errors; not compared")
+    store = tmp_path / "state"
+    store.mkdir()
+    pull = run(
+        "-C",
+        str(example),
+        "pull",
+        "dev-eu1",
+        "--state",
+        str(store),
+        "--out-dir",
+        str(tmp_path / "out"),
+    )
+    assert pull.code == 2
+    assert pull.err == (
+        f"error: dev-eu1: the state store has no cluster dev-eu1.k8s.example.com "
+        f"(no {store}/dev-eu1.k8s.example.com/config)\n"
+    )
+    assert not (tmp_path / "out").exists()
+    import io
+    import sys
+
+    sys.stdin, saved = io.StringIO(""), sys.stdin
+    try:
+        lint = run("lint", "-", "--format", "parsable")
+    finally:
+        sys.stdin = saved
+    assert (lint.code, lint.out) == (1, "<stdin>: [error] yaml: no manifest on standard input\n")
+    nulled = run("-C", str(example), "render", "dev-eu1", "--set", "clusterName=null")
+    assert (nulled.code, nulled.err) == (
+        1,
+        "template/10-cluster.yaml.j2:5: error: renders null into the output (None): the value "
+        "is missing or null\n",
+    )

@@ -199,7 +199,8 @@ def test_damaged_cache_is_recomputed(
     result = run("-C", str(example), "check", "--all", "--jobs", "1")
     assert result.code == 0, result.err
     assert result.out.endswith(
-        "4 checked (0 from cache): 0 invalid, 0 changed, 0 to roll, 0 risky\n"
+        "4 checked (0 from cache): 0 invalid, not compared (pass --state or --against-ref, "
+        "or set diff.applied)\n"
     )
 
 

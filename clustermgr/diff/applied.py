@@ -266,6 +266,12 @@ def pull(project: Project, names: list[str], store: str) -> dict[str, str]:
         if store.startswith(REMOTE_SCHEMES):
             snapshots[name] = kops_get(store, cluster_name)
         else:
-            docs = from_state_store(local_state_store(store), cluster_name)
+            root = local_state_store(store)
+            docs = from_state_store(root, cluster_name)
+            if not docs:
+                raise UsageError(
+                    f"{name}: the state store has no cluster {cluster_name} "
+                    f"(no {root / cluster_name / 'config'})"
+                )
             snapshots[name] = as_kops_get(docs)
     return snapshots

@@ -117,6 +117,7 @@ class Renderer:
             lstrip_blocks=True,
             autoescape=False,
             auto_reload=False,
+            finalize=self._finalize,
         )
         self._register()
         self._globals = dict(self.env.globals)
@@ -170,6 +171,17 @@ class Renderer:
         except Exception:
             self.env.handle_exception()
             raise  # handle_exception always raises; this keeps type checkers informed
+
+    def _finalize(self, value: Any) -> Any:
+        """Every `{{ }}` output: a null is refused (it would print `None` where kOps needs a
+        value, e.g. `name: None`), or prints nothing with --no-fail-on-missing."""
+        if value is None:
+            if self.options.fail_on_missing:
+                raise funcs.TemplateFunctionError(
+                    "renders null into the output (None): the value is missing or null"
+                )
+            return ""
+        return value
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -44,17 +44,19 @@ def text(report: CheckReport, options: ReportOptions) -> str:
     for name in report.removed:
         lines.append(f"{name}  REMOVED  its values file was deleted")
     c = counts(results)
-    lines.append(
-        f"{c.checked} checked ({c.cached} from cache): {c.invalid} invalid, "
+    compared = (
         f"{c.changed} changed, {c.to_roll} to roll, {c.risky} risky"
+        if any(r.diff_summary is not None for r in results) or not results
+        else "not compared (pass --state or --against-ref, or set diff.applied)"
     )
+    lines.append(f"{c.checked} checked ({c.cached} from cache): {c.invalid} invalid, {compared}")
     return "\n".join(lines) + "\n"
 
 
 def _diff_words(r: ClusterResult) -> str:
     s = r.diff_summary
     if s is None:
-        return ""
+        return "; not compared"
     if not s.changes:
         return "; no changes"
     flags = f", {', '.join(s.flags)}" if s.flags else ""
@@ -75,7 +77,7 @@ def markdown(report: CheckReport, options: ReportOptions) -> str:
         s = r.diff_summary
         status = "✅ valid" if r.valid() else "❌ invalid"
         errors = sum(p.level == ERROR for p in r.problems)
-        changes, impact = (s.changes, s.impact) if s else ("—", "—")
+        changes, impact = (s.changes, s.impact) if s else ("not compared", "—")
         flags = ", ".join(s.flags) if s and s.flags else "—"
         out.append(
             f"| {r.name} | {status} | {errors} | {len(r.problems) - errors} | {changes} | "

@@ -135,8 +135,12 @@ def lint_paths(linter: Linter, paths: list[str], stdin: str | None) -> list[Grou
     groups = []
     for raw in paths:
         if raw == "-":
-            problems = linter.lint_text(stdin or "", "<stdin>")
             name = "<stdin>"
+            problems = (
+                linter.lint_text(stdin or "", name)
+                if (stdin or "").strip()
+                else [Problem(ERROR, "yaml", "no manifest on standard input", Location(name))]
+            )
         else:
             problems = linter.lint_file(Path(raw), raw)
             name = raw
