@@ -150,7 +150,7 @@ def test_out_file_is_written_whole(run: Run, write: Callable[..., Path]) -> None
         (
             ["render", "c1", "--out", "a", "--out-dir", "b"],
             2,
-            "error: --out and --out-dir cannot be used together\n",
+            "error: --output and --out-dir cannot be used together\n",
         ),
     ],
 )

@@ -41,8 +41,8 @@ def test_every_unexpected_key_is_located(write: Callable[..., Path]) -> None:
     root = write({"a.yaml": "x: 1\nw: 2\nz: 3\n"})
     schema = {"properties": {"x": {}}, "additionalProperties": False}
     assert check(root, schema, "a.yaml") == [
-        "a.yaml:2:4: w: Additional properties are not allowed ('w', 'z' were unexpected)",
-        "a.yaml:3:4: z: Additional properties are not allowed ('w', 'z' were unexpected)",
+        "a.yaml:2:1: (top level): unexpected key 'w'",
+        "a.yaml:3:1: (top level): unexpected key 'z'",
     ]
 
 

@@ -42,8 +42,8 @@ def test_misspelt_key_points_at_the_key(run: Run, example: Path) -> None:
     assert code == 1
     assert lines == [
         "values/dev/dev-eu1.yaml:1:1: [error] schema: (top level): 'region' is a required property",
-        "values/dev/dev-eu1.yaml:2:9: [error] schema: regoin: Additional properties are not "
-        "allowed ('regoin' was unexpected)",
+        "values/dev/dev-eu1.yaml:2:1: [error] schema: (top level): unexpected key 'regoin' "
+        "(did you mean 'region'?)",
     ]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from clustermgr.errors import UsageError
+from clustermgr.problems import Location
 from clustermgr.values.layers import Origin, build_values, expand_values_paths
 
 
@@ -57,7 +58,9 @@ def test_every_leaf_knows_its_origin_and_what_it_overrode(write: Callable[..., P
     assert values.origins[("zones",)].overrides == ("a.yaml:2:1",)
     assert values.origins[("zones", 0)].source == "c.yaml:2:9"
     assert ("zones", 1) not in values.origins  # the old list is gone, and so are its origins
-    assert values.origin(("keep",)) == Origin("a.yaml:3:7", values.origins[("keep",)].location)
+    keep = values.origin(("keep",))
+    assert keep is not None and (keep.source, keep.overrides) == ("a.yaml:3:7", ())
+    assert keep.key_location == Location("a.yaml", 3, 1)  # the key, for "unexpected key"
     assert values.layers == ["a.yaml", "b.yaml", "c.yaml", "--set size=…"]
 
 

@@ -44,6 +44,10 @@ def emit(text: str, out: Path | None) -> None:
     if out is not None:
         from clustermgr.files import atomic_write
 
+        if out.is_dir():
+            raise UsageError(
+                f"{out} is a folder: name a file (or use --out-dir where there is one)"
+            )
         atomic_write(out, text)
     else:
         click.echo(text, nl=False)
@@ -148,9 +152,7 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--strict", is_flag=True, help="Warnings fail too (exit code, JUnit failures)."
     )(func)
     func = color_option(func)
-    func = click.option(
-        "--output", type=click.Path(path_type=Path), help="Write the report to this file."
-    )(func)
+    func = output_option(func)
     func = format_option(PROBLEMS)(func)
     func = kops_crds_option(func)
     func = click.option(
@@ -161,13 +163,27 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`-o/--output FILE` (and `--out`, the older spelling): the command's one output file,
+    written atomically; standard output without it."""
+    return click.option(
+        "-o",
+        "--output",
+        "--out",
+        "output",
+        type=click.Path(path_type=Path),
+        metavar="FILE",
+        help="Write to this file (atomically) instead of standard output.",
+    )(func)
+
+
 def color_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--color",
         type=click.Choice(["auto", "always", "never"]),
         default="auto",
         show_default=True,
-        help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+        help="Colour the text report (auto: on a terminal, unless NO_COLOR is set non-empty).",
     )(func)
 
 
@@ -217,4 +233,5 @@ def use_color(color: str = "auto", output: Path | None = None) -> bool:
 
     if color != "auto":
         return color == "always"
-    return output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    # no-color.org: NO_COLOR set to a non-empty value turns colour off; empty is ignored
+    return output is None and not os.environ.get("NO_COLOR") and sys.stdout.isatty()

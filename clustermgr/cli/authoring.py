@@ -11,6 +11,7 @@ from clustermgr.cli.app import (
     cli,
     emit,
     format_option,
+    output_option,
     project_of,
     render_options,
     split_commas,
@@ -23,8 +24,9 @@ from clustermgr.reporters import CLUSTERS, VALUES
 
 @cli.command("list", context_settings=HELP, short_help="List clusters and their layers.")
 @format_option(CLUSTERS)
+@output_option
 @click.pass_context
-def list_cmd(ctx: click.Context, fmt: str) -> int:
+def list_cmd(ctx: click.Context, fmt: str, output: Path | None) -> int:
     """List the clusters and the values layers each one merges, in order."""
     from clustermgr.errors import MultipleErrors
     from clustermgr.reporters import ReportOptions, report
@@ -35,7 +37,7 @@ def list_cmd(ctx: click.Context, fmt: str) -> int:
     require_clusters(project)
     clusters = list(project.clusters().values())
     listing = ClusterListing(project, clusters)
-    click.echo(report(CLUSTERS, fmt, listing, ReportOptions("list")), nl=False)
+    emit(report(CLUSTERS, fmt, listing, ReportOptions("list")), output)
     problems = [p for found in duplicate_names(project).values() for p in found]
     if problems:
         raise MultipleErrors([ConfigError(p.message, p.location) for p in problems])
@@ -48,6 +50,7 @@ def list_cmd(ctx: click.Context, fmt: str) -> int:
 @click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of their digests.")
 @format_option(VALUES)
+@output_option
 @click.pass_context
 def values_cmd(
     ctx: click.Context,
@@ -58,6 +61,7 @@ def values_cmd(
     show_origin: bool,
     show_secrets: bool,
     fmt: str,
+    output: Path | None,
 ) -> int:
     """Print the effective values of CLUSTER after merging every layer.
 
@@ -75,14 +79,14 @@ def values_cmd(
     if not show_secrets:
         values = values.with_data(project.secrets(values).values(values.data))
     options = ReportOptions("values", show_origin=show_origin)
-    click.echo(report(VALUES, fmt, values, options), nl=False)
+    emit(report(VALUES, fmt, values, options), output)
     return EXIT_OK
 
 
 @cli.command("render", context_settings=HELP, short_help="Render cluster manifests.")
 @click.argument("clusters", nargs=-1)
 @click.option("--all", "all_clusters", is_flag=True, help="Render every cluster of the project.")
-@click.option("--out", type=click.Path(path_type=Path), help="Write the manifests to this file.")
+@output_option
 @click.option(
     "--out-dir", type=click.Path(path_type=Path), help="Write DIR/<cluster>.yaml per cluster."
 )
@@ -93,7 +97,7 @@ def render_cmd(
     ctx: click.Context,
     clusters: tuple[str, ...],
     all_clusters: bool,
-    out: Path | None,
+    output: Path | None,
     out_dir: Path | None,
     values_files: tuple[str, ...],
     sets: tuple[str, ...],
@@ -115,8 +119,8 @@ def render_cmd(
     from clustermgr.render import RenderSettings, join_documents, render_clusters
     from clustermgr.values import Overrides
 
-    if out and out_dir:
-        raise UsageError("--out and --out-dir cannot be used together")
+    if output and out_dir:
+        raise UsageError("--output and --out-dir cannot be used together")
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to render, or pass --all (not both)")
@@ -133,7 +137,7 @@ def render_cmd(
             atomic_write(out_dir / f"{name}.yaml", text)
         return EXIT_OK
     text = join_documents(list(rendered.values()))
-    emit(text, out)
+    emit(text, output)
     return EXIT_OK
 
 
@@ -166,13 +170,7 @@ def render_cmd(
     metavar="K=V",
     help="Set string values on the command line.",
 )
-@click.option(
-    "--out",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path),
-    help="Output file (default: stdout). --output is the deprecated spelling.",
-)
+@output_option
 @click.option(
     "--config-value",
     "config_key",
@@ -189,7 +187,7 @@ def template_cmd(
     values_files: tuple[str, ...],
     sets: tuple[str, ...],
     set_strings: tuple[str, ...],
-    out: Path | None,
+    output: Path | None,
     config_key: str | None,
     cluster_name: str | None,
     format_yaml: bool,
@@ -224,5 +222,5 @@ def template_cmd(
     if not request.templates:
         raise UsageError("--template is required (a file or a directory of templates)")
     text = run_template(request)
-    emit(text, out)
+    emit(text, output)
     return EXIT_OK

@@ -11,9 +11,12 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    color_option,
     emit,
+    format_option,
     kops_crds_option,
     note_kops_version,
+    output_option,
     project_of,
     report_options,
     use_color,
@@ -23,6 +26,7 @@ from clustermgr.cli.app import (
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.fleet.results import FAIL_ON
 from clustermgr.problems import EXIT_OK
+from clustermgr.reporters import CHECK
 
 
 @cli.command("validate", context_settings=HELP, short_help="Validate clusters end to end.")
@@ -181,6 +185,11 @@ def lint_cmd(
     metavar="FILE",
     help="Write every result as JSON here.",
 )
+@format_option(CHECK)
+@output_option
+@color_option
+@click.option("-q", "--quiet", is_flag=True, help="List only clusters with problems or changes.")
+@click.option("-v", "--verbose", is_flag=True, help="List every cluster, however many.")
 @value_options
 @click.pass_context
 def check_cmd(
@@ -201,6 +210,11 @@ def check_cmd(
     junit: Path | None,
     codequality: Path | None,
     json_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    color: str,
+    quiet: bool,
+    verbose: bool,
     values_files: tuple[str, ...],
     sets: tuple[str, ...],
     set_strings: tuple[str, ...],
@@ -222,9 +236,8 @@ def check_cmd(
     from clustermgr import fleet
     from clustermgr.diff import Against
     from clustermgr.files import atomic_write
-    from clustermgr.reporters import ReportOptions
+    from clustermgr.reporters import CHECK, ReportOptions, reporter
     from clustermgr.reporters.check import CheckReport, report_files
-    from clustermgr.reporters.check import text as check_text
     from clustermgr.values import Overrides
 
     if state is not None and against_ref is not None:
@@ -251,13 +264,19 @@ def check_cmd(
         str(kops_crds) if kops_crds else None,
     )
     tty = sys.stderr.isatty()
+    started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
-        if tty and total:
-            bar = "#" * (30 * done // total)
-            click.echo(f"\r[{bar:<30}] {done}/{total}", err=True, nl=done == total)
+        """A bar with the elapsed time on a terminal, cleared when done."""
+        if not (tty and total):
+            return
+        if done == total:
+            click.echo("\r\033[K", err=True, nl=False)
+            return
+        bar = "#" * (30 * done // total)
+        took = time.perf_counter() - started
+        click.echo(f"\r[{bar:<30}] {done}/{total} {took:.0f} s", err=True, nl=False)
 
-    started = time.perf_counter()
     results = fleet.run(
         project, names, request, jobs or os.cpu_count() or 1, not no_cache, progress
     )
@@ -273,5 +292,7 @@ def check_cmd(
     wanted["json"] = json_file
     for path, text in report_files(report, wanted).items():
         atomic_write(path, text)
-    click.echo(check_text(report, ReportOptions("check")), nl=False)
+    verbosity = -1 if quiet else 1 if verbose else 0
+    options = ReportOptions("check", color=use_color(color, output), verbosity=verbosity)
+    emit(reporter(CHECK, fmt)(report, options), output)
     return fleet.exit_code(results, fail_on)

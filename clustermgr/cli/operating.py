@@ -12,6 +12,7 @@ from clustermgr.cli.app import (
     cli,
     emit,
     kops_crds_option,
+    output_option,
     project_of,
     state_store,
     use_color,
@@ -27,9 +28,9 @@ def ci_group() -> None:
 
 
 @ci_group.command("gitlab", context_settings=HELP)
-@click.option("--out", type=click.Path(path_type=Path), help="Write here (e.g. .gitlab-ci.yml).")
+@output_option
 @click.pass_context
-def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
+def ci_gitlab_cmd(ctx: click.Context, output: Path | None) -> int:
     """The GitLab pipeline: a check on merge requests; per cluster on the default branch, in
     promotion order, render -> dry run -> update -> roll preview -> roll (manual by default).
 
@@ -40,7 +41,7 @@ def ci_gitlab_cmd(ctx: click.Context, out: Path | None) -> int:
     from clustermgr.ops.gitlab import pipeline
 
     text = pipeline(project_of(ctx))
-    emit(text, out)
+    emit(text, output)
     return EXIT_OK
 
 

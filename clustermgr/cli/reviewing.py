@@ -12,6 +12,7 @@ from clustermgr.cli.app import (
     color_option,
     emit,
     format_option,
+    output_option,
     project_of,
     state_store,
     use_color,
@@ -39,7 +40,7 @@ from clustermgr.reporters import DIFFS
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
 @click.option("--show-secrets", is_flag=True, help="Show sensitive values instead of hashes.")
 @color_option
-@click.option("--output", type=click.Path(path_type=Path), help="Write the diff to this file.")
+@output_option
 @value_options
 @click.pass_context
 def diff_cmd(

@@ -18,6 +18,7 @@ class ReportOptions(NamedTuple):
     color: bool = False
     strict: bool = False  # warnings fail (JUnit failures, exit code)
     show_origin: bool = False  # values: where each value was set
+    verbosity: int = 0  # -q: -1 (problems and the summary), -v: 1 (every cluster)
 
 
 Reporter = Callable[[Any, ReportOptions], str]

@@ -30,11 +30,18 @@ class CheckReport:
         self.reasons = reasons or {}
 
 
+SCREENFUL = 40  # above it, the terminal report lists only clusters that need a look
+
+
 def text(report: CheckReport, options: ReportOptions) -> str:
+    """One line per cluster (with -q, or for a fleet above a screenful: only those with
+    problems or changes; -v: all), each problem under it, then the summary."""
     lines = []
     results = report.results
-    width = max((len(r.name) for r in results), default=0)
-    for r in results:
+    brief = options.verbosity < 0 or (options.verbosity == 0 and len(results) > SCREENFUL)
+    shown = [r for r in results if not brief or r.problems or _changed(r)]
+    width = max((len(r.name) for r in shown), default=0)
+    for r in shown:
         errors = sum(p.level == ERROR for p in r.problems)
         status = "ok     " if r.valid() else "INVALID"
         lines.append(f"{r.name:<{width}}  {status}  {count(errors, 'error')}{_diff_words(r)}")
@@ -50,7 +57,13 @@ def text(report: CheckReport, options: ReportOptions) -> str:
         else "not compared (pass --state or --against-ref, or set diff.applied)"
     )
     lines.append(f"{c.checked} checked ({c.cached} from cache): {c.invalid} invalid, {compared}")
+    if len(shown) < len(results):
+        lines.append(f"({len(results) - len(shown)} clusters valid and unchanged not listed; -v)")
     return "\n".join(lines) + "\n"
+
+
+def _changed(r: ClusterResult) -> bool:
+    return r.diff_summary is not None and r.diff_summary.changes > 0
 
 
 def _diff_words(r: ClusterResult) -> str:

@@ -23,6 +23,7 @@ class Origin(NamedTuple):
     source: str
     location: Location | None = None
     overrides: tuple[str, ...] = ()  # the sources it replaced, most recent first
+    key_location: Location | None = None  # of its mapping key, where it has one
 
 
 # One step of the merge, kept so that origins can be worked out only when asked for:
@@ -113,7 +114,7 @@ class Values:
 
             def origin(path: YPath) -> Origin:
                 location = doc.location(path)
-                return Origin(str(location), location)
+                return Origin(str(location), location, (), doc.location(path, True))
 
             _merge(self.data, doc.data, (), origins, origin)
         elif kind == "set":

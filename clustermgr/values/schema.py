@@ -53,11 +53,32 @@ class ValuesSchema:
             path: YPath = tuple(error.absolute_path)
             extra = _unexpected(error)
             if extra:  # point at each unexpected key, in the layer that added it
+                allowed = list(error.schema.get("properties", {}))
                 for key in extra:
-                    problems.append(self._problem(error, (*path, key), values, fallback))
+                    problems.append(self._unexpected_key(error, (*path, key), values, allowed))
             else:
                 problems.append(self._problem(error, path, values, fallback))
         return problems
+
+    def _unexpected_key(
+        self, error: Any, path: YPath, values: Values, allowed: list[str]
+    ) -> Problem:
+        """A key the schema does not allow: at the key itself, with the closest allowed
+        name."""
+        import difflib
+
+        origin = values.origin(path)
+        location = None
+        if origin is not None:
+            location = origin.key_location or origin.location
+        key = str(path[-1])
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        where = format_path(path[:-1]) or "(top level)"
+        message = f"{where}: unexpected key {key!r}{hint}"
+        if origin is not None and origin.location is None:
+            message += f" (set by {origin.source})"
+        return Problem(ERROR, "schema", message, location, format_path(path), check="values")
 
     def _problem(self, error: Any, path: YPath, values: Values, fallback: Location) -> Problem:
         origin = values.origin(path) if path else None
