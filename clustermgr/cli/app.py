@@ -24,6 +24,7 @@ COMMANDS = {
     **dict.fromkeys(("validate", "lint", "check"), "checking"),
     **dict.fromkeys(("diff", "pull"), "reviewing"),
     **dict.fromkeys(("ci", "apply", "roll", "import"), "operating"),
+    **dict.fromkeys(("init", "new", "completion"), "starting"),
 }
 
 
@@ -121,6 +122,18 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
       clustermgr template --template cluster.yaml --values values.yaml --name dev.example.com
     """
     ctx.obj = directory
+
+
+def complete_clusters(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Cluster names for shell completion (none outside a project)."""
+    from clustermgr.errors import ClusterMgrError
+    from clustermgr.project import find_project
+
+    try:
+        names = find_project(ctx.find_root().params.get("directory")).clusters()
+    except ClusterMgrError:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
 
 
 def project_of(ctx: click.Context) -> Any:

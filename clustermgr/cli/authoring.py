@@ -9,6 +9,7 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    complete_clusters,
     emit,
     format_option,
     output_option,
@@ -45,7 +46,7 @@ def list_cmd(ctx: click.Context, fmt: str, output: Path | None) -> int:
 
 
 @cli.command("values", context_settings=HELP, short_help="Print merged values.")
-@click.argument("cluster")
+@click.argument("cluster", shell_complete=complete_clusters)
 @value_options
 @click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of their digests.")
@@ -84,7 +85,7 @@ def values_cmd(
 
 
 @cli.command("render", context_settings=HELP, short_help="Render cluster manifests.")
-@click.argument("clusters", nargs=-1)
+@click.argument("clusters", nargs=-1, shell_complete=complete_clusters)
 @click.option("--all", "all_clusters", is_flag=True, help="Render every cluster of the project.")
 @output_option
 @click.option(

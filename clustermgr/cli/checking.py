@@ -12,6 +12,7 @@ from clustermgr.cli.app import (
     HELP,
     cli,
     color_option,
+    complete_clusters,
     emit,
     format_option,
     kops_crds_option,
@@ -30,7 +31,7 @@ from clustermgr.reporters import CHECK
 
 
 @cli.command("validate", context_settings=HELP, short_help="Validate clusters end to end.")
-@click.argument("clusters", nargs=-1)
+@click.argument("clusters", nargs=-1, shell_complete=complete_clusters)
 @click.option("--all", "all_clusters", is_flag=True, help="Validate every cluster.")
 @value_options
 @report_options
@@ -142,7 +143,7 @@ def lint_cmd(
 
 
 @cli.command("check", context_settings=HELP, short_help="Validate and diff a fleet (CI).")
-@click.argument("clusters", nargs=-1)
+@click.argument("clusters", nargs=-1, shell_complete=complete_clusters)
 @click.option("--all", "all_clusters", is_flag=True, help="Check every cluster.")
 @click.option("--changed-since", metavar="REF", help="Only clusters a change since REF affects.")
 @click.option("--explain", is_flag=True, help="Say why each cluster was selected (stderr).")

@@ -10,6 +10,7 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    complete_clusters,
     emit,
     kops_crds_option,
     output_option,
@@ -57,7 +58,7 @@ def kops_timeout_option(func: Any) -> Any:
 
 
 @cli.command("apply", context_settings=HELP, short_help="Apply a cluster with kops.")
-@click.argument("cluster")
+@click.argument("cluster", shell_complete=complete_clusters)
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
 @click.option(
     "--yes",
@@ -144,7 +145,7 @@ def apply_cmd(
 
 
 @cli.command("roll", context_settings=HELP, short_help="Rolling-update a cluster with kops.")
-@click.argument("cluster")
+@click.argument("cluster", shell_complete=complete_clusters)
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
 @click.option("--yes", is_flag=True, help="Replace the instances (otherwise a preview).")
 @kops_timeout_option

@@ -10,6 +10,7 @@ from clustermgr.cli.app import (
     HELP,
     cli,
     color_option,
+    complete_clusters,
     emit,
     format_option,
     output_option,
@@ -24,7 +25,7 @@ from clustermgr.reporters import DIFFS
 
 
 @cli.command("diff", context_settings=HELP, short_help="Diff renders against applied manifests.")
-@click.argument("clusters", nargs=-1)
+@click.argument("clusters", nargs=-1, shell_complete=complete_clusters)
 @click.option("--all", "all_clusters", is_flag=True, help="Diff every cluster.")
 @click.option(
     "--against", type=click.Path(path_type=Path), help="The applied manifest (kops get -o yaml)."
@@ -91,7 +92,7 @@ def diff_cmd(
 
 
 @cli.command("pull", context_settings=HELP, short_help="Save applied manifests as snapshots.")
-@click.argument("clusters", nargs=-1)
+@click.argument("clusters", nargs=-1, shell_complete=complete_clusters)
 @click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the project.")
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
 @click.option(
