@@ -483,3 +483,18 @@ def test_honest_summaries(run: Run, example: Path, tmp_path: Path) -> None:
         "template/10-cluster.yaml.j2:5: error: renders null into the output (None): the value "
         "is missing or null\n",
     )
+
+
+def test_values_show_origin_refuses_yaml(run: Run) -> None:
+    result = run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "--format", "yaml")
+    assert result.code == 2
+    assert result.err == "error: --show-origin prints text or --format json, not yaml\n"
+    records = json.loads(
+        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "--format", "json").out
+    )
+    assert records[0] == {
+        "path": "cloudProvider",
+        "value": "aws",
+        "origin": "values/_defaults.yaml:2:16",
+        "overrides": [],
+    }

@@ -79,9 +79,17 @@ def values_cmd(
     values = cluster_values(project, project.cluster(cluster), overrides)
     if not show_secrets:
         values = values.with_data(project.secrets(values).values(values.data))
+    if show_origin and fmt == "yaml" and _given(ctx, "fmt"):
+        # Origins are not values: YAML of them would read as a values file that is not one.
+        raise UsageError("--show-origin prints text or --format json, not yaml")
     options = ReportOptions("values", show_origin=show_origin)
     emit(report(VALUES, fmt, values, options), output)
     return EXIT_OK
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the user typed option `name` (rather than taking its default)."""
+    return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
 
 
 @cli.command("render", context_settings=HELP, short_help="Render cluster manifests.")
