@@ -41,10 +41,19 @@ class Problem(NamedTuple):
     document: str = ""  # Kind/name of the manifest document, when there is one
     source: str = ""  # the template that produced the document (validate)
     check: str = ""  # the stage that found it: yaml, values, render, kinds, structure, rules
+    # For a rendered field: the values line that set its value, when clustermgr can tell; the
+    # place a reviewer changes (location stays the template line that wrote the field).
+    origin: Location | None = None
 
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         loc = self.location or Location("")
         return (loc.file, loc.line, loc.col, LEVELS.index(self.level), self.rule, self.message)
+
+
+def placed(problem: Problem) -> Location | None:
+    """Where a merge-request annotation goes: the values line behind a value, else the
+    problem's own location."""
+    return problem.origin or problem.location
 
 
 class Group(NamedTuple):
@@ -59,6 +68,28 @@ class Group(NamedTuple):
 
     def warnings(self) -> int:
         return sum(p.level == WARNING for p in self.problems)
+
+
+class Shared(NamedTuple):
+    """A problem found, word for word at the same place, in several groups."""
+
+    problem: Problem
+    groups: tuple[str, ...]
+
+
+def fold(groups: list[Group]) -> tuple[list[Group], list[Shared]]:
+    """Report each problem once: those found identically (same place, rule and words) in more
+    than one group, with the groups they affect; and the groups with their own problems left.
+    A bad line in a shared layer is one problem for a thousand clusters, not a thousand."""
+    seen: dict[Problem, list[str]] = {}
+    for group in groups:
+        for p in dict.fromkeys(group.problems):
+            if placed(p) is not None:
+                seen.setdefault(p, []).append(group.name)
+    shared = {p: names for p, names in seen.items() if len(names) > 1}
+    own = [g._replace(problems=[p for p in g.problems if p not in shared]) for g in groups]
+    folded = [Shared(p, tuple(names)) for p, names in shared.items()]
+    return own, sorted(folded, key=lambda s: s.problem.sort_key())
 
 
 def exit_code(groups: list[Group], strict: bool) -> int:

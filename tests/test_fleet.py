@@ -386,3 +386,26 @@ def test_a_renamed_values_file_is_a_rename(run: Run, example: Path) -> None:
     }
     diff = run("-C", str(example), "diff", "dev-eu2", "--against-ref", "HEAD")
     assert diff.out == "dev-eu2: no changes\n"
+
+
+def test_check_reports_a_shared_problem_once(run: Run, example: Path, tmp_path: Path) -> None:
+    text = (example / "values/_defaults.yaml").read_text()
+    (example / "values/_defaults.yaml").write_text(text.replace("maxPods: 110", "maxPods: many"))
+    note = tmp_path / "note.md"
+    result = run("-C", str(example), "check", "--all", "--report-markdown", str(note))
+    assert result.code == 1
+    shared = (
+        "    values/_defaults.yaml:19:12: [error] schema: kubelet.maxPods: 'many' is not of "
+        "type 'integer'"
+    )
+    lines = result.out.splitlines()
+    assert lines[0] == "dev-eu1      INVALID  1 error; not compared"
+    assert lines[4:6] == [
+        "shared by 2 clusters: dev-eu1, staging-eu1:",  # prod's layer sets its own
+        shared,
+    ]
+    assert result.out.count("maxPods") == 1
+    markdown = note.read_text()
+    assert markdown.count("maxPods") == 1
+    assert "#### Shared by several clusters" in markdown
+    assert "(2 clusters: dev-eu1, staging-eu1)" in markdown

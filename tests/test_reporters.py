@@ -108,3 +108,93 @@ def test_exit_code() -> None:
     only_warning = [Group("x", [GROUPS[0].problems[0]], ("yaml",))]
     assert exit_code(only_warning, strict=False) == 0
     assert exit_code(only_warning, strict=True) == 1
+
+
+SHARED = Problem(
+    ERROR,
+    "schema",
+    "kubelet.maxPods: bad",
+    Location("values/_defaults.yaml", 19, 12),
+    check="values",
+)
+RENDERED = Problem(
+    ERROR,
+    "non-masquerade-overlap",
+    "overlaps networkCIDR",
+    Location("template/c.j2", 40),
+    "spec.nonMasqueradeCIDR",
+    "Cluster/a.example.com",
+    "template/c.j2",
+    "rules",
+    Location("values/_defaults.yaml", 7, 20),
+)
+FLEET = [
+    Group(f"c{n}", [SHARED, RENDERED._replace(document=f"Cluster/c{n}")], ("values", "rules"))
+    for n in range(1, 8)
+]
+
+
+def test_a_shared_problem_is_reported_once_in_text() -> None:
+    assert report(PROBLEMS, "text", FLEET[:2], ReportOptions("validate")) == (
+        "c1\n"
+        "  template/c.j2:40  error    Cluster/c1 spec.nonMasqueradeCIDR: overlaps networkCIDR "
+        "(value set at values/_defaults.yaml:7:20)  (non-masquerade-overlap)\n"
+        "\n"
+        "c2\n"
+        "  template/c.j2:40  error    Cluster/c2 spec.nonMasqueradeCIDR: overlaps networkCIDR "
+        "(value set at values/_defaults.yaml:7:20)  (non-masquerade-overlap)\n"
+        "\n"
+        "shared by 2 clusters: c1, c2\n"
+        "  values/_defaults.yaml:19:12  error    kubelet.maxPods: bad  (schema)\n"
+        "\n"
+        "2 clusters checked, 2 failing: 3 errors, 0 warnings\n"
+    )
+
+
+def test_a_rendered_problem_is_placed_at_its_values_line() -> None:
+    lines = report(PROBLEMS, "parsable", FLEET, ReportOptions("validate")).splitlines()
+    assert lines[0] == (
+        "values/_defaults.yaml:7:20: [error] non-masquerade-overlap: Cluster/c1 "
+        "spec.nonMasqueradeCIDR: overlaps networkCIDR (written at template/c.j2:40)"
+    )
+    assert lines[-1] == (
+        "values/_defaults.yaml:19:12: [error] schema: kubelet.maxPods: bad "
+        "(in 7 clusters: c1, c2, c3, c4, c5 and 2 more)"
+    )
+    assert len(lines) == 8
+
+
+def test_codequality_once_per_problem_with_stable_fingerprints() -> None:
+    options = ReportOptions("check", "cluster")
+    issues = json.loads(report(PROBLEMS, "codequality", FLEET, options))
+    assert len(issues) == 8
+    shared = issues[-1]
+    assert shared["description"] == (
+        "[7 clusters: c1, c2, c3, c4, c5 and 2 more] kubelet.maxPods: bad"
+    )
+    assert shared["location"] == {"path": "values/_defaults.yaml", "lines": {"begin": 19}}
+    assert issues[0]["location"] == {"path": "values/_defaults.yaml", "lines": {"begin": 7}}
+    # Equal place, rule and words: equal fingerprint, whichever clusters share it.
+    fewer = json.loads(report(PROBLEMS, "codequality", FLEET[:2], options))
+    assert fewer[-1]["fingerprint"] == shared["fingerprint"]
+    moved = SHARED._replace(location=Location("values/_defaults.yaml", 25, 12))
+    elsewhere = [g._replace(problems=[moved]) for g in FLEET[:2]]
+    assert (
+        json.loads(report(PROBLEMS, "codequality", elsewhere, options))[0]["fingerprint"]
+        == (shared["fingerprint"])
+    )
+
+
+def test_junit_lists_a_shared_problem_once() -> None:
+    root = ET.fromstring(report(PROBLEMS, "junit", FLEET[:3], ReportOptions("validate")))
+    shared = root.find("testsuite[@name='shared']")
+    assert shared is not None
+    (case,) = shared.findall("testcase")
+    assert case.findtext("failure") == (
+        "values/_defaults.yaml:19:12: [error] schema: kubelet.maxPods: bad\n"
+        "in 3 clusters: c1, c2, c3"
+    )
+    values = root.find("testsuite[@name='c1']/testcase[@name='values']/failure")
+    assert values is not None
+    assert values.text == "1 shared with other clusters (see 'shared')"
+    assert (root.get("tests"), root.get("failures")) == ("7", "7")

@@ -54,10 +54,10 @@ def outputs(run: Run, root: Path, tmp_path: Path) -> dict[str, str]:
     base = ["-C", str(root)]
     found: dict[str, str] = {}
     secret_set = ["--set", f"registry.password={SET}"]
-    for fmt in ("yaml", "json"):
-        for origin in ([], ["--show-origin"]):
-            r = run(*base, "values", "dev-eu1", *secret_set, "--format", fmt, *origin)
-            found[f"values {fmt} {origin}"] = r.out + r.err
+    for variant in ("--format=yaml", "--format=json", "--show-origin"):
+        for more in ([], ["--format=json"]) if variant == "--show-origin" else ([],):
+            r = run(*base, "values", "dev-eu1", *secret_set, variant, *more)
+            found[" ".join(["values", variant, *more])] = r.out + r.err
     for fmt in ("text", "parsable", "json", "junit", "codequality"):
         too_long = "--set", f"webhook={NEW}-longer-than-the-schema-allows"
         r = run(*base, "validate", "dev-eu1", *too_long, "--format", fmt)
@@ -103,8 +103,9 @@ def test_no_output_holds_a_secret(planted: Path, run: Run, tmp_path: Path) -> No
     )
     assert change["old"] == token(OLD + "x" * 30)
     assert change["new"] == token(NEW)
-    assert token(NEW) in seen["values yaml []"]
-    assert "--set registry.password=…" in seen["values yaml ['--show-origin']"]
+    assert token(NEW) in seen["values --format=yaml"]
+    assert "--set registry.password=…" in seen["values --show-origin"]
+    assert '"origin": "--set registry.password=…"' in seen["values --show-origin --format=json"]
     assert "webhook: <redacted> is too long" in seen["validate text"]
 
 

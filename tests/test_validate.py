@@ -33,7 +33,7 @@ def test_wrong_type_in_the_environment_layer(run: Run, example: Path) -> None:
         "values/prod/_env.yaml:9:12: [error] schema: kubelet.maxPods: '64' is not of type "
         "'integer' (overrides values/_defaults.yaml:19:12)"
     )
-    assert lines == [message, message]  # both production clusters, each once
+    assert lines == [f"{message} (in 2 clusters: prod-eu1, prod-us1)"]  # once, for both
 
 
 def test_misspelt_key_points_at_the_key(run: Run, example: Path) -> None:
@@ -78,13 +78,14 @@ def test_manifest_rules_name_template_line_document_field_and_value(
         "template/10-cluster.yaml.j2:19: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
         "spec.etcdClusters[1].etcdMembers: Invalid value: 2: Should be an odd number of "
         "control-plane zones for quorum",
-        "template/20-instancegroups.yaml.j2: [error] ig-subnet-unknown: "
+        "values/prod/prod-us1.yaml:17:23: [error] ig-subnet-unknown: "
         "InstanceGroup/control-plane-us-east-1d spec.subnets[0]: Invalid value: 'us-east-1d': "
         "InstanceGroup 'control-plane-us-east-1d' is configured in 'us-east-1d', but this is not "
-        "configured as a Subnet in the cluster (value set at values/prod/prod-us1.yaml:17:23)",
-        "template/10-cluster.yaml.j2: [error] subnet-overlap: Cluster/staging-eu1.k8s.example.com "
-        "spec.subnets[1].cidr: subnet '10.20.32.0/20' overlaps subnet '10.20.32.0/19' "
-        "(spec.subnets[0]); AWS would refuse it (value set at values/staging/staging-eu1.yaml:9:11)",
+        "configured as a Subnet in the cluster (written at template/20-instancegroups.yaml.j2)",
+        "values/staging/staging-eu1.yaml:9:11: [error] subnet-overlap: "
+        "Cluster/staging-eu1.k8s.example.com spec.subnets[1].cidr: subnet '10.20.32.0/20' "
+        "overlaps subnet '10.20.32.0/19' (spec.subnets[0]); AWS would refuse it "
+        "(written at template/10-cluster.yaml.j2)",
     ]
 
 
@@ -100,13 +101,13 @@ def test_parse_errors_of_every_layer_and_render_errors(run: Run, example: Path) 
     ]
 
 
-def test_template_errors_once_per_cluster(run: Run, example: Path) -> None:
+def test_a_template_error_is_reported_once(run: Run, example: Path) -> None:
     edit(example, "template/10-cluster.yaml.j2", "  channel: stable", "  channel: {{ chanel }}")
     code, lines = parsable(run, example, "dev-eu1", "staging-eu1")
     assert code == 1
     assert lines == [
-        "template/10-cluster.yaml.j2:13:15: [error] template: undefined value 'chanel'",
-        "template/10-cluster.yaml.j2:13:15: [error] template: undefined value 'chanel'",
+        "template/10-cluster.yaml.j2:13:15: [error] template: undefined value 'chanel' "
+        "(in 2 clusters: dev-eu1, staging-eu1)"
     ]
 
 
@@ -128,6 +129,7 @@ def test_json_report(run: Run, example: Path) -> None:
             "path": "kubelet.maxPods",
             "document": None,
             "template": None,
+            "origin": None,
         }
     ]
 
@@ -157,3 +159,21 @@ def test_a_misspelt_template_field_is_an_error(run: Run, example: Path) -> None:
     lines = [line for line in result.out.splitlines() if "unknown-field" in line]
     assert lines and all("[error]" in line for line in lines)
     assert "did you mean `rootVolumeSize`?" in lines[0]
+
+
+def test_the_values_line_is_found_among_equal_values_by_its_key(run: Run, example: Path) -> None:
+    # 10.0.0.0/8 is also the sshAccess and kubernetesApiAccess entry: the key name decides.
+    edit(
+        example,
+        "values/_defaults.yaml",
+        "nonMasqueradeCIDR: 100.64.0.0/10",
+        "nonMasqueradeCIDR: 10.0.0.0/8",
+    )
+    code, lines = parsable(run, example, "dev-eu1")
+    assert code == 1
+    assert lines == [
+        "values/_defaults.yaml:7:20: [error] non-masquerade-overlap: "
+        "Cluster/dev-eu1.k8s.example.com spec.nonMasqueradeCIDR: Invalid value: '10.0.0.0/8': "
+        "nonMasqueradeCIDR cannot overlap with networkCIDR '10.10.0.0/16' "
+        "(written at template/10-cluster.yaml.j2:40)"
+    ]

@@ -24,7 +24,7 @@ from clustermgr.project import Project
 from clustermgr.values import expand_values_paths
 from clustermgr.yamlio import Match, Part
 
-CACHE_FORMAT = "clustermgr-check-2"
+CACHE_FORMAT = "clustermgr-check-3"
 
 
 class CacheKeys:
@@ -122,7 +122,11 @@ def encode(result: ClusterResult) -> str:
     data = {
         "name": result.name,
         "problems": [
-            {**p._asdict(), "location": list(p.location) if p.location else None}
+            {
+                **p._asdict(),
+                "location": list(p.location) if p.location else None,
+                "origin": list(p.origin) if p.origin else None,
+            }
             for p in result.problems
         ],
         "changes": None
@@ -147,6 +151,7 @@ def decode(text: str) -> ClusterResult | None:
                 str(p["document"]),
                 str(p["source"]),
                 str(p["check"]),
+                Location(*p["origin"]) if p["origin"] else None,
             )
             for p in data["problems"]
         ]

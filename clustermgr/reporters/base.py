@@ -32,12 +32,25 @@ def count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def describe(problem: Problem) -> str:
-    """The message, prefixed with the document and field when the location cannot show them."""
+def describe(problem: Problem, at_origin: bool = False) -> str:
+    """The message, prefixed with the document and field when the location cannot show them,
+    and with the other of its two places (values line, template line) when it has both:
+    `at_origin` reports are placed at the values line (placed())."""
+    message = problem.message
+    if problem.origin is not None:
+        other = problem.location if at_origin else problem.origin
+        message += f" ({'written at' if at_origin else 'value set at'} {other})"
     if problem.source and (problem.document or problem.path):
         where = " ".join(x for x in (problem.document, problem.path) if x)
-        return f"{where}: {problem.message}"
-    return problem.message
+        return f"{where}: {message}"
+    return message
+
+
+def affected(names: tuple[str, ...], most: int = 5) -> str:
+    """`4 clusters: a, b, c, d` (the first `most` names, then how many more)."""
+    shown = ", ".join(names[:most])
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return f"{len(names)} clusters: {shown}{more}"
 
 
 def impact_words(change: Change) -> str:

@@ -9,9 +9,16 @@ import json
 from pathlib import Path
 
 from clustermgr.fleet import ClusterResult, counts
-from clustermgr.problems import ERROR, Problem
+from clustermgr.problems import ERROR, Problem, Shared, fold
 from clustermgr.reporters import PROBLEMS, ReportOptions, report
-from clustermgr.reporters.base import change_lines, count, cut_note, describe, impact_words
+from clustermgr.reporters.base import (
+    affected,
+    change_lines,
+    count,
+    cut_note,
+    describe,
+    impact_words,
+)
 from clustermgr.reporters.diffs import change_record
 from clustermgr.reporters.problems import problem_record
 
@@ -41,13 +48,15 @@ def text(report: CheckReport, options: ReportOptions) -> str:
     brief = options.verbosity < 0 or (options.verbosity == 0 and len(results) > SCREENFUL)
     shown = [r for r in results if not brief or r.problems or _changed(r)]
     width = max((len(r.name) for r in shown), default=0)
+    own, shared = _fold(results)
     for r in shown:
         errors = sum(p.level == ERROR for p in r.problems)
         status = "ok     " if r.valid() else "INVALID"
         lines.append(f"{r.name:<{width}}  {status}  {count(errors, 'error')}{_diff_words(r)}")
-        for p in sorted(r.problems, key=Problem.sort_key):
-            where = f"{p.location}: " if p.location else ""
-            lines.append(f"    {where}[{p.level}] {p.rule}: {describe(p)}")
+        lines += [_line(p) for p in own[r.name]]
+    for s in shared:
+        lines.append(f"shared by {affected(s.groups)}:")
+        lines.append(_line(s.problem))
     for name in report.removed:
         lines.append(f"{name}  REMOVED  its values file was deleted")
     c = counts(results)
@@ -60,6 +69,17 @@ def text(report: CheckReport, options: ReportOptions) -> str:
     if len(shown) < len(results):
         lines.append(f"({len(results) - len(shown)} clusters valid and unchanged not listed; -v)")
     return "\n".join(lines) + "\n"
+
+
+def _fold(results: list[ClusterResult]) -> tuple[dict[str, list[Problem]], list[Shared]]:
+    """Each cluster's own problems (sorted), and those several share."""
+    own, shared = fold([r.group() for r in results])
+    return {g.name: sorted(g.problems, key=Problem.sort_key) for g in own}, shared
+
+
+def _line(p: Problem) -> str:
+    where = f"{p.location}: " if p.location else ""
+    return f"    {where}[{p.level}] {p.rule}: {describe(p)}"
 
 
 def _changed(r: ClusterResult) -> bool:
@@ -99,12 +119,14 @@ def markdown(report: CheckReport, options: ReportOptions) -> str:
     for name in report.removed:
         out.append(f"| {name} | 🗑️ removed | | | | | |")
     details = []
+    own, shared = _fold(results)
+    if shared:
+        details.append("\n#### Shared by several clusters\n")
+        details += [f"{_item(s.problem)} ({affected(s.groups)})" for s in shared]
     for r in results:
-        if r.problems:
+        if own[r.name]:
             details.append(f"\n#### {r.name}\n")
-            for p in sorted(r.problems, key=Problem.sort_key):
-                where = f"`{p.location}` " if p.location else ""
-                details.append(f"- {where}**{p.level}** `{p.rule}`: {_escape(describe(p))}")
+            details += [_item(p) for p in own[r.name]]
         changes_shown = [ch for ch in (r.changes or []) if not ch.ignored]
         if changes_shown:
             details.append(
@@ -117,6 +139,11 @@ def markdown(report: CheckReport, options: ReportOptions) -> str:
             details.append("```\n\n</details>")
     note = "\n".join(out + details) + "\n"
     return cut_note(note, "_The report is too long for one note and was cut here; see the JSON._")
+
+
+def _item(p: Problem) -> str:
+    where = f"`{p.location}` " if p.location else ""
+    return f"- {where}**{p.level}** `{p.rule}`: {_escape(describe(p))}"
 
 
 def _escape(text: str) -> str:

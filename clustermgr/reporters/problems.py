@@ -7,37 +7,52 @@ import hashlib
 import json
 from typing import Any
 
-from clustermgr.problems import ERROR, Group, Problem
+from clustermgr.problems import ERROR, Group, Problem, fold, placed
 from clustermgr.reporters import ReportOptions
-from clustermgr.reporters.base import Palette, count, describe
+from clustermgr.reporters.base import Palette, affected, count, describe
 
 JSON_VERSION = 1
 
 
 def parsable(groups: list[Group], options: ReportOptions) -> str:
-    """One line per problem: `file:line:col: [level] rule: message`."""
+    """One line per problem: `file:line:col: [level] rule: message`, at the values line behind
+    a rendered value (the template line in the message); a problem several groups share is one
+    line naming them."""
+    own, shared = fold(groups)
     lines = []
-    for group in groups:
+    for group in own:
         for p in sorted(group.problems, key=Problem.sort_key):
-            where = str(p.location) if p.location else group.name
-            lines.append(f"{where}: [{p.level}] {p.rule}: {describe(p)}")
+            at = placed(p)
+            where = str(at) if at else group.name
+            lines.append(f"{where}: [{p.level}] {p.rule}: {describe(p, at_origin=True)}")
+    for s in shared:
+        p = s.problem
+        lines.append(
+            f"{placed(p)}: [{p.level}] {p.rule}: {describe(p, at_origin=True)} "
+            f"(in {affected(s.groups)})"
+        )
     return "".join(line + "\n" for line in lines)
 
 
 def text(groups: list[Group], options: ReportOptions) -> str:
-    """Problems grouped by cluster or file, then a summary line."""
+    """Problems grouped by cluster or file, those several share once under the list of them,
+    then a summary line."""
     paint = Palette(options.color)
+    own, shared = fold(groups)
     out: list[str] = []
-    for group in groups:
-        if not group.problems:
-            continue
-        out.append(paint(paint.BOLD, group.name))
+    sections = [(g.name, g.problems) for g in own if g.problems]
+    by_groups: dict[tuple[str, ...], list[Problem]] = {}
+    for s in shared:
+        by_groups.setdefault(s.groups, []).append(s.problem)
+    sections += [(f"shared by {affected(names)}", found) for names, found in by_groups.items()]
+    for title, found in sections:
+        out.append(paint(paint.BOLD, title))
         rows = []
-        for p in sorted(group.problems, key=Problem.sort_key):
+        for p in sorted(found, key=Problem.sort_key):
             loc = p.location
             if loc is None:
                 where = "-"
-            elif loc.file == group.name:
+            elif loc.file == title:
                 where = f"{loc.line}:{loc.col}" if loc.line else "-"
             else:
                 where = str(loc)
@@ -48,8 +63,9 @@ def text(groups: list[Group], options: ReportOptions) -> str:
             rule = paint(paint.DIM, f"({p.rule})")
             out.append(f"  {where:<{width}}  {level}  {describe(p)}  {rule}")
         out.append("")
-    errors = sum(g.errors() for g in groups)
-    warnings = sum(g.warnings() for g in groups)
+    reported = [p for g in own for p in g.problems] + [s.problem for s in shared]
+    errors = sum(p.level == ERROR for p in reported)
+    warnings = len(reported) - errors
     failing = sum(1 for g in groups if g.errors() or (options.strict and g.warnings()))
     summary = (
         f"{count(len(groups), options.noun)} checked, {failing} failing: "
@@ -73,6 +89,7 @@ def problem_record(p: Problem) -> dict[str, Any]:
         "path": p.path or None,
         "document": p.document or None,
         "template": p.source or None,
+        "origin": str(p.origin) if p.origin else None,
     }
 
 
@@ -101,30 +118,34 @@ def json_report(groups: list[Group], options: ReportOptions) -> str:
 
 
 def codequality(groups: list[Group], options: ReportOptions) -> str:
-    """GitLab Code Quality: a JSON array of issues with a stable fingerprint each; a cluster's
-    problems say which cluster they are about (files name themselves)."""
+    """GitLab Code Quality: a JSON array of issues, each problem once (at the values line
+    behind a rendered value), saying which clusters it is about (files name themselves)."""
+    own, shared = fold(groups)
+    found: list[tuple[Problem, tuple[str, ...]]]
+    found = [(p, (g.name,)) for g in own for p in sorted(g.problems, key=Problem.sort_key)]
+    found += [(s.problem, s.groups) for s in shared]
     issues = []
     seen: set[str] = set()
-    for group in groups:
-        for p in sorted(group.problems, key=Problem.sort_key):
-            path = p.location.file if p.location else group.name
-            line = p.location.line if p.location and p.location.line else 1
-            # Stable across runs and unrelated edits: no line number in the fingerprint.
-            key = "\0".join((group.name, path, p.rule, p.document, p.path, p.message))
-            fingerprint = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
-            if fingerprint in seen:
-                continue
-            seen.add(fingerprint)
-            description = describe(p)
-            if options.noun == "cluster":
-                description = f"[{group.name}] {description}"
-            issues.append(
-                {
-                    "description": description,
-                    "check_name": p.rule,
-                    "fingerprint": fingerprint,
-                    "severity": "major" if p.level == ERROR else "minor",
-                    "location": {"path": path, "lines": {"begin": line}},
-                }
-            )
+    for p, names in found:
+        at = placed(p)
+        path = at.file if at else names[0]
+        # Equal for equal place, rule and words; stable across runs and unrelated edits (no
+        # line number, no list of clusters, which grows with the fleet).
+        key = "\0".join((path, p.rule, p.document, p.path, p.message))
+        fingerprint = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        description = describe(p, at_origin=True)
+        if options.noun == "cluster":
+            description = f"[{names[0] if len(names) == 1 else affected(names)}] {description}"
+        issues.append(
+            {
+                "description": description,
+                "check_name": p.rule,
+                "fingerprint": fingerprint,
+                "severity": "major" if p.level == ERROR else "minor",
+                "location": {"path": path, "lines": {"begin": at.line if at and at.line else 1}},
+            }
+        )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

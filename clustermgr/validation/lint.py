@@ -20,8 +20,9 @@ from clustermgr.yamlio import Document, YPath, format_path, load_documents
 from clustermgr.yamlio.emit import scalar
 
 CHECKS = ("yaml", "documents", "structure", "rules")
-# For rendered documents: the place a field came from, and a hint for the message.
-Locator = Callable[[Document, YPath], tuple[Location, str]]
+# For rendered documents: the template line that wrote a field, and the values line that set
+# its value (when one can be told).
+Locator = Callable[[Document, YPath], tuple[Location, Location | None]]
 
 
 class Linter:
@@ -95,21 +96,21 @@ class Linter:
     def _problem(
         self, doc: Document, finding: Finding, stage: str, rendered: Locator | None
     ) -> Problem:
-        message = finding.message
+        origin = None
         if rendered is not None:
-            location, hint = rendered(doc, finding.path)
-            message += hint
+            location, origin = rendered(doc, finding.path)
         else:  # an unknown field is located at its key: the key itself is what is wrong
             location = doc.location(finding.path, finding.rule == "unknown-field")
         return Problem(
             finding.level,
             finding.rule,
-            message,
+            finding.message,
             location,
             format_path(finding.path),
             _label(doc),
             doc.file if rendered else "",
             stage,
+            origin,
         )
 
 

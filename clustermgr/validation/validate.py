@@ -111,8 +111,9 @@ class _Locator:
     """Where a field of a rendered document was written, and where its value was set.
 
     The template line is the one line of the template writing that key, when there is only
-    one; the values hint names the values file and line holding the same value, when exactly
-    one value has it (`(value set at values/prod/eu1.yaml:9:11)`).
+    one; the origin is the values line holding the same value, when exactly one value has it
+    (or exactly one of those under the same key name: `nonMasqueradeCIDR` for
+    spec.nonMasqueradeCIDR, though sshAccess holds the same CIDR).
     """
 
     def __init__(self, renderer: Renderer, values: Values) -> None:
@@ -120,31 +121,35 @@ class _Locator:
         self.values = values
         self._leaves: dict[object, list[YPath]] | None = None
 
-    def __call__(self, doc: Document, path: YPath) -> tuple[Location, str]:
+    def __call__(self, doc: Document, path: YPath) -> tuple[Location, Location | None]:
         keys = [p for p in path if isinstance(p, str)]
         line = self.renderer.line_of_key(doc.file, keys[-1]) if keys else 0
-        return Location(doc.file, line), self._hint(doc, path)
+        return Location(doc.file, line), self._origin(doc, path)
 
-    def _hint(self, doc: Document, path: YPath) -> str:
+    def _origin(self, doc: Document, path: YPath) -> Location | None:
         value: object = doc.data
         for part in path:
             in_map = isinstance(value, dict) and isinstance(part, str) and part in value
             in_list = isinstance(value, list) and isinstance(part, int) and part < len(value)
             if not (in_map or in_list):
-                return ""
+                return None
             value = value[part]  # type: ignore[index]
         if isinstance(value, bool) or not isinstance(value, (str, int)) or value in ("", 0):
-            return ""
+            return None
         if self._leaves is None:
             self._leaves = {}
             for leaf_path, leaf in iter_leaves(self.values.data):
                 if isinstance(leaf, (str, int)) and not isinstance(leaf, bool):
                     self._leaves.setdefault(leaf, []).append(leaf_path)
         found = self._leaves.get(value, [])
+        if len(found) > 1:
+            found = [f for f in found if _last_key(f) == _last_key(path)]
         origin = self.values.origin(found[0]) if len(found) == 1 else None
-        if origin is None or origin.location is None:
-            return ""
-        return f" (value set at {origin.source})"
+        return origin.location if origin is not None else None
+
+
+def _last_key(path: YPath) -> str | None:
+    return next((str(p).lower() for p in reversed(path) if isinstance(p, str)), None)
 
 
 def _problem(exc: ClusterMgrError, rule: str, check: str) -> Problem:
