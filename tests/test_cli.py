@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import REPO, Run
@@ -498,3 +499,34 @@ def test_values_show_origin_refuses_yaml(run: Run) -> None:
         "origin": "values/_defaults.yaml:2:16",
         "overrides": [],
     }
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    from clustermgr.cli import cli
+
+    ctx = click.Context(cli)
+    found = []
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        if isinstance(command, click.Group):
+            sub = click.Context(command)
+            found += [
+                (f"{name} {s}", command.get_command(sub, s)) for s in command.list_commands(sub)
+            ]
+        else:
+            found.append((name, command))
+    return [(n, c) for n, c in found if c is not None]
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(), ids=[n for n, _ in _commands()])
+def test_every_option_has_help_and_every_command_an_example(
+    name: str, command: click.Command
+) -> None:
+    undocumented = [
+        p.name
+        for p in command.params
+        if isinstance(p, click.Option) and not p.hidden and not p.help
+    ]
+    assert undocumented == []
+    assert "Examples:" in (command.help or ""), name

@@ -28,7 +28,13 @@ from clustermgr.reporters import CLUSTERS, VALUES
 @output_option
 @click.pass_context
 def list_cmd(ctx: click.Context, fmt: str, output: Path | None) -> int:
-    """List the clusters and the values layers each one merges, in order."""
+    """List the clusters and the values layers each one merges, in order.
+
+    \b
+    Examples:
+      clustermgr list
+      clustermgr list --format json | jq -r '.[].name'
+    """
     from clustermgr.errors import MultipleErrors
     from clustermgr.reporters import ReportOptions, report
     from clustermgr.reporters.values import ClusterListing
@@ -122,7 +128,7 @@ def render_cmd(
     Examples:
       clustermgr render dev-eu1
       clustermgr render --all --out-dir rendered/ --format-yaml
-      clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 --out prod.yaml
+      clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 -o prod.yaml
     """
     from clustermgr.files import atomic_write
     from clustermgr.render import RenderSettings, join_documents, render_clusters

@@ -58,7 +58,7 @@ def validate_cmd(
     \b
     Examples:
       clustermgr validate --all
-      clustermgr validate prod-eu1 --kops-crds crds/ --format junit --output report.xml
+      clustermgr validate prod-eu1 --kops-crds ~/src/kops/k8s/crds --format junit -o report.xml
     """
     from clustermgr.render import RenderSettings
     from clustermgr.reporters import ReportOptions
@@ -111,7 +111,7 @@ def lint_cmd(
     \b
     Examples:
       kops get my.example.com -o yaml | clustermgr lint -
-      clustermgr lint --kops-crds crds/ --format parsable rendered/*.yaml
+      clustermgr lint --kops-crds ~/src/kops/k8s/crds --format parsable rendered/*.yaml
       clustermgr lint --list-rules
     """
     if list_rules:

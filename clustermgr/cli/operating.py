@@ -36,8 +36,9 @@ def ci_gitlab_cmd(ctx: click.Context, output: Path | None) -> int:
     promotion order, render -> dry run -> update -> roll preview -> roll (manual by default).
 
     \b
-    Example:
-      clustermgr ci gitlab --out .gitlab-ci.yml
+    Examples:
+      clustermgr ci gitlab -o .gitlab-ci.yml
+      clustermgr ci gitlab | diff .gitlab-ci.yml -     # is the committed pipeline current?
     """
     from clustermgr.ops.gitlab import pipeline
 
@@ -175,11 +176,14 @@ def roll_cmd(
 @cli.command("import", context_settings=HELP, short_help="Import clusters into a project.")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
+    "--out-dir",
     "--out",
+    "out",
     type=click.Path(path_type=Path),
     default=Path("."),
     show_default=True,
-    help="Project folder to write.",
+    metavar="DIR",
+    help="Project folder to write (--out: the older spelling).",
 )
 @click.option(
     "--name-from",
@@ -198,8 +202,8 @@ def import_cmd(sources: tuple[Path, ...], out: Path, name_from: str, force: bool
     \b
     Examples:
       kops get prod.example.com -o yaml > prod.yaml   # and the same for each cluster
-      clustermgr import *.yaml --out fleet/
-      clustermgr import state-copy/dev.example.com state-copy/prod.example.com --out fleet/
+      clustermgr import *.yaml --out-dir fleet/
+      clustermgr import state-copy/dev.example.com state-copy/prod.example.com --out-dir fleet/
     """
     from clustermgr.ops import importer
 

@@ -1,0 +1,57 @@
+"""The README's console examples, run: a `$ ` line is a shell command run in a copy of the
+example, the lines under it its expected output. A block ending in `...` shows a selection:
+its lines must appear in the output in that order. The README cannot drift from the tool."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, copy_example
+
+BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+
+
+def examples() -> list[tuple[str, list[str]]]:
+    found = []
+    for block in BLOCK.findall((REPO / "README.md").read_text(encoding="utf-8")):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, *expected = chunk.rstrip("\n").split("\n")
+            while expected and not expected[-1]:
+                expected.pop()
+            found.append((command, expected))
+    return found
+
+
+EXAMPLES = examples()
+
+
+def test_the_readme_has_console_examples() -> None:
+    assert len(EXAMPLES) >= 8
+
+
+@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
+def test_readme_example(command: str, expected: list[str], tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "project")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "NO_COLOR": "1",
+        "COLUMNS": "100",
+    }
+    done = subprocess.run(
+        command, shell=True, cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    lines = done.stdout.splitlines()
+    if expected and expected[-1] == "...":
+        shown = expected[:-1]
+        positions = [lines.index(line) if line in lines else -1 for line in shown]
+        assert -1 not in positions, [s for s, p in zip(shown, positions, strict=True) if p < 0]
+        assert positions == sorted(positions)
+    else:
+        assert lines == expected, done.stderr
