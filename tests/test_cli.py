@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -530,3 +531,26 @@ def test_every_option_has_help_and_every_command_an_example(
     ]
     assert undocumented == []
     assert "Examples:" in (command.help or ""), name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["values", "dev-eu1", "--show-origin"],
+        ["validate", "dev-eu1", "--set", "x=1"],
+        ["check", "dev-eu1"],
+        ["diff", "dev-eu1", "--set", "kubernetesVersion=1.34.2", "--against", "APPLIED"],
+    ],
+)
+def test_color_always_colours_a_pipe_and_never_does_not(
+    run: Run, args: list[str], tmp_path: Path
+) -> None:
+    applied = tmp_path / "applied.yaml"
+    run("-C", EXAMPLE, "render", "dev-eu1", "-o", str(applied))
+    args = [str(applied) if a == "APPLIED" else a for a in args]
+    coloured = run("-C", EXAMPLE, *args, "--color", "always")
+    plain = run("-C", EXAMPLE, *args, "--color", "never")
+    assert "\033[" in coloured.out
+    assert "\033[" not in plain.out
+    assert re.sub(r"\033\[[0-9;]*m", "", coloured.out) == plain.out

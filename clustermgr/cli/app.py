@@ -51,7 +51,8 @@ def emit(text: str, out: Path | None) -> None:
             )
         atomic_write(out, text)
     else:
-        click.echo(text, nl=False)
+        # color=True: click would strip ANSI codes off a pipe; --color decided already.
+        click.echo(text, nl=False, color=True)
 
 
 def split_commas(values: Sequence[str]) -> list[str]:

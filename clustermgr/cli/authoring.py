@@ -9,6 +9,7 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    color_option,
     complete_clusters,
     emit,
     format_option,
@@ -16,6 +17,7 @@ from clustermgr.cli.app import (
     project_of,
     render_options,
     split_commas,
+    use_color,
     value_options,
 )
 from clustermgr.errors import ConfigError, UsageError
@@ -25,9 +27,10 @@ from clustermgr.reporters import CLUSTERS, VALUES
 
 @cli.command("list", context_settings=HELP, short_help="List clusters and their layers.")
 @format_option(CLUSTERS)
+@color_option
 @output_option
 @click.pass_context
-def list_cmd(ctx: click.Context, fmt: str, output: Path | None) -> int:
+def list_cmd(ctx: click.Context, fmt: str, color: str, output: Path | None) -> int:
     """List the clusters and the values layers each one merges, in order.
 
     \b
@@ -44,7 +47,10 @@ def list_cmd(ctx: click.Context, fmt: str, output: Path | None) -> int:
     require_clusters(project)
     clusters = list(project.clusters().values())
     listing = ClusterListing(project, clusters)
-    emit(report(CLUSTERS, fmt, listing, ReportOptions("list")), output)
+    emit(
+        report(CLUSTERS, fmt, listing, ReportOptions("list", color=use_color(color, output))),
+        output,
+    )
     problems = [p for found in duplicate_names(project).values() for p in found]
     if problems:
         raise MultipleErrors([ConfigError(p.message, p.location) for p in problems])
@@ -57,6 +63,7 @@ def list_cmd(ctx: click.Context, fmt: str, output: Path | None) -> int:
 @click.option("--show-origin", is_flag=True, help="Show the file:line:col that set each value.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of their digests.")
 @format_option(VALUES)
+@color_option
 @output_option
 @click.pass_context
 def values_cmd(
@@ -68,6 +75,7 @@ def values_cmd(
     show_origin: bool,
     show_secrets: bool,
     fmt: str,
+    color: str,
     output: Path | None,
 ) -> int:
     """Print the effective values of CLUSTER after merging every layer.
@@ -88,7 +96,7 @@ def values_cmd(
     if show_origin and fmt == "yaml" and _given(ctx, "fmt"):
         # Origins are not values: YAML of them would read as a values file that is not one.
         raise UsageError("--show-origin prints text or --format json, not yaml")
-    options = ReportOptions("values", show_origin=show_origin)
+    options = ReportOptions("values", color=use_color(color, output), show_origin=show_origin)
     emit(report(VALUES, fmt, values, options), output)
     return EXIT_OK
 

@@ -12,6 +12,7 @@ from clustermgr.fleet import ClusterResult, counts
 from clustermgr.problems import ERROR, Problem, Shared, fold
 from clustermgr.reporters import PROBLEMS, ReportOptions, report
 from clustermgr.reporters.base import (
+    Palette,
     affected,
     change_lines,
     count,
@@ -43,6 +44,7 @@ SCREENFUL = 40  # above it, the terminal report lists only clusters that need a 
 def text(report: CheckReport, options: ReportOptions) -> str:
     """One line per cluster (with -q, or for a fleet above a screenful: only those with
     problems or changes; -v: all), each problem under it, then the summary."""
+    paint = Palette(options.color)
     lines = []
     results = report.results
     brief = options.verbosity < 0 or (options.verbosity == 0 and len(results) > SCREENFUL)
@@ -51,21 +53,22 @@ def text(report: CheckReport, options: ReportOptions) -> str:
     own, shared = _fold(results)
     for r in shown:
         errors = sum(p.level == ERROR for p in r.problems)
-        status = "ok     " if r.valid() else "INVALID"
+        status = paint(paint.GREEN, "ok     ") if r.valid() else paint(paint.RED, "INVALID")
         lines.append(f"{r.name:<{width}}  {status}  {count(errors, 'error')}{_diff_words(r)}")
-        lines += [_line(p) for p in own[r.name]]
+        lines += [_line(p, paint) for p in own[r.name]]
     for s in shared:
-        lines.append(f"shared by {affected(s.groups)}:")
-        lines.append(_line(s.problem))
+        lines.append(paint(paint.BOLD, f"shared by {affected(s.groups)}:"))
+        lines.append(_line(s.problem, paint))
     for name in report.removed:
-        lines.append(f"{name}  REMOVED  its values file was deleted")
+        lines.append(f"{name}  {paint(paint.YELLOW, 'REMOVED')}  its values file was deleted")
     c = counts(results)
     compared = (
         f"{c.changed} changed, {c.to_roll} to roll, {c.risky} risky"
         if any(r.diff_summary is not None for r in results) or not results
         else "not compared (pass --state or --against-ref, or set diff.applied)"
     )
-    lines.append(f"{c.checked} checked ({c.cached} from cache): {c.invalid} invalid, {compared}")
+    summary = f"{c.checked} checked ({c.cached} from cache): {c.invalid} invalid, {compared}"
+    lines.append(paint(paint.RED if c.invalid else paint.BOLD, summary))
     if len(shown) < len(results):
         lines.append(f"({len(results) - len(shown)} clusters valid and unchanged not listed; -v)")
     return "\n".join(lines) + "\n"
@@ -77,9 +80,10 @@ def _fold(results: list[ClusterResult]) -> tuple[dict[str, list[Problem]], list[
     return {g.name: sorted(g.problems, key=Problem.sort_key) for g in own}, shared
 
 
-def _line(p: Problem) -> str:
+def _line(p: Problem, paint: Palette) -> str:
     where = f"{p.location}: " if p.location else ""
-    return f"    {where}[{p.level}] {p.rule}: {describe(p)}"
+    level = paint(paint.RED if p.level == ERROR else paint.YELLOW, f"[{p.level}]")
+    return f"    {where}{level} {p.rule}: {describe(p)}"
 
 
 def _changed(r: ClusterResult) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from clustermgr import yamlio
 from clustermgr.project import Cluster, Project
 from clustermgr.reporters import ReportOptions
+from clustermgr.reporters.base import Palette
 from clustermgr.values import Values
 
 
@@ -20,13 +21,15 @@ def values_yaml(values: Values, options: ReportOptions) -> str:
     """The merged values; with `show_origin`, one line per leaf with where it was set."""
     if not options.show_origin:
         return yamlio.dump(values.data, sort_keys=False)
+    paint = Palette(options.color)
     rows = _origin_rows(values)
     width = max((len(r["origin"]) for r in rows), default=0)
     lines = []
     for row in rows:
-        line = f"{row['origin']:<{width}}  {row['path']}: {yamlio.scalar(row['value'])}"
+        origin = paint(paint.DIM, f"{row['origin']:<{width}}")
+        line = f"{origin}  {paint(paint.BOLD, row['path'])}: {yamlio.scalar(row['value'])}"
         if row["overrides"]:
-            line += f"  (overrides {', '.join(row['overrides'])})"
+            line += paint(paint.DIM, f"  (overrides {', '.join(row['overrides'])})")
         lines.append(line)
     return "\n".join(lines) + "\n" if lines else ""
 
@@ -104,9 +107,10 @@ def clusters_text(listing: ClusterListing, options: ReportOptions) -> str:
     project, clusters = listing
     if not clusters:
         return ""
+    paint = Palette(options.color)
     width = max(len(c.name) for c in clusters)
-    lines = [f"{'CLUSTER':<{width}}  LAYERS (merged in this order)"]
+    lines = [paint(paint.BOLD, f"{'CLUSTER':<{width}}  LAYERS (merged in this order)")]
     for cluster in clusters:
-        layers = " -> ".join(project.display(p) for p in cluster.layers)
-        lines.append(f"{cluster.name:<{width}}  {layers}")
+        layers = paint(paint.DIM, " -> ").join(project.display(p) for p in cluster.layers)
+        lines.append(f"{paint(paint.BOLD, f'{cluster.name:<{width}}')}  {layers}")
     return "\n".join(lines) + "\n"
