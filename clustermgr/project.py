@@ -64,8 +64,12 @@ class Config:
         self.ci_environments: list[str] = []  # promotion order; default: dev before prod
         self.ci_environment_value = "environment"  # the values key naming the environment
         self.ci_automatic: list[str] = []  # environments whose update and roll need no click
-        self.ci_image = "python:3.11-slim"  # for the merge-request check
+        # python:3.11 (not -slim): the merge-request check needs git for --changed-since
+        self.ci_image = "python:3.11"
         self.ci_kops_image: str | None = None  # for jobs running kops and aws (default: image)
+        self.ci_install: str | None = None  # the install step (default: see ops/gitlab.py)
+        self.ci_max_jobs = 50  # per environment and kind of job, before clusters are batched
+        self.ci_note_token = "CLUSTERMGR_GITLAB_TOKEN"  # variable holding the note's token
         self.limits = Limits()
         self.unknown_fields = "error"  # in your own render (validate, check, apply); lint warns
         self.kops_version_explicit = False
@@ -316,7 +320,16 @@ _KEYS = {"templates", "snippets", "schema", "channel", "kopsVersion", "kopsCrds"
     "unknownFields",
 }
 _VALUES_KEYS = {"dir", "layers"}
-_CI_KEYS = {"environments", "environmentValue", "automatic", "image", "kopsImage"}
+_CI_KEYS = {
+    "environments",
+    "environmentValue",
+    "automatic",
+    "image",
+    "kopsImage",
+    "install",
+    "maxJobsPerEnvironment",
+    "noteTokenVariable",
+}
 _DIFF_KEYS = {"ignore", "applied", "listKeys"}
 
 
@@ -363,6 +376,21 @@ def load_config(path: Path, root: Path) -> Config:
     config.ci_environment_value = _opt_str(doc, ("ci", "environmentValue"), "environment") or ""
     config.ci_image = _opt_str(doc, ("ci", "image"), config.ci_image) or config.ci_image
     config.ci_kops_image = _opt_str(doc, ("ci", "kopsImage"), None)
+    config.ci_install = _opt_str(doc, ("ci", "install"), None)
+    max_jobs = ci.get("maxJobsPerEnvironment", config.ci_max_jobs)
+    if not isinstance(max_jobs, int) or isinstance(max_jobs, bool) or not 1 <= max_jobs <= 100:
+        raise ConfigError(
+            "ci.maxJobsPerEnvironment: expected a whole number from 1 to 100",
+            doc.location(("ci", "maxJobsPerEnvironment")),
+        )
+    config.ci_max_jobs = max_jobs
+    token = _opt_str(doc, ("ci", "noteTokenVariable"), config.ci_note_token) or ""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token):
+        raise ConfigError(
+            "ci.noteTokenVariable: expected a variable name",
+            doc.location(("ci", "noteTokenVariable")),
+        )
+    config.ci_note_token = token
     config.limits = _limits(doc)
     unknown = _opt_str(doc, ("unknownFields",), "error")
     if unknown not in ("error", "warning"):

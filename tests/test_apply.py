@@ -311,3 +311,27 @@ def test_the_record_holds_the_apply(example: Path, fake_kops: FakeKops, store: P
     roll = json.loads(cluster["metadata"]["annotations"]["clustermgr.k8s.io/last-apply-roll"])
     assert roll == {"force": False, "groups": [], "impact": "update"}
     assert "clustermgr.k8s.io" not in plan.work_manifest  # no previous record to keep
+
+
+def test_several_clusters_in_order_stopping_at_the_first_failure(
+    run: Run, example: Path, fake_kops: FakeKops, store: Path
+) -> None:
+    edit(example, "values/prod/prod-us1.yaml", "region: us-east-1", "region: moon")
+    result = run(
+        "-C",
+        str(example),
+        "apply",
+        "dev-eu1",
+        "prod-us1",
+        "staging-eu1",
+        "--state",
+        str(store),
+        "--yes",
+    )
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == "error: prod-us1 is not valid: nothing was applied"
+    touched = {
+        call.split("--name ")[1].split()[0] for call in fake_kops.calls() if "--name" in call
+    }
+    assert touched == {NAME}  # dev-eu1 applied; prod-us1 refused; staging-eu1 never reached
+    assert not (store / "staging-eu1.k8s.example.com").exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,8 +19,13 @@ from clustermgr.cli.app import (
     use_color,
     value_options,
 )
-from clustermgr.errors import ClusterMgrError
+from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.problems import EXIT_OK, Group
+
+if TYPE_CHECKING:  # the commands import what they need when they run
+    from clustermgr.project import Project
+    from clustermgr.validation.lint import Linter
+    from clustermgr.values import Overrides
 
 
 @cli.group("ci", context_settings=HELP, short_help="Generate CI pipelines.")
@@ -30,19 +35,42 @@ def ci_group() -> None:
 
 @ci_group.command("gitlab", context_settings=HELP)
 @output_option
+@click.option(
+    "--deploy",
+    is_flag=True,
+    help="Write the deploy pipeline (the plan job's child pipeline) instead.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="With --deploy: only the clusters a change since REF affects (all for no commit).",
+)
 @click.pass_context
-def ci_gitlab_cmd(ctx: click.Context, output: Path | None) -> int:
-    """The GitLab pipeline: a check on merge requests; per cluster on the default branch, in
-    promotion order, render -> dry run -> update -> roll preview -> roll (manual by default).
+def ci_gitlab_cmd(
+    ctx: click.Context, output: Path | None, deploy: bool, changed_since: str | None
+) -> int:
+    """The GitLab pipeline: a check on merge requests; on the default branch a plan job that
+    writes the deploy pipeline for the clusters the push changed and runs it as a child
+    pipeline: dry runs, updates in promotion order (manual unless ci.automatic), roll
+    previews and rolls.
 
     \b
     Examples:
       clustermgr ci gitlab -o .gitlab-ci.yml
       clustermgr ci gitlab | diff .gitlab-ci.yml -     # is the committed pipeline current?
+      clustermgr ci gitlab --deploy --changed-since HEAD~1 -o deploy-pipeline.yml
     """
-    from clustermgr.ops.gitlab import pipeline
+    from clustermgr.ops import gitlab
 
-    text = pipeline(project_of(ctx))
+    project = project_of(ctx)
+    if changed_since is not None and not deploy:
+        raise UsageError("--changed-since goes with --deploy")
+    if deploy:
+        clusters, why = gitlab.deploy_selection(project, changed_since)
+        click.echo(f"deploy pipeline: {why} ({len(clusters)})", err=True)
+        text = gitlab.deploy_pipeline(project, clusters, why)
+    else:
+        text = gitlab.pipeline(project)
     emit(text, output)
     return EXIT_OK
 
@@ -58,8 +86,45 @@ def kops_timeout_option(func: Any) -> Any:
     )(func)
 
 
-@cli.command("apply", context_settings=HELP, short_help="Apply a cluster with kops.")
-@click.argument("cluster", shell_complete=complete_clusters)
+@ci_group.command("gitlab-note", context_settings=HELP)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("clustermgr-report.md"),
+    show_default=True,
+    help="The Markdown report of check (--report-markdown).",
+)
+@click.pass_context
+def ci_gitlab_note_cmd(ctx: click.Context, report_path: Path) -> int:
+    """Post the check report as ONE merge-request note, updated on every push. Runs in the
+    merge-request job: GitLab's CI_API_V4_URL, CI_PROJECT_ID and CI_MERGE_REQUEST_IID, and a
+    project access token with api scope in the variable ci.noteTokenVariable names
+    (CLUSTERMGR_GITLAB_TOKEN). A note GitLab refuses is a warning: it never fails the check.
+
+    \b
+    Examples:
+      clustermgr ci gitlab-note --report clustermgr-report.md
+    """
+    import os
+
+    from clustermgr.files import read_bytes
+    from clustermgr.ops import mrnote
+
+    project = project_of(ctx)
+    to = mrnote.target(os.environ, project.config.ci_note_token, report_path.as_posix())
+    report = read_bytes(report_path).decode("utf-8", errors="replace")
+    try:
+        done = mrnote.post(to, mrnote.body(report, to.artifact_url))
+    except ClusterMgrError as exc:
+        click.echo(f"warning: {exc.message}; the report stays in the job's artifacts", err=True)
+        return EXIT_OK
+    click.echo(f"{done} the clustermgr note on merge request !{to.merge_request}")
+    return EXIT_OK
+
+
+@cli.command("apply", context_settings=HELP, short_help="Apply clusters with kops.")
+@click.argument("clusters", nargs=-1, required=True, shell_complete=complete_clusters)
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
 @click.option(
     "--yes",
@@ -78,7 +143,7 @@ def kops_timeout_option(func: Any) -> Any:
 @click.pass_context
 def apply_cmd(
     ctx: click.Context,
-    cluster: str,
+    clusters: tuple[str, ...],
     state: str | None,
     yes: bool,
     force: bool,
@@ -89,22 +154,21 @@ def apply_cmd(
     sets: tuple[str, ...],
     set_strings: tuple[str, ...],
 ) -> int:
-    """Render CLUSTER, refuse it when invalid or when the state store drifted from what
+    """Render each CLUSTER, refuse it when invalid or when the state store drifted from what
     clustermgr last applied (unless --force), show the diff, then run kOps. Without --yes,
     kOps runs against a private copy of the state store and nothing is written; with --yes:
     kops replace, kops update cluster --yes (kops reconcile cluster --yes for a Kubernetes
     minor upgrade on kOps 1.31+), with --prune the deletion of groups gone from the render,
-    and the record of the apply last.
+    and the record of the apply last. Several clusters are applied in order, stopping at the
+    first that fails.
 
     \b
     Examples:
       clustermgr apply dev-eu1 --state s3://my-kops-state           # preview, writes nothing
       clustermgr apply dev-eu1 --state s3://my-kops-state --yes
       clustermgr apply dev-eu1 --state s3://my-kops-state --yes --prune
+      clustermgr apply prod-eu1 prod-us1 --state s3://my-kops-state --yes
     """
-    from clustermgr.diff import ClusterDiff
-    from clustermgr.ops import apply
-    from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
     from clustermgr.validation import make_linter
     from clustermgr.values import Overrides
 
@@ -112,6 +176,26 @@ def apply_cmd(
     store = state_store(state)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     linter = make_linter(project, kops_crds, for_replace=True)
+    for cluster in dict.fromkeys(project.cluster(c).name for c in clusters):
+        _apply_one(project, cluster, store, overrides, linter, yes, force, prune, kops_timeout)
+    return EXIT_OK
+
+
+def _apply_one(
+    project: Project,
+    cluster: str,
+    store: str,
+    overrides: Overrides,
+    linter: Linter,
+    yes: bool,
+    force: bool,
+    prune: bool,
+    kops_timeout: float,
+) -> None:
+    from clustermgr.diff import ClusterDiff
+    from clustermgr.ops import apply
+    from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
+
     plan = apply.plan(project, cluster, store, overrides, linter, kops_timeout)
     if not plan.valid():
         groups = [Group(cluster, plan.problems, ())]
@@ -142,19 +226,19 @@ def apply_cmd(
         apply.execute(plan, prune, click.echo, err, kops_timeout)
     else:
         apply.preview(plan, prune, click.echo, err, kops_timeout)
-    return EXIT_OK
 
 
-@cli.command("roll", context_settings=HELP, short_help="Rolling-update a cluster with kops.")
-@click.argument("cluster", shell_complete=complete_clusters)
+@cli.command("roll", context_settings=HELP, short_help="Rolling-update clusters with kops.")
+@click.argument("clusters", nargs=-1, required=True, shell_complete=complete_clusters)
 @click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
 @click.option("--yes", is_flag=True, help="Replace the instances (otherwise a preview).")
 @kops_timeout_option
 @click.pass_context
 def roll_cmd(
-    ctx: click.Context, cluster: str, state: str | None, yes: bool, kops_timeout: float
+    ctx: click.Context, clusters: tuple[str, ...], state: str | None, yes: bool, kops_timeout: float
 ) -> int:
-    """`kops rolling-update cluster` for CLUSTER: the groups the last apply's impact names,
+    """`kops rolling-update cluster` for each CLUSTER (in order, stopping at the first that
+    fails): the groups the last apply's impact names,
     with a short-lived admin kubeconfig exported for the run (kops drains nodes through the
     Kubernetes API) and removed after.
 
@@ -167,9 +251,9 @@ def roll_cmd(
 
     project = project_of(ctx)
     store = state_store(state)
-    name = project.kops_name(cluster)
     err = lambda line: click.echo(line, err=True)  # noqa: E731
-    apply.roll(store, name, yes, click.echo, err, kops_timeout)
+    for cluster in clusters:
+        apply.roll(store, project.kops_name(cluster), yes, click.echo, err, kops_timeout)
     return EXIT_OK
 
 
@@ -192,8 +276,16 @@ def roll_cmd(
     show_default=True,
     help="Name each cluster's values file after its source file, or its kOps name.",
 )
+@click.option(
+    "--environment",
+    metavar="ENV",
+    help="The CI environment of every imported cluster (default: a word like dev, staging "
+    "or prod in its name).",
+)
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
-def import_cmd(sources: tuple[Path, ...], out: Path, name_from: str, force: bool) -> int:
+def import_cmd(
+    sources: tuple[Path, ...], out: Path, name_from: str, environment: str | None, force: bool
+) -> int:
     """Turn existing clusters into one template plus values. Each SOURCE is a manifest
     (`kops get CLUSTER -o yaml`) or a state-store folder of one cluster. Every cluster is
     rendered back from the new project and compared with its source before anything is
@@ -207,7 +299,7 @@ def import_cmd(sources: tuple[Path, ...], out: Path, name_from: str, force: bool
     """
     from clustermgr.ops import importer
 
-    result = importer.run(list(sources), name_from)
+    result = importer.run(list(sources), name_from, environment)
     importer.write(out, result.files, force)
     sizes = sorted(result.values_per_cluster.values())
     templates = [n for n in result.files if n.startswith("template/")]
@@ -228,4 +320,10 @@ def import_cmd(sources: tuple[Path, ...], out: Path, name_from: str, force: bool
         "(compared by the diff engine after kOps normalisation)"
     )
     click.echo(f"wrote {len(result.files)} files under {out}")
+    if result.without_environment:
+        click.echo(
+            f"no environment for {', '.join(result.without_environment)}: set `environment` "
+            "in their values (or import with --environment) before `clustermgr ci gitlab`",
+            err=True,
+        )
     return EXIT_OK

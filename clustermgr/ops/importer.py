@@ -73,6 +73,7 @@ class ImportResult(NamedTuple):
     source_bytes: int
     values_per_cluster: dict[str, int]
     rounds: int
+    without_environment: list[str]  # clusters no CI environment could be given
 
 
 # -- sources -------------------------------------------------------------------------------------
@@ -532,8 +533,37 @@ values:
 """
 
 
-def project_files(clusters: list[SourceCluster], plain: dict[str, set[Path_]]) -> dict[str, str]:
+def environment_of(cluster: SourceCluster, given: str | None) -> str | None:
+    """The CI environment of an imported cluster: `given`, else an environment word in its
+    names (`prod-eu1`, `dev.example.com`), else None."""
+    if given:
+        return given
+    from clustermgr.ops.gitlab import DEFAULT_ORDER
+
+    for word in re.split(r"[^a-z0-9]+", f"{cluster.id} {cluster.name}".lower()):
+        if word in DEFAULT_ORDER:
+            return word
+    return None
+
+
+ENVIRONMENT = {
+    "type": "string",
+    "description": "The environment of the cluster: its place in the CI promotion order.",
+}
+
+
+def project_files(
+    clusters: list[SourceCluster],
+    plain: dict[str, set[Path_]],
+    environments: dict[str, str] | None = None,
+) -> dict[str, str]:
     templates, values, schema = build(clusters, plain)
+    for cid, env in (environments or {}).items():
+        values[cid]["environment"] = env
+    if environments:
+        schema["properties"]["environment"] = ENVIRONMENT
+        if len(environments) == len(clusters):
+            schema["required"].append("environment")
     shared, own = layer(values)
     files = {"clustermgr.yaml": CONFIG, **templates}
     files["schemas/values.schema.json"] = json.dumps(schema, indent=2) + "\n"
@@ -549,17 +579,21 @@ def project_files(clusters: list[SourceCluster], plain: dict[str, set[Path_]]) -
     return files
 
 
-def run(paths: list[Path], name_from: str, rounds: int = 20) -> ImportResult:
+def run(
+    paths: list[Path], name_from: str, environment: str | None = None, rounds: int = 20
+) -> ImportResult:
     """Import, then prove it: render every cluster from the project and diff it against its
     source; fields that do not come back exactly become plain values, and it goes again."""
     clusters = load(paths, name_from)
+    envs = {c.id: env for c in clusters if (env := environment_of(c, environment))}
     plain: dict[str, set[Path_]] = {}
     problems: set[tuple[str, Path_]] = set()
     for attempt in range(1, rounds + 1):
-        files = project_files(clusters, plain)
+        files = project_files(clusters, plain, envs)
         problems = _round_trip(clusters, files)
         if not problems:
-            return _summary(clusters, files, paths, attempt)
+            done = _summary(clusters, files, paths, attempt)
+            return done._replace(without_environment=[c.id for c in clusters if c.id not in envs])
         for group, path in problems:
             plain.setdefault(group, set()).add(path)
     shown = "; ".join(f"{group}: {'.'.join(path)}" for group, path in sorted(problems))
@@ -625,7 +659,9 @@ def _summary(
     for c in clusters:
         docs = load_documents(files[f"values/{c.id}.yaml"], "values", cache=False)
         per_cluster[c.id] = _leaves(docs[0].data) if docs and docs[0].data else 0
-    return ImportResult([c.id for c in clusters], files, template, source_size, per_cluster, rounds)
+    return ImportResult(
+        [c.id for c in clusters], files, template, source_size, per_cluster, rounds, []
+    )
 
 
 def _leaves(value: Any) -> int:

@@ -1,0 +1,266 @@
+"""The GitLab pipelines: the static one, the deploy (child) pipeline, at fleet scale, and in a
+fleet repository made by `clustermgr import`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from clustermgr import __version__
+from tests.conftest import REPO, Run, copy_example
+
+STATIC_LIMIT = 100_000  # bytes: GitLab reads this file on every push
+CHILD_LIMIT = 1_000_000  # bytes, and...
+JOB_LIMIT = 500  # ...jobs per pipeline on GitLab's free tier
+NEEDS_LIMIT = 50  # GitLab's default for needs: per job
+
+
+GLOBAL = {"stages", "variables", "workflow", "default", "include"}
+
+
+def jobs(text: str) -> dict[str, Any]:
+    doc = yaml.safe_load(text)
+    return {k: v for k, v in doc.items() if k not in GLOBAL and not k.startswith(".")}
+
+
+def gitlab_schema_errors(path: Path) -> str:
+    checker = shutil.which("check-jsonschema") or str(
+        Path(sys.executable).with_name("check-jsonschema")
+    )
+    if not Path(checker).exists():
+        pytest.skip("check-jsonschema is not installed")
+    done = subprocess.run(
+        [checker, "--builtin-schema", "vendor.gitlab-ci", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_the_committed_pipeline_is_up_to_date(run: Run) -> None:
+    assert run("-C", str(REPO), "ci", "gitlab").out == (REPO / ".gitlab-ci.yml").read_text()
+
+
+def test_static_and_deploy_pipelines_are_valid_gitlab_ci(run: Run, tmp_path: Path) -> None:
+    static, deploy = tmp_path / "static.yml", tmp_path / "deploy.yml"
+    assert run("-C", str(REPO), "ci", "gitlab", "-o", str(static)).code == 0
+    assert run("-C", str(REPO), "ci", "gitlab", "--deploy", "-o", str(deploy)).code == 0
+    assert gitlab_schema_errors(static) == ""
+    assert gitlab_schema_errors(deploy) == ""
+
+
+def test_the_static_pipeline_plans_a_child_pipeline(run: Run) -> None:
+    found = jobs(run("-C", str(REPO), "ci", "gitlab").out)
+    assert list(found) == ["check", "plan", "deploy"]
+    assert found["plan"]["script"] == [
+        'clustermgr ci gitlab --deploy --changed-since "$CI_COMMIT_BEFORE_SHA" '
+        "-o deploy-pipeline.yml"
+    ]
+    assert found["deploy"]["trigger"] == {
+        "include": [{"artifact": "deploy-pipeline.yml", "job": "plan"}],
+        "strategy": "depend",
+    }
+    assert found["check"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert found["check"]["after_script"] == [
+        'if [ -n "${CLUSTERMGR_GITLAB_TOKEN:-}" ] && [ -f clustermgr-report.md ]; then '
+        "clustermgr ci gitlab-note --report clustermgr-report.md; fi"
+    ]
+
+
+def test_promotion_by_stages_without_needs(run: Run) -> None:
+    text = run("-C", str(REPO), "ci", "gitlab", "--deploy").out
+    doc = yaml.safe_load(text)
+    assert doc["stages"] == [
+        "dry-run",
+        "update-dev",
+        "update-staging",
+        "update-prod",
+        "roll-preview",
+        "roll",
+    ]
+    found = jobs(text)
+    # No needs: an update waits for every earlier stage, so a manual update of one
+    # environment (allow_failure: false) blocks the next environment.
+    assert "needs" not in found["update:prod-eu1"]
+    assert found["update:prod-eu1"]["stage"] == "update-prod"
+    assert (found["update:prod-eu1"]["when"], found["update:prod-eu1"]["allow_failure"]) == (
+        "manual",
+        False,
+    )
+    assert "when" not in found["update:dev-eu1"]  # dev is automatic in the example
+    assert found["roll-preview:prod-eu1"]["needs"] == ["update:prod-eu1"]
+    assert found["roll:prod-eu1"]["needs"] == ["roll-preview:prod-eu1"]
+    assert found["roll:prod-eu1"]["resource_group"] == found["update:prod-eu1"]["resource_group"]
+    assert found["update:prod-eu1"]["script"] == [
+        'clustermgr apply $CLUSTERS --state "$KOPS_STATE_STORE" --yes'
+    ]
+    # The dry run is clustermgr apply without --yes: kops against a private copy of the store.
+    assert found["dry-run:prod-eu1"]["script"][-1] == (
+        'clustermgr apply $CLUSTERS --state "$KOPS_STATE_STORE"'
+    )
+
+
+def test_the_install_step(run: Run, example: Path) -> None:
+    own = jobs(run("-C", str(REPO), "ci", "gitlab").out)
+    assert yaml.safe_load(run("-C", str(REPO), "ci", "gitlab").out)[".clustermgr"][
+        "before_script"
+    ] == ["pip install --quiet ."]  # this project is clustermgr's own source
+    assert own["check"]["extends"] == ".clustermgr"
+    fleet = yaml.safe_load(run("-C", str(example), "ci", "gitlab").out)
+    assert fleet[".clustermgr"]["before_script"] == [
+        f'pip install --quiet "clustermgr=={__version__}"'
+    ]
+    assert fleet[".clustermgr"]["image"] == "python:3.11"  # has git, for --changed-since
+    config = example / "clustermgr.yaml"
+    config.write_text(
+        config.read_text().replace("ci:\n", "ci:\n  install: pip install -r ci.txt\n")
+    )
+    custom = yaml.safe_load(run("-C", str(example), "ci", "gitlab").out)
+    assert custom[".clustermgr"]["before_script"] == ["pip install -r ci.txt"]
+
+
+def test_only_what_changed(run: Run, example: Path) -> None:
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "fleet")
+    base = git(example, "rev-parse", "HEAD")
+    values = example / "values/prod/prod-us1.yaml"
+    values.write_text(values.read_text().replace("maxSize: 40", "maxSize: 41"))
+    git(example, "commit", "-qam", "grow prod-us1")
+    changed = run("-C", str(example), "ci", "gitlab", "--deploy", "--changed-since", base)
+    assert changed.err == f"deploy pipeline: the clusters changed since {base} (1)\n"
+    assert sorted(jobs(changed.out)) == [
+        "dry-run:prod-us1",
+        "roll-preview:prod-us1",
+        "roll:prod-us1",
+        "update:prod-us1",
+    ]
+    nothing = run("-C", str(example), "ci", "gitlab", "--deploy", "--changed-since", "HEAD")
+    assert jobs(nothing.out) == {
+        "nothing-to-deploy": {
+            "image": "registry.example.com/platform/kops-runner:1.34" if False else "python:3.11",
+            "script": ["echo 'No cluster is affected: nothing to deploy.'"],
+        }
+    }
+    first_push = run("-C", str(example), "ci", "gitlab", "--deploy", "--changed-since", "0" * 40)
+    assert first_push.err.startswith("deploy pipeline: every cluster: ")
+    assert len(jobs(first_push.out)) == 4 * 4
+
+
+def big_fleet(root: Path, count: int) -> None:
+    """`count` clusters over the example's three environments (only what the pipeline reads)."""
+    copy_example(root)
+    envs = ("dev", "staging", "prod")
+    for n in range(count):
+        env = envs[n % 3]
+        (root / "values" / env / f"c{n:04d}.yaml").write_text(
+            f"clusterName: c{n:04d}.k8s.example.com\n"
+        )
+
+
+def test_a_thousand_clusters_fit_gitlab(run: Run, tmp_path: Path) -> None:
+    root = tmp_path / "fleet"
+    big_fleet(root, 996)  # with the example's four: 1,000
+    static = run("-C", str(root), "ci", "gitlab")
+    assert static.code == 0, static.err
+    assert len(static.out.encode()) < STATIC_LIMIT
+    child_file = tmp_path / "deploy.yml"
+    child = run("-C", str(root), "ci", "gitlab", "--deploy", "-o", str(child_file))
+    assert child.err == "deploy pipeline: every cluster (1000)\n"
+    text = child_file.read_text()
+    found = jobs(text)
+    assert len(text.encode()) < CHILD_LIMIT
+    assert len(found) < JOB_LIMIT
+    assert max(len(job.get("needs", [])) for job in found.values()) <= NEEDS_LIMIT
+    deployed = sorted(
+        name
+        for key, job in found.items()
+        if key.startswith("update:")
+        for name in job["variables"]["CLUSTERS"].split()
+    )
+    assert len(deployed) == 1000 == len(set(deployed))  # every cluster, once
+    batch = found["update:prod-batch-01"]
+    assert batch["resource_group"] == "kops-prod-batches"
+    assert gitlab_schema_errors(child_file) == ""
+
+
+def test_an_environment_for_every_cluster(run: Run, example: Path) -> None:
+    env = example / "values" / "dev" / "_env.yaml"
+    env.write_text(env.read_text().replace("environment: dev\n", ""))
+    result = run("-C", str(example), "ci", "gitlab")
+    assert (result.code, result.err) == (
+        1,
+        "values/dev/dev-eu1.yaml: error: cluster 'dev-eu1' has no environment: set "
+        "`environment` in its values (or ci.environmentValue in clustermgr.yaml)\n",
+    )
+    env.write_text("environment: qa\n" + env.read_text())
+    result = run("-C", str(example), "ci", "gitlab")
+    assert result.err == "error: environments qa are not in ci.environments\n"
+
+
+def test_gitlab_variables_are_not_expanded(run: Run, example: Path) -> None:
+    values = example / "values" / "dev" / "dev-eu1.yaml"
+    text = values.read_text()
+    values.write_text(text.replace("clusterName: dev-eu1.k8s.example.com", "clusterName: $HOME.x"))
+    result = run("-C", str(example), "ci", "gitlab")
+    assert result.code == 1
+    assert result.err == "error: cluster 'dev-eu1': '$HOME.x' is not a kOps cluster name\n"
+
+
+def test_an_imported_fleet_gets_a_working_pipeline(
+    run: Run, kops_data: Path, tmp_path: Path
+) -> None:
+    """import -> ci gitlab with no hand edits, and the check job's script run as a runner
+    would, in the fleet repository with git, on a merge-request change."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for env, manifest in (("dev", "complex"), ("staging", "containerd"), ("prod", "ha")):
+        shutil.copy(
+            kops_data / "manifests" / f"{manifest}.yaml", sources / f"{env}-{manifest}.yaml"
+        )
+    fleet = tmp_path / "fleet"
+    imported = run("import", *sorted(map(str, sources.iterdir())), "--out-dir", str(fleet))
+    assert imported.code == 0, imported.err
+    assert run("-C", str(fleet), "ci", "gitlab", "-o", str(fleet / ".gitlab-ci.yml")).code == 0
+    git(fleet, "init", "-q")
+    git(fleet, "add", "-A")
+    git(fleet, "commit", "-qm", "imported")
+    base = git(fleet, "rev-parse", "HEAD")
+    values = fleet / "values" / "prod-ha.yaml"
+    values.write_text(values.read_text() + "# reviewed\n")
+    git(fleet, "commit", "-qam", "a merge request")
+    check = jobs((fleet / ".gitlab-ci.yml").read_text())["check"]
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+        "CLUSTERMGR_CACHE_DIR": "",
+    }
+    for line in check["script"] + check["after_script"]:
+        done = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", line],
+            cwd=fleet,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    report = (fleet / "clustermgr-report.md").read_text()
+    assert report.startswith("### clustermgr check: 1 clusters, 0 invalid, 0 changed")
+    assert (fleet / "junit.xml").is_file() and (fleet / "gl-code-quality-report.json").is_file()
