@@ -224,7 +224,9 @@ def test_template_like_kops(run: Run, kops_layout: Path) -> None:
         cwd=kops_layout,
     )
     assert result.code == 0, result.err
-    assert result.out == "name: c.example.com\nversion: 1.34.0\n---\nig: nodes\nsize: 3\n"
+    # Byte for byte what kOps writes: each template's output joined with `---\n`, nothing
+    # added or taken away (the second template starts with its own `---` and ends blank).
+    assert result.out == ("name: c.example.com\nversion: 1.34.0\n---\n---\nig: nodes\nsize: 3\n\n")
 
 
 def test_template_output_and_format(run: Run, kops_layout: Path) -> None:
@@ -554,3 +556,18 @@ def test_color_always_colours_a_pipe_and_never_does_not(
     assert "\033[" in coloured.out
     assert "\033[" not in plain.out
     assert re.sub(r"\033\[[0-9;]*m", "", coloured.out) == plain.out
+
+
+def test_template_takes_the_cluster_like_kops(
+    run: Run, kops_layout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = ["template", "--template", "tpl/cluster.yaml", "--values", "a.yaml"]
+    positional = run(*base, "pos.example.com", cwd=kops_layout)
+    assert positional.out == "name: pos.example.com\nversion: 1.33.0\n"
+    monkeypatch.setenv("KOPS_CLUSTER_NAME", "env.example.com")
+    assert run(*base, cwd=kops_layout).out == "name: env.example.com\nversion: 1.33.0\n"
+    twice = run(*base, "a.example.com", "--name", "b.example.com", cwd=kops_layout)
+    assert (twice.code, twice.err) == (
+        2,
+        "error: cluster name given twice: 'a.example.com' and --name 'b.example.com'\n",
+    )

@@ -88,7 +88,7 @@ def test_snippets_with_and_without_context(tmp_path: Path) -> None:
         {"greeting": "hi", "who": "all"},
         snippets,
     )
-    assert out == "one: hi all\ntwo: {'a': 1}/1\n"
+    assert out == 'one: hi all\ntwo: {"a": 1}/1\n'
 
 
 def test_snippet_keeps_its_final_newline_as_go_does(tmp_path: Path) -> None:
@@ -198,17 +198,22 @@ def test_templates_cannot_include_files(tmp_path: Path) -> None:
         ("{{ ' x ' | trim | upper }}{{ 'AB' | lower }}", {}, "Xab"),
         ("{{ 'a-b' | replace('-', '.') }}", {}, "a.b"),
         ("{{ 'a,b' | split(',') | join('+') }}", {}, "a+b"),
-        ("{{ split(',', 'a,b') }}", {}, "['a', 'b']"),
+        ("{{ split(',', 'a,b') }}", {}, '["a", "b"]'),
         ("{{ 'v1.2.3' | regexReplaceAll('^v(\\\\d+)', '${1}x') }}", {}, "1x.2.3"),
         ("{{ regexReplaceAll('a(.)', 'xaby', '$1') }}", {}, "xby"),
-        ("{{ '1.31.2' | semverCompare('>=1.30') }}", {}, "True"),
-        ("{{ semverCompare('<1.30', '1.31.2') }}", {}, "False"),
+        ("{{ '1.31.2' | semverCompare('>=1.30') }}", {}, "true"),
+        ("{{ semverCompare('<1.30', '1.31.2') }}", {}, "false"),
         ("{{ 'eu-west-1a' | trimPrefix('eu-west-1') }}", {}, "a"),
         ("{{ trimSuffix('.com', 'x.com') }}", {}, "x"),
         ("{{ required('need x', 'ok') }}", {}, "ok"),
         ("{{ ternary('a', 'b', false) }}", {}, "b"),
         ("{{ ['b', 'a', 'b'] | uniq | join }}", {}, "ba"),
-        ("{{ {'b': 1, 'a': 2} | keys }}", {}, "['a', 'b']"),
+        ("{{ {'b': 1, 'a': 2} | keys }}", {}, '["a", "b"]'),
+        # Values print as YAML reads them back (README "How values print")
+        ("{{ flag }}/{{ off }}", {"flag": True, "off": False}, "true/false"),
+        ("{{ n }} {{ m }} {{ k }}", {"n": 1.0, "m": 2.5, "k": 7}, "1 2.5 7"),
+        ("{{ v }}", {"v": {"k": [1, "x", None]}}, '{"k": [1, "x", null]}'),
+        ("{{ upper('Hello') }} {{ lower('Hello') }} {{ 'x' | upper }}", {}, "HELLO hello X"),
     ],
 )
 def test_helpers(tmp_path: Path, template: str, values: dict[str, Any], expected: str) -> None:

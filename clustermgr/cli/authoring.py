@@ -165,6 +165,7 @@ def render_cmd(
 
 
 @cli.command("template", context_settings=HELP, short_help="Render like `kops toolbox template`.")
+@click.argument("cluster", required=False)
 @click.option(
     "--template",
     "templates",
@@ -205,6 +206,7 @@ def render_cmd(
 )
 @render_options
 def template_cmd(
+    cluster: str | None,
     templates: tuple[str, ...],
     snippets: tuple[str, ...],
     values_files: tuple[str, ...],
@@ -218,7 +220,9 @@ def template_cmd(
     channel: str | None,
     kops_version: str | None,
 ) -> int:
-    """Render templates like `kops toolbox template`, flag for flag, without a project.
+    """Render templates like `kops toolbox template [CLUSTER]`, flag for flag, without a
+    project. The cluster name (the default for clusterName) is CLUSTER, --name or
+    KOPS_CLUSTER_NAME, as kOps takes it; the output is what kOps writes, byte for byte.
 
     \b
     Examples:
@@ -227,11 +231,16 @@ def template_cmd(
           --set nodes.count=3 --set-string zone=1a --format-yaml --out cluster.yaml
       clustermgr template --values values.yaml --config-value kubernetesVersion
     """
+    import os
+
     from clustermgr.render import RenderSettings, TemplateRequest, run_template
     from clustermgr.render.project import template_values
     from clustermgr.reporters.values import config_value
     from clustermgr.values import Overrides
 
+    if cluster and cluster_name and cluster != cluster_name:
+        raise UsageError(f"cluster name given twice: {cluster!r} and --name {cluster_name!r}")
+    cluster_name = cluster or cluster_name or os.environ.get("KOPS_CLUSTER_NAME") or None
     request = TemplateRequest(
         templates=split_commas(templates),
         snippets=split_commas(snippets),

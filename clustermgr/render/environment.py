@@ -62,6 +62,12 @@ _SAME_AS_FILTER = [
     "toString",
     "atoi",
     "keys",
+    # Jinja's own filters kOps templates call as functions (Go: `{{ upper "x" }}`)
+    "upper",
+    "lower",
+    "title",
+    "trim",
+    "length",
 ]
 
 
@@ -126,6 +132,13 @@ class Renderer:
 
     def render(self, values: dict[str, Any]) -> list[RenderedDocument]:
         """Render every template with `values`; return the non-empty documents in order."""
+        documents: list[RenderedDocument] = []
+        for text, display in self.render_texts(values):
+            documents.extend(split_documents(text, display))
+        return documents
+
+    def render_texts(self, values: dict[str, Any]) -> list[tuple[str, str]]:
+        """Each template's output exactly as it rendered, with the template's name."""
         import time
 
         bounds = limits.current()
@@ -143,8 +156,8 @@ class Renderer:
         finally:
             self._spent += time.monotonic() - started
 
-    def _render(self, values: dict[str, Any]) -> list[RenderedDocument]:
-        documents: list[RenderedDocument] = []
+    def _render(self, values: dict[str, Any]) -> list[tuple[str, str]]:
+        texts: list[tuple[str, str]] = []
         for template, (_, display) in zip(self._compiled, self._templates, strict=True):
             self._stack = []
             # Wrapped afresh for each template: one cannot change what the next one sees.
@@ -159,8 +172,8 @@ class Renderer:
                 raise self._render_error(exc, display) from None
             if not text.isascii():
                 _check_text(text, display)
-            documents.extend(split_documents(text, display))
-        return documents
+            texts.append((text, display))
+        return texts
 
     def _run(self, template: Any, variables: dict[str, Any]) -> str:
         """Template.render without its copy of every global per call (`variables` already
@@ -173,14 +186,23 @@ class Renderer:
             raise  # handle_exception always raises; this keeps type checkers informed
 
     def _finalize(self, value: Any) -> Any:
-        """Every `{{ }}` output: a null is refused (it would print `None` where kOps needs a
-        value, e.g. `name: None`), or prints nothing with --no-fail-on-missing."""
+        """Every `{{ }}` output, printed as YAML needs it (README "How values print"): a null
+        is refused (it would print `None` where kOps needs a value, e.g. `name: None`), or
+        prints nothing with --no-fail-on-missing; booleans print `true`/`false`; a whole
+        number read as a float prints without `.0`; lists and mappings print as JSON flow,
+        which YAML reads back (never Python's `['a']`)."""
         if value is None:
             if self.options.fail_on_missing:
                 raise funcs.TemplateFunctionError(
                     "renders null into the output (None): the value is missing or null"
                 )
             return ""
+        if value is True or value is False:
+            return "true" if value else "false"
+        if type(value) is float and value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        if isinstance(value, (list, dict, tuple)):
+            return funcs.flow(value)
         return value
 
     # -- helpers ------------------------------------------------------------------------------
@@ -246,7 +268,7 @@ class Renderer:
                 "coalesce": funcs.coalesce,
                 "list": lambda *items: list(items),
                 **{name: self._channel_call(name) for name in CHANNEL_FUNCTIONS},
-                **{name: filters[name] for name in _SAME_AS_FILTER},
+                **{name: self.env.filters[name] for name in _SAME_AS_FILTER},
             }
         )
 

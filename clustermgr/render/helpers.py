@@ -49,6 +49,12 @@ def to_json(value: Any) -> str:
     return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def flow(value: Any) -> str:
+    """A list or mapping as one line of JSON, which every YAML parser reads as flow style
+    (`["a", "b"]`, `{"k": 1}`), keys in their order."""
+    return json.dumps(_plain(value), separators=(", ", ": "), ensure_ascii=False)
+
+
 def to_pretty_json(value: Any) -> str:
     return json.dumps(_plain(value), sort_keys=True, indent=2, ensure_ascii=False)
 

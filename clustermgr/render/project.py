@@ -15,7 +15,7 @@ from clustermgr.kops import NEWEST_KOPS
 from clustermgr.project import Project
 from clustermgr.render.channel import Channel, load_channel
 from clustermgr.render.environment import Renderer, SandboxOptions, Source, iter_template_files
-from clustermgr.render.manifest import format_document, join_documents
+from clustermgr.render.manifest import RenderedDocument, format_document, join_documents
 from clustermgr.values import (
     LayerCache,
     Overrides,
@@ -148,7 +148,25 @@ def run_template(request: TemplateRequest) -> str:
         kops = settings.kops_version or NEWEST_KOPS
         channel = _channel(Path(settings.channel), settings.channel, kops)
     renderer = _renderer(template_paths, snippet_dirs, str, settings, channel)
-    return render_values(renderer, values, settings.format_yaml)
+    return kops_join(renderer.render_texts(values.data), settings.format_yaml)
+
+
+def kops_join(texts: list[tuple[str, str]], format_yaml: bool) -> str:
+    """The output of `kops toolbox template`, byte for byte: each template's non-empty output
+    split on `---\n` and joined again with it (nothing added); with --format-yaml each piece
+    re-emitted with sorted keys and empty ones dropped (kOps' cmd/kops/toolbox_template.go)."""
+    pieces: list[str] = []
+    for text, display in texts:
+        if not text:
+            continue
+        if not format_yaml:
+            pieces.append(text)
+            continue
+        for number, piece in enumerate(text.split("---\n"), 1):
+            formatted = format_document(RenderedDocument(piece, display, number, 1))
+            if formatted is not None:
+                pieces.append(formatted)
+    return join_documents(pieces)
 
 
 def _existing(raw: str, flag: str) -> Path:
