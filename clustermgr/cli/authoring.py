@@ -256,3 +256,80 @@ def template_cmd(
     text = run_template(request)
     emit(text, output)
     return EXIT_OK
+
+
+@cli.command("convert", context_settings=HELP, short_help="Convert kOps Go templates to Jinja2.")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--snippets",
+    multiple=True,
+    metavar="DIR",
+    help="Snippet folders of the Go templates (converted alongside; include keeps working).",
+)
+@click.option(
+    "--values",
+    "values_files",
+    multiple=True,
+    metavar="PATH",
+    help="Values to prove the conversion with, as kops toolbox template takes them.",
+)
+@click.option("--set", "sets", multiple=True, metavar="K=V", help="Set values (kOps' --set).")
+@click.option(
+    "--set-string", "set_strings", multiple=True, metavar="K=V", help="Set string values."
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="DIR",
+    help="Write DIR/<template>.j2 and DIR/snippets/<snippet>.",
+)
+@click.option(
+    "--fail-on-missing/--no-fail-on-missing",
+    default=True,
+    show_default=True,
+    help="A missing value is an error (kOps' default), or prints as Go prints it.",
+)
+def convert_cmd(
+    sources: tuple[Path, ...],
+    snippets: tuple[str, ...],
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    out_dir: Path,
+    fail_on_missing: bool,
+) -> int:
+    """Convert Go templates (kops toolbox template's: text/template, Sprig, include, the
+    channel functions) to Jinja2 that renders the same bytes. Each one is rendered both ways
+    with the values given and compared byte for byte; a difference, a function clustermgr
+    refuses (env, now, random ...) or one it lacks is reported where it is, and nothing is
+    written.
+
+    \b
+    Examples:
+      clustermgr convert cluster.tmpl --snippets snippets/ --values values.yaml --out-dir template/
+    """
+    from clustermgr.files import walk_files
+    from clustermgr.ops import convert
+    from clustermgr.render.project import TemplateRequest, template_values
+    from clustermgr.values import Overrides
+
+    request = TemplateRequest(
+        templates=[str(s) for s in sources],
+        overrides=Overrides(split_commas(values_files), list(sets), list(set_strings)),
+    )
+    values = template_values(request)
+    snippet_files = [
+        f for d in split_commas(snippets) for f in sorted(walk_files(Path(d))) if f.is_file()
+    ]
+    for source in sources:
+        if not source.is_file():
+            raise UsageError(f"no such template file: {source}")
+    done = convert.convert_files(list(sources), snippet_files, values, fail_on_missing)
+    for path in convert.write(out_dir, done):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"{len(sources)} templates render the same bytes as Go with the values given",
+        err=True,
+    )
+    return EXIT_OK

@@ -266,11 +266,22 @@ class Renderer:
                 "ternary": lambda yes, no, cond: funcs.ternary(cond, yes, no),
                 "hasKey": funcs.has_key,
                 "coalesce": funcs.coalesce,
+                # converted Go templates (clustermgr convert): Go's functions and its root dot
+                "go": _go_namespace(),
+                "go_root": self._go_root,
                 "list": lambda *items: list(items),
                 **{name: self._channel_call(name) for name in CHANNEL_FUNCTIONS},
                 **{name: self.env.filters[name] for name in _SAME_AS_FILTER},
             }
         )
+
+    @pass_context
+    def _go_root(self, context: Context) -> dict[str, Any]:
+        """Go's `$` and root `.`: the values the template was given, without the helpers."""
+        globals_ = self._globals
+        return {
+            k: v for k, v in context.parent.items() if k not in globals_ or globals_[k] is not v
+        }
 
     def _channel_call(self, function: str) -> Callable[..., str]:
         def call(*args: Any) -> str:
@@ -481,6 +492,12 @@ class _Mapping(dict):  # type: ignore[type-arg]
 
     __slots__ = ("path",)
     path: YPath
+
+
+def _go_namespace() -> Any:
+    from clustermgr.gotemplate.functions import GoNamespace
+
+    return GoNamespace()
 
 
 def _wrap(value: Any, path: YPath) -> Any:

@@ -137,6 +137,13 @@ def template_values(request: TemplateRequest) -> Values:
     return values
 
 
+def renderer_for_files(
+    templates: list[Path], snippet_dirs: list[Path], settings: RenderSettings
+) -> Renderer:
+    """A renderer of template files outside any project (convert's proof)."""
+    return _renderer(templates, snippet_dirs, str, settings, None)
+
+
 def run_template(request: TemplateRequest) -> str:
     """Render like `kops toolbox template`, without any project configuration."""
     values = template_values(request)

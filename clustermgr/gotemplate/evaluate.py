@@ -1,0 +1,257 @@
+"""A Go-semantics evaluator of parsed Go templates: the reference `convert` proves its Jinja
+output against. Printing follows Go's fmt `%v`, truth Go's "empty" rule, `range` over maps
+goes in key order, missing keys fail (kOps' `missingkey=error`) or print `<no value>`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from clustermgr.errors import TemplateError
+from clustermgr.gotemplate.functions import FUNCTIONS, GoFunctionError, go_print, truth
+from clustermgr.gotemplate.parse import (
+    Action,
+    Arg,
+    Branch,
+    Call,
+    Command,
+    Dot,
+    Field,
+    Ident,
+    Literal,
+    Loop,
+    Node,
+    Pipe,
+    Text,
+    Tree,
+    Var,
+)
+from clustermgr.problems import Location
+
+MISSING = object()  # a map key that is not there (missingkey=default prints `<no value>`)
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class Evaluator:
+    """Executes one template tree with snippets (`include`) and the channel functions."""
+
+    def __init__(
+        self,
+        snippets: Mapping[str, Tree],
+        fail_on_missing: bool = True,
+        extra: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        self.snippets = snippets
+        self.fail_on_missing = fail_on_missing
+        self.functions: dict[str, Callable[..., Any]] = {**FUNCTIONS, **(extra or {})}
+        self.functions["include"] = self._include
+        self.defines: dict[str, list[Node]] = {}
+        self.depth = 0
+
+    def run(self, tree: Tree, data: Any) -> str:
+        self.defines = {**tree.defines}
+        out: list[str] = []
+        self._nodes(tree.body, data, [{"$": data}], out)
+        return "".join(out)
+
+    def _include(self, name: str, data: Any) -> str:
+        tree = self.snippets.get(name)
+        if tree is None:
+            raise GoFunctionError(f'no snippet named "{name}"')
+        self.depth += 1
+        try:
+            if self.depth > 50:
+                raise GoFunctionError("include nests too deep")
+            inner = Evaluator(self.snippets, self.fail_on_missing)
+            inner.functions = self.functions
+            return inner.run(tree, data)
+        finally:
+            self.depth -= 1
+
+    # -- nodes ----------------------------------------------------------------------------------
+
+    def _nodes(
+        self, nodes: list[Node], dot: Any, scope: list[dict[str, Any]], out: list[str]
+    ) -> None:
+        for node in nodes:
+            if isinstance(node, Text):
+                out.append(node.text)
+            elif isinstance(node, Action):
+                value = self._pipe(node.pipe, dot, scope, node.at)
+                if not node.pipe.decl:
+                    out.append(self._print(value, node.at))
+            elif isinstance(node, Branch):
+                self._branch(node, dot, scope, out)
+            elif isinstance(node, Call):
+                body = self.defines.get(node.name)
+                if body is None:
+                    raise TemplateError(f'no template "{node.name}"', node.at)
+                value = self._pipe(node.pipe, dot, scope, node.at) if node.pipe else None
+                self._nodes(body, value, [{"$": value}], out)
+            elif isinstance(node, Loop):
+                raise _Break() if node.kind == "break" else _Continue()
+
+    def _branch(self, node: Branch, dot: Any, scope: list[dict[str, Any]], out: list[str]) -> None:
+        inner = [*scope, {}]
+        if node.kind == "range":
+            value = self._pipe(node.pipe, dot, inner, node.at, declare=False)
+            items = _range_items(value, node.at)
+            if not items:
+                self._nodes(node.orelse, dot, scope, out)
+                return
+            names = node.pipe.decl
+            for key, item in items:
+                frame = dict(inner[-1])
+                if len(names) == 1:
+                    frame[names[0]] = item
+                elif len(names) == 2:
+                    frame[names[0]], frame[names[1]] = key, item
+                try:
+                    self._nodes(node.body, item, [*scope, frame], out)
+                except _Break:
+                    break
+                except _Continue:
+                    continue
+            return
+        value = self._pipe(node.pipe, dot, inner, node.at)
+        if truth(value):
+            self._nodes(node.body, value if node.kind == "with" else dot, inner, out)
+        else:
+            self._nodes(node.orelse, dot, scope, out)
+
+    # -- pipelines ------------------------------------------------------------------------------
+
+    def _pipe(
+        self,
+        pipe: Pipe,
+        dot: Any,
+        scope: list[dict[str, Any]],
+        at: Location,
+        declare: bool = True,
+    ) -> Any:
+        value: Any = MISSING
+        for command in pipe.commands:
+            value = self._command(command, dot, scope, at, value)
+        if pipe.decl and declare:
+            if pipe.assign:
+                for frame in reversed(scope):
+                    if pipe.decl[0] in frame:
+                        frame[pipe.decl[0]] = value
+                        break
+                else:
+                    raise TemplateError(f"undefined variable: {pipe.decl[0]}", at)
+            else:
+                scope[-1][pipe.decl[-1]] = value
+        return value
+
+    def _command(
+        self, command: Command, dot: Any, scope: list[dict[str, Any]], at: Location, piped: Any
+    ) -> Any:
+        first = command.args[0]
+        if isinstance(first, Ident):
+            function = self.functions.get(first.name)
+            if function is None:
+                raise TemplateError(f'function "{first.name}" not defined', first.at)
+            args = [self._arg(a, dot, scope, at) for a in command.args[1:]]
+            if piped is not MISSING:
+                args.append(piped)
+            try:
+                return function(*args)
+            except GoFunctionError as exc:
+                raise TemplateError(f"{first.name}: {exc}", first.at) from None
+            except (TypeError, ValueError, KeyError, IndexError) as exc:
+                raise TemplateError(f"{first.name}: {exc}", first.at) from None
+        if len(command.args) > 1 or piped is not MISSING:
+            raise TemplateError("only a function takes arguments", at)
+        return self._arg(first, dot, scope, at)
+
+    def _arg(self, arg: Arg, dot: Any, scope: list[dict[str, Any]], at: Location) -> Any:
+        if isinstance(arg, Literal):
+            return arg.value
+        if isinstance(arg, Dot):
+            return dot
+        if isinstance(arg, Var):
+            return self._var(arg.name, scope, at)
+        if isinstance(arg, Pipe):
+            return self._pipe(arg, dot, [*scope, {}], at)
+        if isinstance(arg, Ident):
+            function = self.functions.get(arg.name)
+            if function is None:
+                raise TemplateError(f'function "{arg.name}" not defined', arg.at)
+            try:
+                return function()
+            except (GoFunctionError, TypeError) as exc:
+                raise TemplateError(f"{arg.name}: {exc}", arg.at) from None
+        assert isinstance(arg, Field)
+        if arg.base is None:
+            value = dot
+        elif isinstance(arg.base, str):
+            value = self._var(arg.base, scope, at)
+        else:
+            value = self._pipe(arg.base, dot, [*scope, {}], at)
+        for name in arg.names:
+            value = self._field(value, name, at)
+        return value
+
+    def _var(self, name: str, scope: list[dict[str, Any]], at: Location) -> Any:
+        for frame in reversed(scope):
+            if name in frame:
+                return frame[name]
+        raise TemplateError(f"undefined variable: {name}", at)
+
+    def _field(self, value: Any, name: str, at: Location) -> Any:
+        if isinstance(value, Mapping):
+            if name in value:
+                return value[name]
+            if self.fail_on_missing:
+                raise TemplateError(f'map has no entry for key "{name}"', at)
+            return MISSING
+        if value is MISSING or value is None:
+            if self.fail_on_missing:
+                raise TemplateError(f"nil pointer evaluating .{name}", at)
+            return MISSING
+        raise TemplateError(f"can't evaluate field {name} in type {_go_type(value)}", at)
+
+    def _print(self, value: Any, at: Location) -> str:
+        if value is MISSING:
+            return "<no value>"
+        return go_print(value)
+
+
+def _range_items(value: Any, at: Location) -> list[tuple[Any, Any]]:
+    if value is MISSING or value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [(k, value[k]) for k in sorted(value)]
+    if isinstance(value, (list, tuple)):
+        return list(enumerate(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [(i, i) for i in range(value)]
+    raise TemplateError(f"range can't iterate over {go_print(value)}", at)
+
+
+def _go_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return type(value).__name__
+
+
+def dumps(value: Any) -> str:  # for messages
+    return json.dumps(value, default=str)

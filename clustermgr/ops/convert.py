@@ -1,0 +1,115 @@
+"""`convert`: kOps Go templates (and their snippets) to Jinja2, proved byte for byte.
+
+Each template is parsed once; the tree is run by the Go-semantics evaluator (the reference)
+and converted to Jinja, which clustermgr's own environment renders with the same values. Any
+difference is reported at the first line that differs, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from clustermgr.errors import ClusterMgrError, MultipleErrors, TemplateError
+from clustermgr.files import atomic_write
+from clustermgr.gotemplate.convert import convert
+from clustermgr.gotemplate.evaluate import Evaluator
+from clustermgr.gotemplate.parse import Tree, parse
+from clustermgr.problems import Location
+from clustermgr.values import Values
+from clustermgr.yamlio import read_text
+
+
+class Converted(NamedTuple):
+    source: Path
+    target: str  # relative to the output folder
+    jinja: str
+    rendered: str  # what both render to with the values given
+
+
+def convert_files(
+    templates: list[Path],
+    snippet_files: list[Path],
+    values: Values,
+    fail_on_missing: bool = True,
+) -> list[Converted]:
+    """Convert and prove every template and snippet; a ClusterMgrError on the first file
+    that fails either."""
+    snippets = {p.name: parse(read_text(p, str(p)), str(p)) for p in snippet_files}
+    errors: list[ClusterMgrError] = []
+    out: list[Converted] = []
+    jinja_snippets: dict[str, str] = {}
+    for path in snippet_files:
+        try:
+            jinja_snippets[path.name] = convert(snippets[path.name])
+        except ClusterMgrError as exc:
+            errors.append(exc)
+    trees: list[tuple[Path, Tree]] = []
+    for path in templates:
+        try:
+            tree = parse(read_text(path, str(path)), str(path))
+            trees.append((path, tree))
+            out.append(Converted(path, f"{path.name}.j2", convert(tree), ""))
+        except ClusterMgrError as exc:
+            errors.append(exc)
+    if errors:
+        raise MultipleErrors(errors) if len(errors) > 1 else errors[0]
+    proved = []
+    for (path, tree), item in zip(trees, out, strict=True):
+        expected = Evaluator(snippets, fail_on_missing).run(tree, values.data)
+        got = _render_jinja(item.jinja, jinja_snippets, values, fail_on_missing, str(path))
+        if got != expected:
+            raise _difference(str(path), expected, got)
+        proved.append(item._replace(rendered=got))
+    for path in snippet_files:
+        proved.append(Converted(path, f"snippets/{path.name}", jinja_snippets[path.name], ""))
+    return proved
+
+
+def _render_jinja(
+    text: str, snippets: dict[str, str], values: Values, fail_on_missing: bool, display: str
+) -> str:
+    import tempfile
+
+    from clustermgr.render import RenderSettings
+    from clustermgr.render.project import renderer_for_files
+
+    with tempfile.TemporaryDirectory(prefix="clustermgr-convert-") as folder:
+        root = Path(folder)
+        (root / "snippets").mkdir()
+        for name, body in snippets.items():
+            (root / "snippets" / name).write_text(body, encoding="utf-8")
+        template = root / "template.j2"
+        template.write_text(text, encoding="utf-8")
+        renderer = renderer_for_files(
+            [template], [root / "snippets"], RenderSettings(fail_on_missing, False, None, None)
+        )
+        try:
+            return "".join(t for t, _ in renderer.render_texts(values.data))
+        except ClusterMgrError as exc:
+            raise TemplateError(
+                f"the converted template fails: {exc.message}", Location(display)
+            ) from None
+
+
+def _difference(display: str, expected: str, got: str) -> TemplateError:
+    a, b = expected.split("\n"), got.split("\n")
+    line = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    go_line = a[line] if line < len(a) else "(end)"
+    jinja_line = b[line] if line < len(b) else "(end)"
+    return TemplateError(
+        f"the conversion does not render the same bytes at output line {line + 1}: Go "
+        f"{go_line!r}, Jinja {jinja_line!r}; nothing was written",
+        Location(display),
+    )
+
+
+def write(folder: Path, converted: list[Converted]) -> list[Path]:
+    written = []
+    for item in converted:
+        target = folder / item.target
+        atomic_write(target, item.jinja)
+        written.append(target)
+    return written
