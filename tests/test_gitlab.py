@@ -214,15 +214,6 @@ def test_an_environment_for_every_cluster(run: Run, example: Path) -> None:
     assert result.err == "error: environments qa are not in ci.environments\n"
 
 
-def test_gitlab_variables_are_not_expanded(run: Run, example: Path) -> None:
-    values = example / "values" / "dev" / "dev-eu1.yaml"
-    text = values.read_text()
-    values.write_text(text.replace("clusterName: dev-eu1.k8s.example.com", "clusterName: $HOME.x"))
-    result = run("-C", str(example), "ci", "gitlab")
-    assert result.code == 1
-    assert result.err == "error: cluster 'dev-eu1': '$HOME.x' is not a kOps cluster name\n"
-
-
 def test_an_imported_fleet_gets_a_working_pipeline(
     run: Run, kops_data: Path, tmp_path: Path
 ) -> None:
