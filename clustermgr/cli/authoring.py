@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -333,3 +334,110 @@ def convert_cmd(
         err=True,
     )
     return EXIT_OK
+
+
+@cli.command("set", context_settings=HELP, short_help="Change values where they are set.")
+@click.argument("args", nargs=-1, required=True, metavar="KEY=VALUE... [CLUSTER...]")
+@click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the project.")
+@click.option("--env", "env", metavar="ENV", help="Every cluster of this environment.")
+@click.option(
+    "--layer",
+    metavar="cluster|env|defaults|FILE",
+    help="Write here instead of where each value comes from now (new keys: the cluster's file).",
+)
+@click.option("--string", "as_string", is_flag=True, help="Values are text (as --set-string).")
+@click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
+@click.pass_context
+def set_cmd(
+    ctx: click.Context,
+    args: tuple[str, ...],
+    all_clusters: bool,
+    env: str | None,
+    layer: str | None,
+    as_string: bool,
+    dry_run: bool,
+) -> int:
+    """Set KEY=VALUE (the --set grammar) for the clusters named, --all or --env ENV, in the
+    file each value comes from now, keeping every comment, blank line, key order and quoting.
+    Then: the edit as a diff, the clusters whose render it changes with what kOps would do,
+    and their validation (exit 1 on a problem; without --dry-run the edit stays). An edit of
+    a shared layer that would change clusters not named is refused, with their names.
+
+    \b
+    Examples:
+      clustermgr set kubernetesVersion=1.34.10 --env prod --dry-run
+      clustermgr set nodeGroups.nodes.maxSize=30 prod-eu1
+      clustermgr set etcd.memoryRequest=200Mi --all --layer defaults
+    """
+    import tempfile
+
+    from clustermgr.ops import edit
+
+    project = project_of(ctx)
+    exprs = [a for a in args if "=" in a]
+    named = [a for a in args if "=" not in a]
+    if not exprs:
+        raise UsageError("name at least one KEY=VALUE")
+    if sum((bool(named), all_clusters, env is not None)) != 1:
+        raise UsageError("name the clusters, or pass --all or --env (one of them)")
+    targets = _targets(project, named, all_clusters, env)
+    plan = edit.plan(project, exprs, targets, layer, as_string)
+    if not plan.changed:
+        click.echo("nothing to change: the values are already so")
+        return EXIT_OK
+    click.echo(edit.unified(project, plan.changed), nl=False)
+    with tempfile.TemporaryDirectory(prefix="clustermgr-set-") as folder:
+        after = edit.staged(project, plan.changed, Path(folder))
+        code = _report_effect(project, after, plan.clusters)
+    if not dry_run:
+        edit.write(plan.changed)
+        click.echo(f"wrote {', '.join(project.display(f) for f in plan.changed)}", err=True)
+    else:
+        click.echo("dry run: nothing written", err=True)
+    return code
+
+
+def _targets(project: Any, named: list[str], all_clusters: bool, env: str | None) -> list[str]:
+    from clustermgr.validation.fleet import require_clusters
+    from clustermgr.values import cluster_values
+
+    require_clusters(project)
+    if all_clusters:
+        return list(project.clusters())
+    if named:
+        return list(dict.fromkeys(project.cluster(n).name for n in named))
+    key = project.config.ci_environment_value
+    found = [
+        name
+        for name, cluster in project.clusters().items()
+        if cluster_values(project, cluster).data.get(key) == env
+    ]
+    if not found:
+        raise UsageError(f"no cluster has {key}: {env}")
+    return found
+
+
+def _report_effect(before: Any, after: Any, clusters: list[str]) -> int:
+    """The render diff of each cluster the edit reaches, and their validation (exit code)."""
+    from clustermgr.diff import ClusterDiff, compare, resources
+    from clustermgr.problems import exit_code
+    from clustermgr.render import RenderSettings
+    from clustermgr.render.project import project_renderer, render_documents
+    from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
+    from clustermgr.validation import Validator, make_linter, validate_clusters
+    from clustermgr.values import Overrides, cluster_values
+
+    settings = RenderSettings()
+    diffs = []
+    old_renderer = project_renderer(before, settings)
+    new_renderer = project_renderer(after, settings)
+    for name in clusters:
+        old = render_documents(old_renderer, cluster_values(before, before.cluster(name)))
+        new = render_documents(new_renderer, cluster_values(after, after.cluster(name)))
+        changes = compare(resources(old), resources(new), before.config.diff_ignore)
+        diffs.append(ClusterDiff(name, changes, {}, {}))
+    click.echo(report(DIFFS, "text", diffs, ReportOptions("set", color=use_color())), nl=False)
+    validator = Validator(after, Overrides(), settings, make_linter(after, None, for_replace=True))
+    groups = validate_clusters(validator, clusters)
+    click.echo(report(PROBLEMS, "text", groups, ReportOptions("set")), nl=False)
+    return exit_code(groups, strict=False)

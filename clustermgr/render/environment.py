@@ -494,10 +494,24 @@ class _Mapping(dict):  # type: ignore[type-arg]
     path: YPath
 
 
-def _go_namespace() -> Any:
-    from clustermgr.gotemplate.functions import GoNamespace
+class _LazyGo:
+    """`go.NAME(...)` in converted Go templates: Go's functions, imported on first use so
+    that templates that do not use them never pay for it."""
 
-    return GoNamespace()
+    _loaded: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if _LazyGo._loaded is None:
+            from clustermgr.gotemplate.functions import GoNamespace
+
+            _LazyGo._loaded = GoNamespace()
+        return getattr(_LazyGo._loaded, name)
+
+
+def _go_namespace() -> Any:
+    return _LazyGo()
 
 
 def _wrap(value: Any, path: YPath) -> Any:

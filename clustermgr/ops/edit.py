@@ -1,0 +1,251 @@
+"""`set`: change values where they are set, keeping every comment, blank line, key order,
+quoting style and indentation of the files people own (ruamel.yaml's round trip).
+
+Without `--layer`, a value is written where it comes from now (its origin). An edit of a
+shared layer that changes clusters the command did not name is refused, with their names:
+the edit would reach further than asked. New keys go to each cluster's own file, or to the
+layer named.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from io import StringIO
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from clustermgr.errors import ConfigError, UsageError
+from clustermgr.problems import Location
+from clustermgr.project import Project
+from clustermgr.values import Overrides, cluster_values
+from clustermgr.values.setexpr import parse_into
+from clustermgr.yamlio import YPath, format_path, iter_leaves, read_text
+from clustermgr.yamlio.goresolve import resolve
+
+LAYERS = ("cluster", "env", "defaults")
+
+
+class Edit(NamedTuple):
+    file: Path
+    path: YPath
+    value: Any
+
+
+class Plan(NamedTuple):
+    edits: list[Edit]
+    changed: dict[Path, tuple[str, str]]  # file -> (text before, text after)
+    clusters: list[str]  # every cluster whose merged values the edit changes
+
+
+def assignments(exprs: list[str], as_string: bool) -> list[tuple[YPath, Any]]:
+    """KEY=VALUE in the --set grammar (typed as --set types them, or all strings)."""
+    found: dict[str, Any] = {}
+    for expr in exprs:
+        parse_into(expr, found, as_string)
+    return [(path, value) for path, value in iter_leaves(found) if path]
+
+
+def plan(
+    project: Project,
+    exprs: list[str],
+    targets: list[str],
+    layer: str | None,
+    as_string: bool = False,
+) -> Plan:
+    """Where each KEY=VALUE is written for the `targets` clusters, and the new file texts."""
+    sets = assignments(exprs, as_string)
+    clusters = project.clusters()
+    edits: dict[tuple[Path, YPath], Edit] = {}
+    for name in targets:
+        cluster = clusters[name]
+        values = cluster_values(project, cluster, Overrides())
+        for path, value in sets:
+            file = _target_file(project, cluster.layers, values, path, layer)
+            edits[(file, path)] = Edit(file, path, value)
+    # A shared file reaches every cluster that merges it: all of them must be named. A value
+    # from a wider layer goes to the layer the named clusters share alone, when there is one
+    # (`--env prod`: values/prod/_env.yaml).
+    named = set(targets)
+    exact = _exact_layer(clusters, targets) if layer is None else None
+    for key, item in list(edits.items()):
+        if exact is not None and _sharing(clusters, item.file) - named:
+            del edits[key]
+            edits[(exact, item.path)] = Edit(exact, item.path, item.value)
+    for file in {e.file for e in edits.values()}:
+        others = sorted(_sharing(clusters, file) - named)
+        if others:
+            shown = project.display(file)
+            raise UsageError(
+                f"{shown} is shared by {', '.join(others)} too: name them as well, or pass "
+                "--layer cluster to write the value in each named cluster's own file"
+            )
+    changed: dict[Path, tuple[str, str]] = {}
+    for file in sorted({e.file for e in edits.values()}):
+        before = read_text(file, project.display(file)) if file.exists() else ""
+        mine = [e for e in edits.values() if e.file == file]
+        after = edit_text(before, [(e.path, e.value) for e in mine], project.display(file))
+        if after != before:
+            changed[file] = (before, after)
+    affected = sorted(n for n, c in clusters.items() if any(f in c.layers for f in changed))
+    return Plan(list(edits.values()), changed, affected)
+
+
+def _sharing(clusters: dict[str, Any], file: Path) -> set[str]:
+    return {n for n, c in clusters.items() if file in c.layers}
+
+
+def _exact_layer(clusters: dict[str, Any], targets: list[str]) -> Path | None:
+    """The deepest shared layer every target merges and no other cluster does."""
+    first: tuple[Path, ...] = clusters[targets[0]].layers
+    common = [f for f in first if all(f in clusters[t].layers for t in targets)]
+    own = {clusters[t].layers[-1] for t in targets}
+    for file in reversed(common):
+        if file not in own and _sharing(clusters, file) == set(targets):
+            return file
+    return None  # a cluster's own file is never a silent fallback: the caller refuses
+
+
+def _target_file(
+    project: Project, layers: tuple[Path, ...], values: Any, path: YPath, layer: str | None
+) -> Path:
+    if layer == "cluster":
+        return layers[-1]
+    if layer == "defaults":
+        return layers[0]
+    if layer == "env":
+        if len(layers) < 3:
+            raise UsageError("--layer env: this cluster has no environment layer")
+        return layers[-2]
+    if layer is not None:
+        wanted = (project.root / layer).resolve()
+        for file in layers:
+            if file.resolve() == wanted:
+                return file
+        raise UsageError(f"--layer {layer}: not one of the cluster's layers")
+    origin = values.origin(path)
+    if origin is not None and origin.location is not None:
+        for file in layers:
+            if project.display(file) == origin.location.file:
+                return file
+    return layers[-1]  # a new key: the cluster's own file
+
+
+def edit_text(text: str, edits: list[tuple[YPath, Any]], display: str) -> str:
+    """`text` with each path set to its value, everything else as it was."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        mapping, sequence, offset = _guess_indent(text)
+        yaml = YAML()
+        yaml.preserve_quotes = True
+        yaml.width = 4096
+        yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+        data = yaml.load(text) if text.strip() else None
+    except YAMLError as exc:
+        raise ConfigError(f"cannot edit: {exc}", Location(display)) from None
+    if data is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        data = CommentedMap()
+    for path, value in edits:
+        _assign(data, path, value, display)
+    out = StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _guess_indent(text: str) -> tuple[int, int, int]:
+    """The file's own indentation (mapping, sequence, dash offset), so that the lines the edit
+    does not touch come out as they were: `key:\n  - item` is (2, 4, 2)."""
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+    mapping = min(
+        (len(line) - len(line.lstrip()) for line in lines if not line.lstrip().startswith("-")
+         and len(line) > len(line.lstrip())),
+        default=2,
+    )  # fmt: skip
+    offset = 0
+    for before, line in itertools.pairwise(lines):
+        if line.lstrip().startswith("- ") and before.rstrip().endswith(":"):
+            offset = max(0, (len(line) - len(line.lstrip())) - (len(before) - len(before.lstrip())))
+            break
+    return mapping, offset + 2, offset
+
+
+def _assign(data: Any, path: YPath, value: Any, display: str) -> None:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    node = data
+    for i, part in enumerate(path[:-1]):
+        if isinstance(node, dict):
+            if part not in node or not isinstance(node[part], (dict, list)):
+                node[part] = CommentedMap()
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            where = format_path(path[: i + 1])
+            raise UsageError(f"{display}: cannot set {format_path(path)}: {where} is not a mapping")
+    last = path[-1]
+    old = node.get(last) if isinstance(node, dict) else None
+    if isinstance(value, str):
+        if isinstance(old, SingleQuotedScalarString):
+            value = SingleQuotedScalarString(value)
+        elif isinstance(old, DoubleQuotedScalarString) or not isinstance(resolve(value), str):
+            # kOps reads YAML 1.1: `on`, `y`, `1e3` unquoted would not be text
+            value = DoubleQuotedScalarString(value)
+    if isinstance(node, list) and isinstance(last, int) and last < len(node):
+        node[last] = value
+        return
+    if not isinstance(node, dict):
+        raise UsageError(f"{display}: cannot set {format_path(path)}")
+    node[last] = value
+
+
+def unified(project: Project, changed: dict[Path, tuple[str, str]]) -> str:
+    """The edit as `git diff` would show it."""
+    out: list[str] = []
+    for file, (before, after) in changed.items():
+        shown = project.display(file)
+        out += difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            f"a/{shown}",
+            f"b/{shown}",
+        )
+    return "".join(out)
+
+
+def staged(project: Project, changed: dict[Path, tuple[str, str]], folder: Path) -> Project:
+    """A copy of the project's inputs under `folder` with the edit applied: what the edit
+    renders to, with nothing written in the project."""
+    import shutil
+
+    from clustermgr.project import find_project
+
+    inputs = [*project.shared_inputs(), project.root / project.config.values_dir]
+    for source in inputs:
+        if not source.exists() or not source.resolve().is_relative_to(project.root):
+            continue
+        target = folder / source.resolve().relative_to(project.root)
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    for file, (_, after) in changed.items():
+        target = folder / file.resolve().relative_to(project.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(after, encoding="utf-8")
+    return find_project(folder)
+
+
+def write(changed: dict[Path, tuple[str, str]]) -> None:
+    from clustermgr.files import atomic_write
+
+    for file, (_, after) in changed.items():
+        atomic_write(file, after)

@@ -1,0 +1,91 @@
+"""`set`: values changed where they are set, every other byte of the file kept."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from clustermgr.ops.edit import edit_text
+from clustermgr.yamlio import iter_leaves, load_mapping
+from tests.conftest import Run
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def test_set_for_an_environment_edits_one_line(run: Run, example: Path) -> None:
+    env = example / "values/prod/_env.yaml"
+    before = {p: p.read_text() for p in (example / "values").rglob("*.yaml")}
+    result = run("-C", str(example), "set", "kubernetesVersion=1.34.10", "--env", "prod")
+    assert result.code == 0, result.err
+    assert changed_lines(before[env], env.read_text()) == ["+kubernetesVersion: 1.34.10"]
+    assert all(p.read_text() == text for p, text in before.items() if p != env)
+    assert result.out.startswith("--- a/values/prod/_env.yaml\n+++ b/values/prod/_env.yaml\n")
+    assert "prod-eu1: 1 change in 1 resource — impact: roll all (control plane first)" in result.out
+    assert "prod-us1: 1 change in 1 resource" in result.out
+    assert result.out.endswith("2 clusters checked, 0 failing: 0 errors, 0 warnings\n")
+    assert result.err == "wrote values/prod/_env.yaml\n"
+
+
+def test_an_edit_reaching_clusters_not_named_is_refused(run: Run, example: Path) -> None:
+    result = run("-C", str(example), "set", "nodeGroups.nodes.maxSize=25", "prod-eu1")
+    assert (result.code, result.err) == (
+        2,
+        "error: values/prod/_env.yaml is shared by prod-us1 too: name them as well, or pass "
+        "--layer cluster to write the value in each named cluster's own file\n",
+    )
+    own = run(
+        "-C", str(example), "set", "nodeGroups.nodes.maxSize=25", "prod-eu1", "--layer", "cluster"
+    )
+    assert own.code == 0, own.err
+    text = (example / "values/prod/prod-eu1.yaml").read_text()
+    assert text.endswith("nodeGroups:\n  nodes:\n    maxSize: 25\n")
+
+
+def test_dry_run_writes_nothing_and_a_schema_error_exits_1(run: Run, example: Path) -> None:
+    env = example / "values/prod/_env.yaml"
+    before = env.read_text()
+    dry = run("-C", str(example), "set", "kubelet.maxPods=1000", "--env", "prod", "--dry-run")
+    assert dry.code == 1
+    assert "kubelet.maxPods: 1000 is greater than the maximum of 250" in dry.out
+    assert dry.err == "dry run: nothing written\n"
+    assert env.read_text() == before
+    real = run("-C", str(example), "set", "kubelet.maxPods=1000", "--env", "prod")
+    assert real.code == 1  # the edit stays, with the located problem
+    assert changed_lines(before, env.read_text()) == ["-  maxPods: 64", "+  maxPods: 1000"]
+
+
+def test_every_example_file_keeps_all_but_the_edited_line(example: Path) -> None:
+    for path in sorted((example / "values").rglob("*.yaml")):
+        text = path.read_text()
+        leaves = [
+            (p, v)
+            for p, v in iter_leaves(load_mapping(path, str(path)).data)
+            if isinstance(v, (int, str)) and not isinstance(v, bool) and p
+        ]
+        leaf, value = leaves[-1]
+        new = value + 1 if isinstance(value, int) else f"{value}x"
+        after = edit_text(text, [(leaf, new)], str(path))
+        assert len(changed_lines(text, after)) == 2, (path, changed_lines(text, after))
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("on", 'k: "on"\n'), ("1e3", 'k: "1e3"\n'), ("plain", "k: plain\n"), (True, "k: true\n")],
+)
+def test_text_kops_would_read_otherwise_is_quoted(value: object, written: str) -> None:
+    assert edit_text("k: x\n", [(("k",), value)], "f.yaml") == written
+
+
+def test_comments_and_quoting_are_kept() -> None:
+    text = "# head\na: 'quoted'  # why\nb:\n  - 1\n\n# tail\nc: 2\n"
+    assert edit_text(text, [(("a",), "new")], "f.yaml") == (
+        "# head\na: 'new'     # why\nb:\n  - 1\n\n# tail\nc: 2\n"  # the comment keeps its column
+    )
