@@ -22,7 +22,7 @@ HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 COMMANDS = {
     **dict.fromkeys(("list", "values", "render", "template", "convert", "set"), "authoring"),
     **dict.fromkeys(("validate", "lint", "check"), "checking"),
-    **dict.fromkeys(("diff", "pull"), "reviewing"),
+    **dict.fromkeys(("diff", "pull", "outdated"), "reviewing"),
     **dict.fromkeys(("ci", "apply", "roll", "import"), "operating"),
     **dict.fromkeys(("init", "new", "completion"), "starting"),
 }

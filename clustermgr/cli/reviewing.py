@@ -20,8 +20,8 @@ from clustermgr.cli.app import (
     value_options,
 )
 from clustermgr.errors import UsageError
-from clustermgr.problems import EXIT_OK
-from clustermgr.reporters import DIFFS
+from clustermgr.problems import EXIT_OK, EXIT_PROBLEMS
+from clustermgr.reporters import DIFFS, OUTDATED
 
 
 @cli.command("diff", context_settings=HELP, short_help="Diff renders against applied manifests.")
@@ -126,3 +126,50 @@ def pull_cmd(
     for name, text in pull(project, names, state_store(state)).items():
         atomic_write(out_dir / f"{name}.yaml", text)
     return EXIT_OK
+
+
+@cli.command(
+    "outdated", context_settings=HELP, short_help="Versions and images behind the channel."
+)
+@click.argument("clusters", nargs=-1, shell_complete=complete_clusters)
+@click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the project.")
+@format_option(OUTDATED)
+@color_option
+@output_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when a cluster is outdated.")
+@click.pass_context
+def outdated_cmd(
+    ctx: click.Context,
+    clusters: tuple[str, ...],
+    all_clusters: bool,
+    fmt: str,
+    color: str,
+    output: Path | None,
+    exit_code: bool,
+) -> int:
+    """Each cluster's Kubernetes version against the project's channel file: the upgrade it
+    recommends (ChannelRecommendedKubernetesUpgradeVersion) and whether the fleet's kOps runs
+    it, a version below the channel's required one, and images behind the channel's.
+
+    \b
+    Examples:
+      clustermgr outdated --all
+      clustermgr outdated --all --format markdown -o outdated.md --exit-code   # scheduled job
+    """
+    from clustermgr.fleet import select
+    from clustermgr.kops import NEWEST_KOPS
+    from clustermgr.ops import outdated
+    from clustermgr.render import RenderSettings
+    from clustermgr.render.project import project_renderer
+    from clustermgr.reporters import ReportOptions, report
+
+    project = project_of(ctx)
+    names = select(project, clusters, all_clusters).names
+    kops_version = project.config.kops_version or NEWEST_KOPS
+    channel = outdated.channel_of(project, kops_version)
+    renderer = project_renderer(project, RenderSettings())
+    kops = outdated.kops_minor(kops_version)
+    statuses = [outdated.status(project, renderer, n, channel, kops) for n in names]
+    options = ReportOptions("outdated", color=use_color(color, output))
+    emit(report(OUTDATED, fmt, statuses, options), output)
+    return EXIT_PROBLEMS if exit_code and any(s.outdated() for s in statuses) else EXIT_OK

@@ -69,6 +69,16 @@ class Channel:
             return str(target) if target > parsed else version
         raise ChannelError(f"no kubernetesVersions entry matches {version}", Location(self.file))
 
+    def required_kubernetes_version(self, version: str) -> str | None:
+        """The `requiredVersion` of the kubernetesVersions entry `version` falls in (kOps
+        refuses to update a cluster below it), or None."""
+        parsed = _parse_k8s(version)
+        for index, entry in self._entries("kubernetesVersions"):
+            if self._matches("kubernetesVersions", index, entry, "range", parsed):
+                required = entry.get("requiredVersion")
+                return str(_parse_k8s(str(required))) if required else None
+        return None
+
     def recommended_kops_kubernetes_version(self) -> str:
         """ChannelRecommendedKopsKubernetesVersion: the Kubernetes version for our kOps version."""
         if self.kops_version:

@@ -29,6 +29,7 @@ CHECK = "check"  # CheckReport: check
 VALUES = "values"  # Values: values
 CLUSTERS = "clusters"  # ClusterListing: list
 RULES = "rules"  # list[Rule]: lint --list-rules
+OUTDATED = "outdated"  # list[Status]: outdated
 
 _REGISTRY: dict[str, dict[str, str]] = {
     PROBLEMS: {
@@ -48,6 +49,11 @@ _REGISTRY: dict[str, dict[str, str]] = {
     VALUES: {"yaml": "values:values_yaml", "json": "values:values_json"},
     CLUSTERS: {"text": "values:clusters_text", "json": "values:clusters_json"},
     RULES: {"text": "rules:rules_text", "json": "rules:rules_json"},
+    OUTDATED: {
+        "text": "outdated:text",
+        "json": "outdated:json_report",
+        "markdown": "outdated:markdown",
+    },
 }
 
 
