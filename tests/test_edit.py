@@ -89,3 +89,28 @@ def test_comments_and_quoting_are_kept() -> None:
     assert edit_text(text, [(("a",), "new")], "f.yaml") == (
         "# head\na: 'new'     # why\nb:\n  - 1\n\n# tail\nc: 2\n"  # the comment keeps its column
     )
+
+
+def test_promote_copies_the_value_to_the_next_environment(run: Run, example: Path) -> None:
+    env = example / "values/prod/_env.yaml"
+    before = env.read_text()
+    result = run(
+        "-C", str(example), "promote", "kubernetesVersion", "--from", "staging", "--to", "prod"
+    )
+    assert result.code == 0, result.err
+    assert changed_lines(before, env.read_text()) == ["+kubernetesVersion: 1.34.10"]
+    assert "prod-us1: 1 change in 1 resource — impact: roll all (control plane first)" in result.out
+    dev = example / "values/dev/dev-eu1.yaml"
+    dev.write_text(dev.read_text() + "kubernetesVersion: 1.33.2\n")
+    other = example / "values/dev/dev-eu2.yaml"
+    other.write_text(
+        dev.read_text().replace("dev-eu1.k8s", "dev-eu2.k8s").replace("1.33.2", "1.33.3")
+    )
+    split = run(
+        "-C", str(example), "promote", "kubernetesVersion", "--from", "dev", "--to", "staging"
+    )
+    assert (split.code, split.err) == (
+        2,
+        "error: the clusters to promote from disagree on kubernetesVersion (dev-eu1: '1.33.2'; "
+        "dev-eu2: '1.33.3')\n",
+    )

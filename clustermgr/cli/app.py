@@ -20,7 +20,9 @@ HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # Where each command is defined: a command's module is imported only when it runs (or for
 # --help), so `render` does not pay for building the other commands' options.
 COMMANDS = {
-    **dict.fromkeys(("list", "values", "render", "template", "convert", "set"), "authoring"),
+    **dict.fromkeys(
+        ("list", "values", "render", "template", "convert", "set", "promote"), "authoring"
+    ),
     **dict.fromkeys(("validate", "lint", "check"), "checking"),
     **dict.fromkeys(("diff", "pull", "outdated"), "reviewing"),
     **dict.fromkeys(("ci", "apply", "roll", "import"), "operating"),

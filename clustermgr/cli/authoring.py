@@ -369,8 +369,6 @@ def set_cmd(
       clustermgr set nodeGroups.nodes.maxSize=30 prod-eu1
       clustermgr set etcd.memoryRequest=200Mi --all --layer defaults
     """
-    import tempfile
-
     from clustermgr.ops import edit
 
     project = project_of(ctx)
@@ -381,7 +379,16 @@ def set_cmd(
     if sum((bool(named), all_clusters, env is not None)) != 1:
         raise UsageError("name the clusters, or pass --all or --env (one of them)")
     targets = _targets(project, named, all_clusters, env)
-    plan = edit.plan(project, exprs, targets, layer, as_string)
+    plan = edit.plan(project, edit.assignments(exprs, as_string), targets, layer)
+    return _edit_report(project, plan, dry_run)
+
+
+def _edit_report(project: Any, plan: Any, dry_run: bool) -> int:
+    """Show an edit, what it does to the clusters it reaches, then write it (or not)."""
+    import tempfile
+
+    from clustermgr.ops import edit
+
     if not plan.changed:
         click.echo("nothing to change: the values are already so")
         return EXIT_OK
@@ -441,3 +448,30 @@ def _report_effect(before: Any, after: Any, clusters: list[str]) -> int:
     groups = validate_clusters(validator, clusters)
     click.echo(report(PROBLEMS, "text", groups, ReportOptions("set")), nl=False)
     return exit_code(groups, strict=False)
+
+
+@cli.command("promote", context_settings=HELP, short_help="Copy values to the next environment.")
+@click.argument("keys", nargs=-1, required=True, metavar="KEY...")
+@click.option(
+    "--from", "source", required=True, metavar="ENV", help="The environment to copy from."
+)
+@click.option("--to", "target", required=True, metavar="ENV", help="The environment to copy to.")
+@click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
+@click.pass_context
+def promote_cmd(
+    ctx: click.Context, keys: tuple[str, ...], source: str, target: str, dry_run: bool
+) -> int:
+    """Copy the effective values of KEY (dotted paths) from every cluster of one environment,
+    which must agree, to the layer the clusters of the next environment share, with the same
+    report as set.
+
+    \b
+    Examples:
+      clustermgr promote kubernetesVersion --from staging --to prod --dry-run
+    """
+    from clustermgr.ops import edit
+
+    project = project_of(ctx)
+    sets = edit.promotion(project, list(keys), _targets(project, [], False, source))
+    plan = edit.plan(project, sets, _targets(project, [], False, target), None)
+    return _edit_report(project, plan, dry_run)

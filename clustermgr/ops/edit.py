@@ -48,13 +48,11 @@ def assignments(exprs: list[str], as_string: bool) -> list[tuple[YPath, Any]]:
 
 def plan(
     project: Project,
-    exprs: list[str],
+    sets: list[tuple[YPath, Any]],
     targets: list[str],
     layer: str | None,
-    as_string: bool = False,
 ) -> Plan:
-    """Where each KEY=VALUE is written for the `targets` clusters, and the new file texts."""
-    sets = assignments(exprs, as_string)
+    """Where each value is written for the `targets` clusters, and the new file texts."""
     clusters = project.clusters()
     edits: dict[tuple[Path, YPath], Edit] = {}
     for name in targets:
@@ -89,6 +87,28 @@ def plan(
             changed[file] = (before, after)
     affected = sorted(n for n, c in clusters.items() if any(f in c.layers for f in changed))
     return Plan(list(edits.values()), changed, affected)
+
+
+def promotion(project: Project, keys: list[str], sources: list[str]) -> list[tuple[YPath, Any]]:
+    """The effective values of `keys` in the `sources` clusters, which must agree."""
+    clusters = project.clusters()
+    found: list[tuple[YPath, Any]] = []
+    for key in keys:
+        path: YPath = tuple(key.split("."))
+        seen: dict[str, list[str]] = {}
+        value: Any = None
+        for name in sources:
+            merged = cluster_values(project, clusters[name], Overrides())
+            try:
+                value = merged.get(path)
+            except KeyError:
+                raise UsageError(f"{name} has no value {key}") from None
+            seen.setdefault(repr(value), []).append(name)
+        if len(seen) > 1:
+            shown = "; ".join(f"{', '.join(names)}: {v}" for v, names in seen.items())
+            raise UsageError(f"the clusters to promote from disagree on {key} ({shown})")
+        found.append((path, value))
+    return found
 
 
 def _sharing(clusters: dict[str, Any], file: Path) -> set[str]:
