@@ -114,3 +114,35 @@ def test_promote_copies_the_value_to_the_next_environment(run: Run, example: Pat
         "error: the clusters to promote from disagree on kubernetesVersion (dev-eu1: '1.33.2'; "
         "dev-eu2: '1.33.3')\n",
     )
+
+
+def test_a_new_key_goes_where_the_schema_lists_it() -> None:
+    schema = {"properties": {"a": {}, "b": {}, "c": {"properties": {"x": {}, "y": {}}}}}
+    text = "# top\na: 1\nc:\n  y: 2\n"
+    assert edit_text(text, [(("b",), 5), (("c", "x"), 0)], "f.yaml", schema) == (
+        "# top\na: 1\nb: 5\nc:\n  x: 0\n  y: 2\n"
+    )
+
+
+def test_imported_values_files_keep_all_but_the_edited_line(
+    run: Run, kops_data: Path, tmp_path: Path
+) -> None:
+    sources = sorted((kops_data / "manifests").glob("*.yaml"))[:12]
+    fleet = tmp_path / "fleet"
+    assert run("import", *map(str, sources), "--out-dir", str(fleet)).code == 0
+    edited = 0
+    for path in sorted((fleet / "values").rglob("*.yaml")):
+        text = path.read_text()
+        leaves = [
+            (p, v)
+            for p, v in iter_leaves(load_mapping(path, str(path)).data)
+            if isinstance(v, (int, str)) and not isinstance(v, bool) and p
+        ]
+        if not leaves:
+            continue
+        leaf, value = leaves[len(leaves) // 2]
+        new = value + 1 if isinstance(value, int) else f"{value}x"
+        after = edit_text(text, [(leaf, new)], str(path))
+        assert len(changed_lines(text, after)) == 2, (path.name, changed_lines(text, after))
+        edited += 1
+    assert edited >= 10

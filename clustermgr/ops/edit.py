@@ -82,7 +82,9 @@ def plan(
     for file in sorted({e.file for e in edits.values()}):
         before = read_text(file, project.display(file)) if file.exists() else ""
         mine = [e for e in edits.values() if e.file == file]
-        after = edit_text(before, [(e.path, e.value) for e in mine], project.display(file))
+        after = edit_text(
+            before, [(e.path, e.value) for e in mine], project.display(file), project.schema_data()
+        )
         if after != before:
             changed[file] = (before, after)
     affected = sorted(n for n, c in clusters.items() if any(f in c.layers for f in changed))
@@ -151,8 +153,9 @@ def _target_file(
     return layers[-1]  # a new key: the cluster's own file
 
 
-def edit_text(text: str, edits: list[tuple[YPath, Any]], display: str) -> str:
-    """`text` with each path set to its value, everything else as it was."""
+def edit_text(text: str, edits: list[tuple[YPath, Any]], display: str, schema: Any = None) -> str:
+    """`text` with each path set to its value, everything else as it was; a new key goes
+    after the keys the schema lists before it (else at the end of its mapping)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -170,7 +173,7 @@ def edit_text(text: str, edits: list[tuple[YPath, Any]], display: str) -> str:
 
         data = CommentedMap()
     for path, value in edits:
-        _assign(data, path, value, display)
+        _assign(data, path, value, display, _order(schema, path[:-1]))
     out = StringIO()
     yaml.dump(data, out)
     return out.getvalue()
@@ -195,7 +198,22 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
     return mapping, offset + 2, offset
 
 
-def _assign(data: Any, path: YPath, value: Any, display: str) -> None:
+def _order(schema: Any, path: YPath) -> list[str]:
+    """The property names the schema lists for the mapping at `path`, in its order."""
+    node = schema
+    for part in path:
+        if not isinstance(node, dict):
+            return []
+        if isinstance(part, int):
+            node = node.get("items")
+            continue
+        props = node.get("properties") or {}
+        node = props.get(part) if part in props else node.get("additionalProperties")
+    props = node.get("properties") if isinstance(node, dict) else None
+    return list(props) if isinstance(props, dict) else []
+
+
+def _assign(data: Any, path: YPath, value: Any, display: str, order: list[str]) -> None:
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
@@ -223,6 +241,12 @@ def _assign(data: Any, path: YPath, value: Any, display: str) -> None:
         return
     if not isinstance(node, dict):
         raise UsageError(f"{display}: cannot set {format_path(path)}")
+    if last not in node and last in order and hasattr(node, "insert"):
+        before = order[: order.index(last)]
+        position = max((i + 1 for i, k in enumerate(node) if k in before), default=0)
+        if position < len(node):
+            node.insert(position, last, value)
+            return
     node[last] = value
 
 
