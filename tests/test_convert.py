@@ -2,8 +2,8 @@
 
 The cases of kOps' own templater tests (pkg/util/templater/templater_test.go and
 integration_tests.yml in the kOps repository) are transcribed below as data: each is
-converted, then rendered by `clustermgr template`, and must give kOps' expected output. The
-four channel-function cases need kOps' mock channel file and are not here.
+converted, then rendered by `clustermgr template`, and must give kOps' expected output (the
+four channel-function cases read the entries of kOps' mock channel transcribed below).
 """
 
 from __future__ import annotations
@@ -223,3 +223,56 @@ def test_refused_at_its_place_and_nothing_written(
     code, _out, err = convert_and_render(run, tmp_path, {"a": 1, "l": [1]}, {}, template)
     assert (code, err.strip()) == (1, message)
     assert not (tmp_path / "out").exists()
+
+
+# kOps' mock channel for its templater tests (tests/integration/channel/simple/channel.yaml in
+# the kOps repository): the entries the four channel cases read.
+MOCK_CHANNEL = """\
+spec:
+  images:
+  - name: 099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-resolute-26.04-amd64-server-20210315
+    providerID: aws
+    architectureID: amd64
+    kubernetesVersion: ">=1.18.0 <1.27.0"
+  - name: 099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-resolute-26.04-arm64-server-20210315
+    providerID: aws
+    architectureID: arm64
+    kubernetesVersion: ">=1.20.0 <1.27.0"
+  cluster:
+    kubernetesVersion: v1.4.7
+  kubernetesVersions:
+  - range: ">=1.5.0"
+    recommendedVersion: 1.5.2
+    requiredVersion: 1.5.1
+  - range: "<1.5.0"
+    recommendedVersion: 1.4.8
+    requiredVersion: 1.4.2
+  kopsVersions:
+  - range: ">=1.5.0"
+    recommendedVersion: 1.5.1
+    requiredVersion: 1.5.0
+    kubernetesVersion: 1.5.2
+"""
+CHANNEL_CASES = [
+    ("{{ ChannelRecommendedKopsKubernetesVersion }}", "1.5.2"),
+    ('{{ ChannelRecommendedKubernetesUpgradeVersion "1.4.2" }}', "1.4.8"),
+    (
+        '{{ ChannelRecommendedImage "aws" "1.19.2" "amd64" }}',
+        "099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-resolute-26.04-amd64-server-20210315",
+    ),
+    (
+        '{{ ChannelRecommendedImage "aws" "1.20.2" "arm64" }}',
+        "099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-resolute-26.04-arm64-server-20210315",
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "expected"), CHANNEL_CASES)
+def test_kops_channel_cases(run: Run, tmp_path: Path, template: str, expected: str) -> None:
+    (tmp_path / "channel.yaml").write_text(MOCK_CHANNEL)
+    (tmp_path / "cluster.tmpl").write_text(template)
+    channel = ["--channel", "channel.yaml", "--kops-version", "1.34.0"]
+    converted = run("convert", "cluster.tmpl", "--out-dir", "out", *channel, cwd=tmp_path)
+    assert converted.code == 0, converted.err
+    rendered = run("template", "--template", "out/cluster.tmpl.j2", *channel, cwd=tmp_path)
+    assert (rendered.code, rendered.out) == (0, expected), rendered.err

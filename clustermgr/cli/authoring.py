@@ -291,6 +291,12 @@ def template_cmd(
     show_default=True,
     help="A missing value is an error (kOps' default), or prints as Go prints it.",
 )
+@click.option("--channel", metavar="FILE", help="A local channel file for the Channel* functions.")
+@click.option(
+    "--kops-version",
+    metavar="VERSION",
+    help="The kOps whose ChannelRecommendedKopsKubernetesVersion answers (default: the newest).",
+)
 def convert_cmd(
     sources: tuple[Path, ...],
     snippets: tuple[str, ...],
@@ -299,6 +305,8 @@ def convert_cmd(
     set_strings: tuple[str, ...],
     out_dir: Path,
     fail_on_missing: bool,
+    channel: str | None,
+    kops_version: str | None,
 ) -> int:
     """Convert Go templates (kops toolbox template's: text/template, Sprig, include, the
     channel functions) to Jinja2 that renders the same bytes. Each one is rendered both ways
@@ -326,7 +334,10 @@ def convert_cmd(
     for source in sources:
         if not source.is_file():
             raise UsageError(f"no such template file: {source}")
-    done = convert.convert_files(list(sources), snippet_files, values, fail_on_missing)
+    from clustermgr.render.project import channel_file
+
+    loaded = channel_file(channel, kops_version) if channel else None
+    done = convert.convert_files(list(sources), snippet_files, values, fail_on_missing, loaded)
     for path in convert.write(out_dir, done):
         click.echo(f"wrote {path}")
     click.echo(

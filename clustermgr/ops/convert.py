@@ -7,15 +7,18 @@ difference is reported at the first line that differs, and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from clustermgr.errors import ClusterMgrError, MultipleErrors, TemplateError
 from clustermgr.files import atomic_write
 from clustermgr.gotemplate.convert import convert
 from clustermgr.gotemplate.evaluate import Evaluator
+from clustermgr.gotemplate.functions import GoFunctionError
 from clustermgr.gotemplate.parse import Tree, parse
 from clustermgr.problems import Location
+from clustermgr.render.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.values import Values
 from clustermgr.yamlio import read_text
 
@@ -32,6 +35,7 @@ def convert_files(
     snippet_files: list[Path],
     values: Values,
     fail_on_missing: bool = True,
+    channel: Channel | None = None,
 ) -> list[Converted]:
     """Convert and prove every template and snippet; a ClusterMgrError on the first file
     that fails either."""
@@ -56,8 +60,10 @@ def convert_files(
         raise MultipleErrors(errors) if len(errors) > 1 else errors[0]
     proved = []
     for (path, tree), item in zip(trees, out, strict=True):
-        expected = Evaluator(snippets, fail_on_missing).run(tree, values.data)
-        got = _render_jinja(item.jinja, jinja_snippets, values, fail_on_missing, str(path))
+        expected = Evaluator(snippets, fail_on_missing, _channel_functions(channel)).run(
+            tree, values.data
+        )
+        got = _render_jinja(item.jinja, jinja_snippets, values, fail_on_missing, str(path), channel)
         if got != expected:
             raise _difference(str(path), expected, got)
         proved.append(item._replace(rendered=got))
@@ -66,8 +72,30 @@ def convert_files(
     return proved
 
 
+def _channel_functions(channel: Channel | None) -> dict[str, Callable[..., Any]]:
+    """kOps' channel functions for the Go side, answering from the same channel file."""
+    if channel is None:
+        return {}
+
+    def function(name: str) -> Callable[..., Any]:
+        def call(*args: Any) -> str:
+            try:
+                return channel.lookup(name, *(str(a) for a in args))
+            except ClusterMgrError as exc:
+                raise GoFunctionError(exc.message) from None
+
+        return call
+
+    return {name: function(name) for name in CHANNEL_FUNCTIONS}
+
+
 def _render_jinja(
-    text: str, snippets: dict[str, str], values: Values, fail_on_missing: bool, display: str
+    text: str,
+    snippets: dict[str, str],
+    values: Values,
+    fail_on_missing: bool,
+    display: str,
+    channel: Channel | None = None,
 ) -> str:
     import tempfile
 
@@ -82,7 +110,10 @@ def _render_jinja(
         template = root / "template.j2"
         template.write_text(text, encoding="utf-8")
         renderer = renderer_for_files(
-            [template], [root / "snippets"], RenderSettings(fail_on_missing, False, None, None)
+            [template],
+            [root / "snippets"],
+            RenderSettings(fail_on_missing, False, None, None),
+            channel,
         )
         try:
             return "".join(t for t, _ in renderer.render_texts(values.data))

@@ -138,10 +138,18 @@ def template_values(request: TemplateRequest) -> Values:
 
 
 def renderer_for_files(
-    templates: list[Path], snippet_dirs: list[Path], settings: RenderSettings
+    templates: list[Path],
+    snippet_dirs: list[Path],
+    settings: RenderSettings,
+    channel: Channel | None = None,
 ) -> Renderer:
     """A renderer of template files outside any project (convert's proof)."""
-    return _renderer(templates, snippet_dirs, str, settings, None)
+    return _renderer(templates, snippet_dirs, str, settings, channel)
+
+
+def channel_file(path: str, kops_version: str | None) -> Channel:
+    """A channel file named on the command line (--channel)."""
+    return _channel(Path(path), path, kops_version or NEWEST_KOPS)
 
 
 def run_template(request: TemplateRequest) -> str:
