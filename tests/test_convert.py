@@ -276,3 +276,28 @@ def test_kops_channel_cases(run: Run, tmp_path: Path, template: str, expected: s
     assert converted.code == 0, converted.err
     rendered = run("template", "--template", "out/cluster.tmpl.j2", *channel, cwd=tmp_path)
     assert (rendered.code, rendered.out) == (0, expected), rendered.err
+
+
+def test_the_readme_lists_every_sprig_function_with_its_status() -> None:
+    from clustermgr.gotemplate.functions import SPRIG, sprig_table
+    from tests.conftest import REPO
+
+    assert sprig_table() in (REPO / "README.md").read_text()
+    assert len(SPRIG) == 208
+
+
+@pytest.mark.parametrize(
+    ("template", "context", "expected"),
+    [
+        ('{{ "FooBar" | snakecase }} {{ kebabcase "fooBar" }}', {}, "foo_bar foo-bar"),
+        ('{{ (split "$" "a$b")._1 }} {{ splitList "," "x,y" | join "+" }}', {}, "b x+y"),
+        ("{{ dig \"a\" \"b\" \"none\" .m }} {{ .l | uniq | len }}", {"m": {"a": {"b": 7}}, "l": [1, 1]},
+         "7 1"),
+        ('{{ semverCompare ">=1.30.0" "1.31.2" }} {{ max 3 9 2 }}', {}, "true 9"),
+        ('{{ list 1 2 | toJson }} {{ dict "k" "v" | toJson }}', {}, '[1,2] {"k":"v"}'),
+    ],
+)  # fmt: skip
+def test_sprig_functions(
+    run: Run, tmp_path: Path, template: str, context: dict[str, Any], expected: str
+) -> None:
+    assert convert_and_render(run, tmp_path, context, {}, template) == (0, expected, "")

@@ -43,6 +43,21 @@ REFUSED = {
     "genSelfSignedCert": "is random",
     "genSignedCert": "is random",
     "getHostByName": "reads the network",
+    "randBytes": "is random",
+    "genCAWithKey": "makes key material",
+    "genSelfSignedCertWithKey": "makes key material",
+    "genSignedCertWithKey": "makes key material",
+    "buildCustomCert": "makes key material",
+    "bcrypt": "is random",
+    "htpasswd": "is random",
+    "derivePassword": "makes secrets",
+    "encryptAES": "makes secrets",
+    "decryptAES": "reads secrets",
+    "osBase": "depends on the operating system",
+    "osClean": "depends on the operating system",
+    "osDir": "depends on the operating system",
+    "osExt": "depends on the operating system",
+    "osIsAbs": "depends on the operating system",
 }
 
 
@@ -352,6 +367,177 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
+# -- more of Sprig's text functions (names and argument order as Sprig's functions.go) ----------
+
+
+def _case_words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", text) if w]
+
+
+def _split_dict(sep: str, text: str, limit: int = -1) -> dict[str, str]:
+    parts = text.split(sep) if limit < 0 else text.split(sep, max(limit - 1, 0))
+    return {f"_{i}": part for i, part in enumerate(parts)}
+
+
+def _round(value: Any, precision: int, round_on: float = 0.5) -> float:
+    import math
+
+    scale: float = 10.0**precision
+    number = float(value) * scale
+    whole = math.floor(number)
+    return (whole + (1 if number - whole >= round_on else 0)) / scale
+
+
+def _merge(dest: dict[str, Any], *sources: dict[str, Any]) -> dict[str, Any]:
+    for source in sources:
+        for key, value in source.items():
+            if key not in dest:
+                dest[key] = value
+            elif isinstance(dest[key], dict) and isinstance(value, dict):
+                _merge(dest[key], value)
+    return dest
+
+
+def _dig(*args: Any) -> Any:
+    *keys, default, data = args
+    node = data
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            return default
+        node = node[key]
+    return node
+
+
+def _fail(message: str) -> Any:
+    raise GoFunctionError(message)
+
+
+def _semver_compare(constraint: str, version: str) -> bool:
+    from clustermgr.render.helpers import semver_compare_filter
+
+    return semver_compare_filter(version, constraint)
+
+
+MORE: dict[str, Callable[..., Any]] = {
+    "abbrev": lambda width, s: s if len(s) <= width else s[: max(width - 3, 0)] + "...",
+    "trunc": lambda n, s: s[:n] if n >= 0 else s[n:],
+    "untitle": lambda s: " ".join(w[:1].lower() + w[1:] for w in s.split(" ")),
+    "substr": lambda start, end, s: s[start:end] if end >= 0 else s[start:],
+    "nospace": lambda s: re.sub(r"\s+", "", s),
+    "initials": lambda s: "".join(w[0] for w in s.split()),
+    "swapcase": lambda s: s.swapcase(),
+    "snakecase": lambda s: "_".join(w.lower() for w in _case_words(s)),
+    "camelcase": lambda s: "".join(w[:1].upper() + w[1:] for w in _case_words(s)),
+    "kebabcase": lambda s: "-".join(w.lower() for w in _case_words(s)),
+    "cat": lambda *a: " ".join(_to_string(x) for x in a if x is not None),
+    "plural": lambda one, many, n: one if n == 1 else many,
+    "sha1sum": lambda s: __import__("hashlib").sha1(_to_string(s).encode()).hexdigest(),
+    "sha256sum": lambda s: __import__("hashlib").sha256(_to_string(s).encode()).hexdigest(),
+    "sha512sum": lambda s: __import__("hashlib").sha512(_to_string(s).encode()).hexdigest(),
+    "adler32sum": lambda s: str(__import__("zlib").adler32(_to_string(s).encode())),
+    "atoi": _int,
+    "int64": _int,
+    "float64": lambda v: float(v) if v not in (None, "") else 0.0,
+    "toDecimal": lambda s: int(str(s), 8) if str(s).isdigit() else 0,
+    "split": _split_dict,
+    "splitn": lambda sep, n, s: _split_dict(sep, s, n),
+    "toStrings": lambda items: [_to_string(i) for i in items],
+    "untilStep": lambda start, stop, step: list(range(start, stop, step)),
+    "add1": lambda n: _int(n) + 1,
+    "mod": lambda a, b: _int(a) % _int(b),
+    "max": lambda *n: max(_int(x) for x in n),
+    "min": lambda *n: min(_int(x) for x in n),
+    "biggest": lambda *n: max(_int(x) for x in n),
+    "ceil": lambda v: float(__import__("math").ceil(float(v))),
+    "floor": lambda v: float(__import__("math").floor(float(v))),
+    "round": _round,
+    "sortAlpha": lambda items: sorted(_to_string(i) for i in items),
+    "all": lambda *a: all(truth(x) for x in a),
+    "any": lambda *a: any(truth(x) for x in a),
+    "compact": lambda items: [i for i in items if truth(i)],
+    "fromJson": lambda s: json.loads(s) if s else {},
+    "toRawJson": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
+    "deepCopy": lambda v: json.loads(json.dumps(v)),
+    "deepEqual": lambda a, b: a == b,
+    "base": lambda p: __import__("posixpath").basename(p) or ".",
+    "dir": lambda p: __import__("posixpath").dirname(p) or ".",
+    "clean": lambda p: __import__("posixpath").normpath(p),
+    "ext": lambda p: __import__("posixpath").splitext(p)[1],
+    "isAbs": lambda p: p.startswith("/"),
+    "b32enc": lambda s: base64.b32encode(_to_string(s).encode()).decode(),
+    "b32dec": lambda s: base64.b32decode(s).decode(),
+    "tuple": lambda *a: list(a),
+    "get": lambda d, k: d.get(k, ""),
+    "set": lambda d, k, v: d.__setitem__(k, v) or d,
+    "unset": lambda d, k: (d.pop(k, None) and d) or d,
+    "pluck": lambda k, *ds: [d[k] for d in ds if k in d],
+    "pick": lambda d, *ks: {k: d[k] for k in ks if k in d},
+    "omit": lambda d, *ks: {k: v for k, v in d.items() if k not in ks},
+    "merge": _merge,
+    "values": lambda d: list(d.values()),
+    "append": lambda items, v: [*items, v],
+    "push": lambda items, v: [*items, v],
+    "prepend": lambda items, v: [v, *items],
+    "rest": lambda items: list(items[1:]),
+    "initial": lambda items: list(items[:-1]),
+    "reverse": lambda items: list(reversed(items)),
+    "uniq": lambda items: list(dict.fromkeys(items)),
+    "without": lambda items, *drop: [i for i in items if i not in drop],
+    "has": lambda needle, items: needle in items,
+    "concat": lambda *lists: [i for items in lists for i in items],
+    "dig": _dig,
+    "chunk": lambda size, items: [list(items[i : i + size]) for i in range(0, len(items), size)],
+    "fail": _fail,
+    "regexFind": lambda pattern, s: m.group() if (m := _regex(pattern).search(s)) else "",
+    "regexFindAll": lambda pattern, s, n: [m.group() for m in _regex(pattern).finditer(s)][
+        : n if n >= 0 else None
+    ],
+    "regexReplaceAllLiteral": lambda pattern, s, repl: _regex(pattern).sub(lambda _: repl, s),
+    "regexSplit": lambda pattern, s, n: (
+        _regex(pattern).split(s, maxsplit=max(n - 1, 0)) if n > 0 else _regex(pattern).split(s)
+    ),
+    "regexQuoteMeta": lambda s: re.escape(s),
+    "semverCompare": _semver_compare,
+    "typeOf": lambda v: _type_name(v),
+    "kindOf": lambda v: _kind_name(v),
+    "kindIs": lambda kind, v: _kind_name(v) == kind,
+    "typeIs": lambda name, v: _type_name(v) == name,
+}
+
+
+def _kind_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "slice"
+    if isinstance(value, Mapping):
+        return "map"
+    return "invalid" if value is None else "ptr"
+
+
+def _type_name(value: Any) -> str:
+    return {"slice": "[]interface {}", "map": "map[string]interface {}"}.get(
+        _kind_name(value), _kind_name(value)
+    )
+
+
+# `must*` variants fail where the plain ones return a zero value; here both fail on bad input.
+for _name in ("Compact", "FromJson", "ToJson", "ToPrettyJson", "ToRawJson", "DeepCopy", "Merge",
+              "Append", "Prepend", "First", "Rest", "Last", "Initial", "Reverse", "Uniq",
+              "Without", "Has", "Slice", "Chunk", "RegexMatch", "RegexFindAll", "RegexFind",
+              "RegexReplaceAll", "RegexReplaceAllLiteral", "RegexSplit"):  # fmt: skip
+    _plain = _name[0].lower() + _name[1:]
+    MORE[f"must{_name}"] = MORE.get(_plain) or FUNCTIONS.get(_plain)  # type: ignore[assignment]
+for _name, _function in MORE.items():
+    FUNCTIONS.setdefault(_name, _function)
+
+
 def refused(name: str) -> str | None:
     """Why a function is refused on purpose, or None."""
     reason = REFUSED.get(name)
@@ -382,3 +568,42 @@ class GoNamespace:
         self.truth = truth
         self.range = _range_values
         self.pairs = _range_pairs
+
+
+# Sprig's text functions, as kOps vendors them (vendor/github.com/Masterminds/sprig/v3/
+# functions.go in the kOps repository; `hello` left out).
+SPRIG = """ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate
+htmlDateInZone must_date_modify mustDateModify mustToDate now toDate unixEpoch abbrev abbrevboth
+trunc trim upper lower title untitle substr repeat trimall trimAll trimSuffix trimPrefix nospace
+initials randAlphaNum randAlpha randAscii randNumeric swapcase shuffle snakecase camelcase
+kebabcase wrap wrapWith contains hasPrefix hasSuffix quote squote cat indent nindent replace
+plural sha1sum sha256sum sha512sum adler32sum toString atoi int64 int float64 seq toDecimal split
+splitList splitn toStrings until untilStep add1 add sub div mod mul randInt add1f addf subf divf
+mulf biggest max min maxf minf ceil floor round join sortAlpha default empty coalesce all any
+compact mustCompact fromJson toJson toPrettyJson toRawJson mustFromJson mustToJson
+mustToPrettyJson mustToRawJson ternary deepCopy mustDeepCopy typeOf typeIs typeIsLike kindOf
+kindIs deepEqual env expandenv getHostByName base dir clean ext isAbs osBase osClean osDir osExt
+osIsAbs b64enc b64dec b32enc b32dec tuple list dict get set unset hasKey pluck keys pick omit
+merge mergeOverwrite mustMerge mustMergeOverwrite values append mustAppend prepend mustPrepend
+first mustFirst rest mustRest last mustLast initial mustInitial reverse mustReverse uniq mustUniq
+without mustWithout has mustHas slice mustSlice concat dig chunk mustChunk bcrypt htpasswd
+genPrivateKey derivePassword buildCustomCert genCA genCAWithKey genSelfSignedCert
+genSelfSignedCertWithKey genSignedCert genSignedCertWithKey encryptAES decryptAES randBytes uuidv4
+semver semverCompare fail regexMatch mustRegexMatch regexFindAll mustRegexFindAll regexFind
+mustRegexFind regexReplaceAll mustRegexReplaceAll regexReplaceAllLiteral
+mustRegexReplaceAllLiteral regexSplit mustRegexSplit regexQuoteMeta urlParse urlJoin""".split()  # noqa: SIM905
+
+
+def sprig_table() -> str:
+    """The README's table: every Sprig function kOps offers, by what `convert` does with it."""
+    same = [n for n in SPRIG if n in FUNCTIONS]
+    refused_ = [n for n in SPRIG if n in REFUSED]
+    missing = [n for n in SPRIG if n not in FUNCTIONS and n not in REFUSED]
+    rows = [
+        ("converted (Go's semantics, `go.NAME`)", same),
+        ("refused on purpose: clock, randomness, environment, network, key material", refused_),
+        ("not available: reported at its line; write it by hand", missing),
+    ]
+    lines = ["| status | Sprig functions |", "| --- | --- |"]
+    lines += [f"| {title} ({len(names)}) | {', '.join(names)} |" for title, names in rows]
+    return "\n".join(lines) + "\n"
