@@ -301,3 +301,26 @@ def test_sprig_functions(
     run: Run, tmp_path: Path, template: str, context: dict[str, Any], expected: str
 ) -> None:
     assert convert_and_render(run, tmp_path, context, {}, template) == (0, expected, "")
+
+
+def test_a_difference_is_placed_at_the_template_line(tmp_path: Path) -> None:
+    from clustermgr.gotemplate.evaluate import Evaluator
+    from clustermgr.gotemplate.parse import parse
+    from clustermgr.ops.convert import _difference
+
+    tree = parse("a: {{ .x }}\nb: 1\nc: 2\n", "t.tmpl")
+    evaluator = Evaluator({})
+    expected = evaluator.run(tree, {"x": 1})
+    error = _difference(evaluator, "t.tmpl", expected, "a: 1\nb: 1\nc: 3\n")
+    assert str(error.location) == "t.tmpl:3"
+    assert error.message == (
+        "the conversion does not render the same bytes at output line 3: Go 'c: 2', Jinja "
+        "'c: 3'; nothing was written"
+    )
+    value = _difference(evaluator, "t.tmpl", expected, "a: 9\nb: 1\nc: 2\n")
+    assert str(value.location) == "t.tmpl:1:6"
+
+
+def test_a_null_prints_as_go_prints_it(run: Run, tmp_path: Path) -> None:
+    code, out, _err = convert_and_render(run, tmp_path, {"x": None}, {}, "[{{ .x }}]")
+    assert (code, out) == (0, "[<no value>]")

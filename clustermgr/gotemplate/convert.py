@@ -89,7 +89,7 @@ class _Emitter:
             if node.pipe.decl:
                 return f"{{%+ set {_var(node.pipe.decl[-1])} = {expression} +%}}"
             if not _prints_text(node.pipe):
-                expression = f"go.print({expression})"  # Go's %v: `[a b]`, `1e+06`, `<no value>`
+                expression = f"go.out({expression})"  # Go's %v: `[a b]`, `1e+06`, `<no value>`
             return f"{{{{ {expression} }}}}"
         if isinstance(node, Branch):
             return self.branch(node)

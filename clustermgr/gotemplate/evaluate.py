@@ -56,6 +56,9 @@ class Evaluator:
         self.functions["include"] = self._include
         self.defines: dict[str, list[Node]] = {}
         self.depth = 0
+        # (output offset, the node that wrote it, whether it was template text)
+        self.spans: list[tuple[int, Location, bool]] = []
+        self._size = 0
 
     def run(self, tree: Tree, data: Any) -> str:
         self.defines = {**tree.defines}
@@ -84,11 +87,11 @@ class Evaluator:
     ) -> None:
         for node in nodes:
             if isinstance(node, Text):
-                out.append(node.text)
+                self._emit(out, node.text, node.at, True)
             elif isinstance(node, Action):
                 value = self._pipe(node.pipe, dot, scope, node.at)
                 if not node.pipe.decl:
-                    out.append(self._print(value, node.at))
+                    self._emit(out, self._print(value, node.at), node.at, False)
             elif isinstance(node, Branch):
                 self._branch(node, dot, scope, out)
             elif isinstance(node, Call):
@@ -99,6 +102,22 @@ class Evaluator:
                 self._nodes(body, value, [{"$": value}], out)
             elif isinstance(node, Loop):
                 raise _Break() if node.kind == "break" else _Continue()
+
+    def _emit(self, out: list[str], text: str, at: Location | None, is_text: bool) -> None:
+        if at is not None:
+            self.spans.append((self._size, at, is_text))
+        self._size += len(text)
+        out.append(text)
+
+    def where(self, offset: int, output: str) -> Location | None:
+        """The template line that wrote character `offset` of `output` (this run's)."""
+        found = None
+        for start, at, is_text in self.spans:
+            if start > offset:
+                break
+            lines = output.count("\n", start, offset) if is_text else 0
+            found = Location(at.file, at.line + lines, 0 if lines else at.col)
+        return found
 
     def _branch(self, node: Branch, dot: Any, scope: list[dict[str, Any]], out: list[str]) -> None:
         inner = [*scope, {}]

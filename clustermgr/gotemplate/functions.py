@@ -76,10 +76,8 @@ def go_print(value: Any) -> str:
     """fmt's `%v`."""
     from clustermgr.gotemplate.evaluate import MISSING
 
-    if value is MISSING or isinstance(value, Undefined):
-        return "<no value>"
-    if value is None:
-        return "<nil>"
+    if value is MISSING or value is None or isinstance(value, Undefined):
+        return "<no value>"  # a nil from a map prints as a missing key does
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, int):
@@ -191,7 +189,7 @@ def _sprint(*args: Any) -> str:
     for i, arg in enumerate(args):
         if i and not isinstance(arg, str) and not isinstance(args[i - 1], str):
             out += " "
-        out += go_print(arg)
+        out += "<nil>" if arg is None else go_print(arg)
     return out
 
 
@@ -565,6 +563,7 @@ class GoNamespace:
     def __init__(self) -> None:
         for name, function in FUNCTIONS.items():
             setattr(self, {"and": "and_", "or": "or_", "not": "not_"}.get(name, name), function)
+        self.out = go_print  # what an action prints (Go's `print` is go.print)
         self.truth = truth
         self.range = _range_values
         self.pairs = _range_pairs

@@ -20,6 +20,7 @@ from clustermgr.problems import Location
 @dataclass
 class Text:
     text: str
+    at: Location | None = None  # where the text starts (to place a proof's difference)
 
 
 @dataclass
@@ -291,9 +292,10 @@ _COMMENT = re.compile(r"\s*/\*.*\*/\s*", re.S)
 
 def parse(source: str, display: str) -> Tree:
     """The tree of one template file."""
-    pieces: list[tuple[str, str | None, Location]] = []  # (text before, action, where)
+    pieces: list[tuple[str, str | None, Location, int]] = []  # (text, action, where, text line)
     pos = 0
     for found in _ACTION.finditer(source):
+        text_line = source.count("\n", 0, pos) + 1
         before = source[pos : found.start()]
         if found.group(1):
             before = before.rstrip(" \t\r\n")
@@ -303,7 +305,7 @@ def parse(source: str, display: str) -> Tree:
         col = found.start() - (source.rfind("\n", 0, found.start()) + 1) + 1
         inner = found.group(2)
         action = inner + ("\0trim" if found.group(3) else "")
-        pieces.append((before, action, Location(display, line, col + 2)))
+        pieces.append((before, action, Location(display, line, col + 2), text_line))
         pos = found.end()
     tail = source[pos:]
     if pieces and pieces[-1][1] is not None and pieces[-1][1].endswith("\0trim"):
@@ -311,18 +313,19 @@ def parse(source: str, display: str) -> Tree:
     if "{{" in tail:
         line = source.count("\n", 0, pos + tail.index("{{")) + 1
         raise TemplateError("unclosed action", Location(display, line))
-    pieces.append((tail, None, Location(display)))
+    pieces.append((tail, None, Location(display), source.count("\n", 0, pos) + 1))
     parser = _Parser(pieces, display)
     body = parser.nodes(())
     return Tree(body, parser.defines, display)
 
 
 class _Parser:
-    def __init__(self, pieces: list[tuple[str, str | None, Location]], display: str) -> None:
+    def __init__(self, pieces: list[tuple[str, str | None, Location, int]], display: str) -> None:
         self.items: list[tuple[str, str | Location]] = []
-        for text, action, at in pieces:
+        for text, action, at, text_line in pieces:
             if text:
                 self.items.append(("text", text))
+                self.items.append(("at", Location(display, text_line)))
             if action is not None:
                 self.items.append(("action", action.removesuffix("\0trim")))
                 self.items.append(("at", at))
@@ -335,8 +338,9 @@ class _Parser:
         while self.pos < len(self.items):
             kind, value = self.items[self.pos]
             if kind == "text":
-                self.pos += 1
-                out.append(Text(str(value)))
+                text_at = self.items[self.pos + 1][1]
+                self.pos += 2
+                out.append(Text(str(value), text_at if isinstance(text_at, Location) else None))
                 continue
             if kind == "at":
                 self.pos += 1

@@ -60,12 +60,11 @@ def convert_files(
         raise MultipleErrors(errors) if len(errors) > 1 else errors[0]
     proved = []
     for (path, tree), item in zip(trees, out, strict=True):
-        expected = Evaluator(snippets, fail_on_missing, _channel_functions(channel)).run(
-            tree, values.data
-        )
+        evaluator = Evaluator(snippets, fail_on_missing, _channel_functions(channel))
+        expected = evaluator.run(tree, values.data)
         got = _render_jinja(item.jinja, jinja_snippets, values, fail_on_missing, str(path), channel)
         if got != expected:
-            raise _difference(str(path), expected, got)
+            raise _difference(evaluator, str(path), expected, got)
         proved.append(item._replace(rendered=got))
     for path in snippet_files:
         proved.append(Converted(path, f"snippets/{path.name}", jinja_snippets[path.name], ""))
@@ -123,7 +122,11 @@ def _render_jinja(
             ) from None
 
 
-def _difference(display: str, expected: str, got: str) -> TemplateError:
+def _difference(evaluator: Evaluator, display: str, expected: str, got: str) -> TemplateError:
+    offset = next(
+        (i for i, (x, y) in enumerate(zip(expected, got, strict=False)) if x != y),
+        min(len(expected), len(got)),
+    )
     a, b = expected.split("\n"), got.split("\n")
     line = next(
         (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
@@ -133,7 +136,7 @@ def _difference(display: str, expected: str, got: str) -> TemplateError:
     return TemplateError(
         f"the conversion does not render the same bytes at output line {line + 1}: Go "
         f"{go_line!r}, Jinja {jinja_line!r}; nothing was written",
-        Location(display),
+        evaluator.where(offset, expected) or Location(display),
     )
 
 
