@@ -5,12 +5,17 @@ goes in key order, missing keys fail (kOps' `missingkey=error`) or print `<no va
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from clustermgr.errors import TemplateError
-from clustermgr.gotemplate.functions import FUNCTIONS, GoFunctionError, go_print, truth
+from clustermgr.gotemplate.functions import (
+    FUNCTIONS,
+    GoFunctionError,
+    go_print,
+    truth,
+    type_name,
+)
 from clustermgr.gotemplate.parse import (
     Action,
     Arg,
@@ -238,7 +243,7 @@ class Evaluator:
             if self.fail_on_missing:
                 raise TemplateError(f"nil pointer evaluating .{name}", at)
             return MISSING
-        raise TemplateError(f"can't evaluate field {name} in type {_go_type(value)}", at)
+        raise TemplateError(f"can't evaluate field {name} in type {type_name(value)}", at)
 
     def _print(self, value: Any, at: Location) -> str:
         if value is MISSING:
@@ -256,21 +261,3 @@ def _range_items(value: Any, at: Location) -> list[tuple[Any, Any]]:
     if isinstance(value, int) and not isinstance(value, bool):
         return [(i, i) for i in range(value)]
     raise TemplateError(f"range can't iterate over {go_print(value)}", at)
-
-
-def _go_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return type(value).__name__
-
-
-def dumps(value: Any) -> str:  # for messages
-    return json.dumps(value, default=str)

@@ -496,10 +496,10 @@ MORE: dict[str, Callable[..., Any]] = {
     ),
     "regexQuoteMeta": lambda s: re.escape(s),
     "semverCompare": _semver_compare,
-    "typeOf": lambda v: _type_name(v),
+    "typeOf": lambda v: type_name(v),
     "kindOf": lambda v: _kind_name(v),
     "kindIs": lambda kind, v: _kind_name(v) == kind,
-    "typeIs": lambda name, v: _type_name(v) == name,
+    "typeIs": lambda name, v: type_name(v) == name,
 }
 
 
@@ -519,7 +519,8 @@ def _kind_name(value: Any) -> str:
     return "invalid" if value is None else "ptr"
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """Go's name of a value's type, as its errors and `typeOf` say it."""
     return {"slice": "[]interface {}", "map": "map[string]interface {}"}.get(
         _kind_name(value), _kind_name(value)
     )
