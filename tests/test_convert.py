@@ -324,3 +324,22 @@ def test_a_difference_is_placed_at_the_template_line(tmp_path: Path) -> None:
 def test_a_null_prints_as_go_prints_it(run: Run, tmp_path: Path) -> None:
     code, out, _err = convert_and_render(run, tmp_path, {"x": None}, {}, "[{{ .x }}]")
     assert (code, out) == (0, "[<no value>]")
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ " + "(" * 500 + "1" + ")" * 500 + " }}", "parentheses nest deeper than 100"),
+        ("{{ if 1 }}" * 300 + "{{ end }}" * 300, "blocks nest deeper than 100"),
+        (
+            '{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}',
+            "templates call each other deeper than 50",
+        ),
+    ],
+)
+def test_hostile_templates_are_bounded(
+    run: Run, tmp_path: Path, template: str, message: str
+) -> None:
+    code, _out, err = convert_and_render(run, tmp_path, {}, {}, template)
+    assert code == 1 and err.rstrip().endswith(f"error: {message}"), err
+    assert not (tmp_path / "out").exists()

@@ -36,6 +36,7 @@ from clustermgr.gotemplate.parse import (
 from clustermgr.problems import Location
 
 MISSING = object()  # a map key that is not there (missingkey=default prints `<no value>`)
+MAX_CALLS = 50  # {{ template }} and include inside each other (a loop otherwise never ends)
 
 
 class _Break(Exception):
@@ -77,7 +78,7 @@ class Evaluator:
             raise GoFunctionError(f'no snippet named "{name}"')
         self.depth += 1
         try:
-            if self.depth > 50:
+            if self.depth > MAX_CALLS:
                 raise GoFunctionError("include nests too deep")
             inner = Evaluator(self.snippets, self.fail_on_missing)
             inner.functions = self.functions
@@ -104,7 +105,15 @@ class Evaluator:
                 if body is None:
                     raise TemplateError(f'no template "{node.name}"', node.at)
                 value = self._pipe(node.pipe, dot, scope, node.at) if node.pipe else None
-                self._nodes(body, value, [{"$": value}], out)
+                self.depth += 1
+                if self.depth > MAX_CALLS:
+                    raise TemplateError(
+                        f"templates call each other deeper than {MAX_CALLS}", node.at
+                    )
+                try:
+                    self._nodes(body, value, [{"$": value}], out)
+                finally:
+                    self.depth -= 1
             elif isinstance(node, Loop):
                 raise _Break() if node.kind == "break" else _Continue()
 

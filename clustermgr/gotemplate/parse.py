@@ -115,6 +115,8 @@ class Tree:
     display: str
 
 
+MAX_NESTING = 100  # parentheses, and blocks inside blocks: templates come from merge requests
+
 # -- lexing actions ---------------------------------------------------------------------------
 
 _TOKEN = re.compile(
@@ -152,6 +154,7 @@ class _Tokens:
                 self.items.append((kind, value, pos))
             pos = found.end()
         self.pos = 0
+        self.depth = 0
 
     def error(self, message: str, offset: int = 0) -> TemplateError:
         return TemplateError(message, Location(self.at.file, self.at.line, self.at.col + offset))
@@ -261,7 +264,11 @@ def _operand(tokens: _Tokens, kind: str, value: str, offset: int) -> Arg:
         else:
             arg = Ident(value, Location(tokens.at.file, tokens.at.line, tokens.at.col + offset))
     elif value == "(":
+        tokens.depth += 1
+        if tokens.depth > MAX_NESTING:
+            raise tokens.error(f"parentheses nest deeper than {MAX_NESTING}", offset)
         inner = _pipe(tokens, ")")
+        tokens.depth -= 1
         closing = tokens.next()
         if closing[1] != ")":
             raise tokens.error("unclosed (", offset)
@@ -332,6 +339,7 @@ class _Parser:
         self.pos = 0
         self.display = display
         self.defines: dict[str, list[Node]] = {}
+        self.depth = 0
 
     def nodes(self, ends: tuple[str, ...]) -> list[Node]:
         out: list[Node] = []
@@ -396,6 +404,15 @@ class _Parser:
         self.pos += 2  # the `end` action and its location
 
     def branch(self, kind: str, pipe: Pipe, at: Location) -> Branch:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise TemplateError(f"blocks nest deeper than {MAX_NESTING}", at)
+        try:
+            return self._branch(kind, pipe, at)
+        finally:
+            self.depth -= 1
+
+    def _branch(self, kind: str, pipe: Pipe, at: Location) -> Branch:
         body = self.nodes(("end", "else"))
         orelse: list[Node] = []
         if self.pos >= len(self.items):
