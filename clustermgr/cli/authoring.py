@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,27 @@ def values_cmd(
     return EXIT_OK
 
 
+def kops_values_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--values`, `--set`, `--set-string` as `kops toolbox template` takes them."""
+    func = click.option(
+        "--set-string",
+        "set_strings",
+        multiple=True,
+        metavar="K=V",
+        help="Set string values on the command line.",
+    )(func)
+    func = click.option(
+        "--set", "sets", multiple=True, metavar="K=V", help="Set values on the command line."
+    )(func)
+    return click.option(
+        "--values",
+        "values_files",
+        multiple=True,
+        metavar="PATH",
+        help="Values file or directory (repeatable, comma-separated).",
+    )(func)
+
+
 def _given(ctx: click.Context, name: str) -> bool:
     """Whether the user typed option `name` (rather than taking its default)."""
     return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
@@ -180,21 +202,7 @@ def render_cmd(
     metavar="PATH",
     help="Snippets directory (repeatable, comma-separated).",
 )
-@click.option(
-    "--values",
-    "values_files",
-    multiple=True,
-    metavar="PATH",
-    help="Values file or directory (repeatable, comma-separated).",
-)
-@click.option("--set", "sets", multiple=True, metavar="K=V", help="Set values on the command line.")
-@click.option(
-    "--set-string",
-    "set_strings",
-    multiple=True,
-    metavar="K=V",
-    help="Set string values on the command line.",
-)
+@kops_values_options
 @output_option
 @click.option(
     "--config-value",
@@ -267,17 +275,7 @@ def template_cmd(
     metavar="DIR",
     help="Snippet folders of the Go templates (converted alongside; include keeps working).",
 )
-@click.option(
-    "--values",
-    "values_files",
-    multiple=True,
-    metavar="PATH",
-    help="Values to prove the conversion with, as kops toolbox template takes them.",
-)
-@click.option("--set", "sets", multiple=True, metavar="K=V", help="Set values (kOps' --set).")
-@click.option(
-    "--set-string", "set_strings", multiple=True, metavar="K=V", help="Set string values."
-)
+@kops_values_options
 @click.option(
     "--out-dir",
     type=click.Path(path_type=Path),
