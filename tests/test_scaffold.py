@@ -18,6 +18,7 @@ def test_init_writes_a_project_that_validates_and_renders(run: Run, tmp_path: Pa
         f"next: cd {folder} && clustermgr validate --all && clustermgr render --all"
     )
     assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
+        "channels/stable.yaml",
         "clustermgr.yaml",
         "schemas/values.schema.json",
         "template/cluster.yaml.j2",
@@ -90,3 +91,13 @@ def test_completion_of_commands_and_clusters() -> None:
 
 def test_completion_outside_a_project_offers_no_clusters(tmp_path: Path) -> None:
     assert _complete(["-C", str(tmp_path), "render"], "") == []
+
+
+def test_an_init_project_knows_its_channel(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "fleet"
+    run("init", str(folder))
+    result = run("-C", str(folder), "outdated", "--all")
+    assert (result.code, result.out) == (
+        0,
+        "dev-1  1.34.1    upgrade to 1.34.10\n1 cluster: 1 outdated\n",
+    )
