@@ -13,9 +13,9 @@ from clustermgr.problems import EXIT_OK
 @cli.command("init", context_settings=HELP, short_help="Write a small working project.")
 @click.argument("folder", type=click.Path(path_type=Path), default=Path("."))
 def init_cmd(folder: Path) -> int:
-    """Write a minimal project into FOLDER (default: here): clustermgr.yaml, a channel, one template, a
-    values schema, shared defaults, one environment and one cluster. It validates and
-    renders as it is; nothing that exists is overwritten.
+    """Write a minimal project into FOLDER (default: here): clustermgr.yaml, a pinned channel,
+    one template, a values schema, shared defaults, one environment and one cluster. It
+    validates and renders as it is; nothing that exists is overwritten.
 
     \b
     Examples:
