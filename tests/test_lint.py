@@ -9,6 +9,7 @@ import pytest
 from clustermgr.kops.crds import load_crds
 from clustermgr.problems import ERROR, Problem
 from clustermgr.validation.lint import Linter
+from tests.conftest import Run
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +207,24 @@ def test_seeded_kops_mistakes_are_found_once(
     rule, path, line = expected
     hits = [p for p in problems if p.rule == rule]
     assert [(p.path, p.location.line if p.location else 0) for p in hits] == [(path, line)]
+
+
+def test_the_project_kops_version_applies_to_its_own_files_only(
+    run: Run, example: Path, tmp_path: Path
+) -> None:
+    # The example fleet runs kOps 1.34, which refuses Kubernetes 1.35; another fleet's
+    # manifest is checked with the newest kOps' rules.
+    rendered = run("-C", str(example), "render", "dev-eu1").out.replace(
+        "kubernetesVersion: 1.33.13", "kubernetesVersion: 1.35.0"
+    )
+    inside, outside = example / "m.yaml", tmp_path / "other" / "m.yaml"
+    outside.parent.mkdir()
+    for path in (inside, outside):
+        path.write_text(rendered)
+    own = run("-C", str(example), "lint", str(inside), "--format", "parsable")
+    assert own.code == 1
+    assert "kops-version-support: This version of kubernetes is not yet supported by kOps 1.34" in (
+        own.out
+    )
+    other = run("-C", str(example), "lint", str(outside), "--format", "parsable")
+    assert (other.code, "kops-version-support" in other.out) == (0, False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,6 +29,9 @@ from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.fleet.results import FAIL_ON
 from clustermgr.problems import EXIT_OK
 from clustermgr.reporters import CHECK
+
+if TYPE_CHECKING:
+    from clustermgr.project import Project
 
 
 @cli.command("validate", context_settings=HELP, short_help="Validate clusters end to end.")
@@ -106,7 +110,9 @@ def lint_cmd(
     strict: bool,
 ) -> int:
     """Lint kOps manifests (FILE... or - for standard input): what `kops replace` accepts,
-    field types against the kOps CRDs, and kOps' own validation rules, offline.
+    field types against the kOps CRDs, and kOps' own validation rules, offline. The project's
+    kopsVersion and kopsCrds apply to its own files and standard input; files outside it
+    are checked with the newest kOps' rules (or --kops-version).
 
     \b
     Examples:
@@ -134,12 +140,19 @@ def lint_cmd(
     for raw in files:
         if raw != "-" and not Path(raw).is_file():
             raise UsageError(f"no such file: {raw}")
+    outside = [f for f in files if f != "-" and project is not None and not _inside(project, f)]
+    if outside:  # another fleet's manifests: this project's kopsVersion says nothing of them
+        project = None
     stdin = sys.stdin.read() if "-" in files else None
     linter = make_linter(project, kops_crds, kops_version=kops_version)
     groups = lint_paths(linter, list(files), stdin)
     note_kops_version(project, kops_version)
     options = ReportOptions("lint", "file", use_color(color, output), strict)
     return write_report(options, groups, fmt, output)
+
+
+def _inside(project: Project, raw: str) -> bool:
+    return Path(raw).resolve().is_relative_to(project.root)
 
 
 @cli.command("check", context_settings=HELP, short_help="Validate and diff a fleet (CI).")
