@@ -146,3 +146,11 @@ def test_imported_values_files_keep_all_but_the_edited_line(
         assert len(changed_lines(text, after)) == 2, (path.name, changed_lines(text, after))
         edited += 1
     assert edited >= 10
+
+
+def test_a_secret_set_is_never_printed(run: Run, example: Path) -> None:
+    canary = "canary-s3cr3t-value"
+    result = run("-C", str(example), "set", f"registry.password={canary}", "dev-eu1", "--dry-run")
+    assert result.code == 1  # the example's schema has no registry
+    assert canary not in result.out + result.err
+    assert "+  password: <redacted sha256:" in result.out

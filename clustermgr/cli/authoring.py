@@ -397,20 +397,23 @@ def _edit_report(project: Any, plan: Any, dry_run: bool) -> int:
     import tempfile
 
     from clustermgr.ops import edit
+    from clustermgr.problems import exit_code
+    from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
 
     if not plan.changed:
         click.echo("nothing to change: the values are already so")
         return EXIT_OK
-    click.echo(edit.unified(project, plan.changed), nl=False)
     with tempfile.TemporaryDirectory(prefix="clustermgr-set-") as folder:
-        after = edit.staged(project, plan.changed, Path(folder))
-        code = _report_effect(project, after, plan.clusters)
+        done = edit.effect(project, edit.staged(project, plan.changed, Path(folder)), plan)
+    click.echo(done.unified, nl=False)
+    click.echo(report(DIFFS, "text", done.diffs, ReportOptions("set", color=use_color())), nl=False)
+    click.echo(report(PROBLEMS, "text", done.groups, ReportOptions("set")), nl=False)
     if not dry_run:
         edit.write(plan.changed)
         click.echo(f"wrote {', '.join(project.display(f) for f in plan.changed)}", err=True)
     else:
         click.echo("dry run: nothing written", err=True)
-    return code
+    return exit_code(done.groups, strict=False)
 
 
 def _targets(project: Any, named: list[str], all_clusters: bool, env: str | None) -> list[str]:
@@ -431,32 +434,6 @@ def _targets(project: Any, named: list[str], all_clusters: bool, env: str | None
     if not found:
         raise UsageError(f"no cluster has {key}: {env}")
     return found
-
-
-def _report_effect(before: Any, after: Any, clusters: list[str]) -> int:
-    """The render diff of each cluster the edit reaches, and their validation (exit code)."""
-    from clustermgr.diff import ClusterDiff, compare, resources
-    from clustermgr.problems import exit_code
-    from clustermgr.render import RenderSettings
-    from clustermgr.render.project import project_renderer, render_documents
-    from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
-    from clustermgr.validation import Validator, make_linter, validate_clusters
-    from clustermgr.values import Overrides, cluster_values
-
-    settings = RenderSettings()
-    diffs = []
-    old_renderer = project_renderer(before, settings)
-    new_renderer = project_renderer(after, settings)
-    for name in clusters:
-        old = render_documents(old_renderer, cluster_values(before, before.cluster(name)))
-        new = render_documents(new_renderer, cluster_values(after, after.cluster(name)))
-        changes = compare(resources(old), resources(new), before.config.diff_ignore)
-        diffs.append(ClusterDiff(name, changes, {}, {}))
-    click.echo(report(DIFFS, "text", diffs, ReportOptions("set", color=use_color())), nl=False)
-    validator = Validator(after, Overrides(), settings, make_linter(after, None, for_replace=True))
-    groups = validate_clusters(validator, clusters)
-    click.echo(report(PROBLEMS, "text", groups, ReportOptions("set")), nl=False)
-    return exit_code(groups, strict=False)
 
 
 @cli.command("promote", context_settings=HELP, short_help="Copy values to the next environment.")

@@ -293,3 +293,41 @@ def write(changed: dict[Path, tuple[str, str]]) -> None:
 
     for file, (_, after) in changed.items():
         atomic_write(file, after)
+
+
+class Effect(NamedTuple):
+    """What an edit does: the edit as a diff, each cluster's render diff, their validation.
+    Secrets are hidden in all three, old and new alike."""
+
+    unified: str
+    diffs: list[Any]  # ClusterDiff
+    groups: list[Any]  # problem Group per cluster
+
+
+def effect(before: Project, after: Project, plan: Plan) -> Effect:
+    """Render and validate every cluster the edit reaches, before and after it."""
+    from clustermgr.diff import ClusterDiff, compare, resources
+    from clustermgr.diff.cluster import hidden
+    from clustermgr.render import RenderSettings
+    from clustermgr.render.project import project_renderer, render_documents
+    from clustermgr.validation import Validator, make_linter, validate_clusters
+
+    settings = RenderSettings()
+    old_renderer = project_renderer(before, settings)
+    new_renderer = project_renderer(after, settings)
+    text = unified(before, plan.changed)
+    diffs = []
+    for name in plan.clusters:
+        old_values = cluster_values(before, before.cluster(name), Overrides())
+        new_values = cluster_values(after, after.cluster(name), Overrides())
+        old = render_documents(old_renderer, old_values)
+        new = render_documents(new_renderer, new_values)
+        old_secrets = before.secrets(old_values, old)
+        new_secrets = after.secrets(new_values, new)
+        text = old_secrets.hide(new_secrets.hide(text))
+        changes = compare(
+            resources(old), resources(new), before.config.diff_ignore, before.config.diff_list_keys
+        )
+        diffs.append(hidden(ClusterDiff(name, changes, {}, {}), new_secrets))
+    validator = Validator(after, Overrides(), settings, make_linter(after, None, for_replace=True))
+    return Effect(text, diffs, validate_clusters(validator, plan.clusters))

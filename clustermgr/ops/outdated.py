@@ -2,8 +2,11 @@
 
 Read from the render (what kOps would be given): the Cluster's kubernetesVersion and
 cloudProvider, each InstanceGroup's image. The channel answers as kOps' channel functions
-do (clustermgr/render/channel.py); whether the fleet's kOps supports a version is the rule
-`kops-version-support` (kOps X.Y runs Kubernetes below X.(Y+1), and 1.37 at least 1.32).
+do (clustermgr/render/channel.py; a required version as kOps' pkg/apis/kops/channel.go
+IsUpgradeRequired decides it); whether the fleet's kOps supports a version is the rule
+`kops-version-support` (kOps X.Y runs Kubernetes below X.(Y+1), and 1.37 at least 1.32). An
+image's architecture is read from its name (`arm64`, else `amd64`), as kOps' channel images
+are named.
 """
 
 from __future__ import annotations

@@ -70,8 +70,10 @@ class Channel:
         raise ChannelError(f"no kubernetesVersions entry matches {version}", Location(self.file))
 
     def required_kubernetes_version(self, version: str) -> str | None:
-        """The `requiredVersion` of the kubernetesVersions entry `version` falls in (kOps
-        refuses to update a cluster below it), or None."""
+        """The `requiredVersion` of the kubernetesVersions entry `version` falls in, or None.
+        Below it kOps refuses `update cluster` ("This version of kubernetes is no longer
+        supported; upgrading is required": pkg/apis/kops/channel.go IsUpgradeRequired, called
+        from upup/pkg/fi/cloudup/apply_cluster.go)."""
         parsed = _parse_k8s(version)
         for index, entry in self._entries("kubernetesVersions"):
             if self._matches("kubernetesVersions", index, entry, "range", parsed):
