@@ -343,3 +343,23 @@ def test_hostile_templates_are_bounded(
     code, _out, err = convert_and_render(run, tmp_path, {}, {}, template)
     assert code == 1 and err.rstrip().endswith(f"error: {message}"), err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_proof_never_prints_a_secret(run: Run, tmp_path: Path) -> None:
+    code, _out, err = convert_and_render(
+        run,
+        tmp_path,
+        {"password": "canary-s3cr3t", "l": "x"},
+        {},
+        "{{ .password }}{{ range .l }}{{ end }}",
+    )
+    assert code == 1 and "range can't iterate over x" in err
+    code, _out, err = convert_and_render(
+        run, tmp_path, {"token": "canary-s3cr3t"}, {}, "{{ range .token }}{{ end }}"
+    )
+    assert code == 1 and "canary-s3cr3t" not in err and "<redacted" in err
+
+
+def test_a_missing_template_file(run: Run, tmp_path: Path) -> None:
+    result = run("convert", "nope.tmpl", "--out-dir", "out", cwd=tmp_path)
+    assert (result.code, result.err) == (2, "error: no such template file: nope.tmpl\n")

@@ -154,3 +154,24 @@ def test_a_secret_set_is_never_printed(run: Run, example: Path) -> None:
     assert result.code == 1  # the example's schema has no registry
     assert canary not in result.out + result.err
     assert "+  password: <redacted sha256:" in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "err"),
+    [
+        (["set", "kubernetesVersion=1.34.1"], "name the clusters, or pass --all or --env (one of them)"),
+        (["set", "x=1", "dev-eu1", "--all"], "name the clusters, or pass --all or --env (one of them)"),
+        (["set", "dev-eu1"], "name at least one KEY=VALUE"),
+        (["set", "x=1", "--env", "nope"], "no cluster has environment: nope"),
+        (["promote", "kubernetesVersion", "--from", "dev", "--to", "nope"], "no cluster has environment: nope"),
+        (
+            ["set", "nodeGroups.nodes.maxSize=1", "dev-eu1", "--layer", "values/nope.yaml"],
+            "--layer values/nope.yaml: not one of the cluster's layers",
+        ),
+    ],
+)  # fmt: skip
+def test_edit_usage_errors(run: Run, example: Path, args: list[str], err: str) -> None:
+    before = {p: p.read_text() for p in (example / "values").rglob("*.yaml")}
+    result = run("-C", str(example), *args)
+    assert (result.code, result.err) == (2, f"error: {err}\n")
+    assert {p: p.read_text() for p in (example / "values").rglob("*.yaml")} == before

@@ -163,6 +163,11 @@ def test_only_what_changed(run: Run, example: Path) -> None:
     assert len(jobs(first_push.out)) == 4 * 4
 
 
+def test_changed_since_goes_with_deploy(run: Run) -> None:
+    result = run("-C", str(REPO), "ci", "gitlab", "--changed-since", "HEAD")
+    assert (result.code, result.err) == (2, "error: --changed-since goes with --deploy\n")
+
+
 def big_fleet(root: Path, count: int) -> None:
     """`count` clusters over the example's three environments (only what the pipeline reads)."""
     copy_example(root)

@@ -59,3 +59,14 @@ def test_images_behind_and_a_version_kops_does_not_run(run: Run, example: Path) 
         "staging-eu1  1.34.10   upgrade to 1.35.1 (not supported by the fleet's kOps); 2 images behind"
     )
     assert lines[1].startswith("    ") and lines[1].endswith("-amd64-server-20261101")
+
+
+def test_outdated_needs_a_channel(run: Run, example: Path) -> None:
+    config = example / "clustermgr.yaml"
+    config.write_text(config.read_text().replace("channel: channels/stable.yaml\n", ""))
+    result = run("-C", str(example), "outdated", "--all")
+    assert (result.code, result.err) == (
+        1,
+        "clustermgr.yaml: error: outdated compares with the channel file: set `channel:` in "
+        "clustermgr.yaml\n",
+    )

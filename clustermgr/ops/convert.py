@@ -58,13 +58,21 @@ def convert_files(
             errors.append(exc)
     if errors:
         raise MultipleErrors(errors) if len(errors) > 1 else errors[0]
+    from clustermgr.secrets import for_cluster
+
+    secrets = for_cluster(None, values.data)  # messages quote output lines and values
     proved = []
     for (path, tree), item in zip(trees, out, strict=True):
         evaluator = Evaluator(snippets, fail_on_missing, _channel_functions(channel))
-        expected = evaluator.run(tree, values.data)
-        got = _render_jinja(item.jinja, jinja_snippets, values, fail_on_missing, str(path), channel)
-        if got != expected:
-            raise _difference(evaluator, str(path), expected, got)
+        try:
+            expected = evaluator.run(tree, values.data)
+            got = _render_jinja(
+                item.jinja, jinja_snippets, values, fail_on_missing, str(path), channel
+            )
+            if got != expected:
+                raise _difference(evaluator, str(path), expected, got)
+        except ClusterMgrError as exc:
+            raise TemplateError(secrets.hide(exc.message), exc.location) from None
         proved.append(item._replace(rendered=got))
     for path in snippet_files:
         proved.append(Converted(path, f"snippets/{path.name}", jinja_snippets[path.name], ""))

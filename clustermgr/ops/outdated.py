@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from clustermgr.errors import ChannelError, ConfigError
+from clustermgr.problems import Location
 from clustermgr.project import Project
 from clustermgr.render.channel import Channel, load_channel
 from clustermgr.versions import VersionError, parse_kubernetes
@@ -33,8 +34,10 @@ class Status(NamedTuple):
 
 def channel_of(project: Project, kops_version: str) -> Channel:
     if not project.config.channel:
+        config = project.config_file
         raise ConfigError(
-            "outdated compares with the channel file: set `channel:` in clustermgr.yaml"
+            "outdated compares with the channel file: set `channel:` in clustermgr.yaml",
+            Location(project.display(config)) if config else None,
         )
     path = project.path(project.config.channel, "channel")
     return load_channel(path, project.display(path), kops_version)
