@@ -65,12 +65,9 @@ def status(
     required = channel.required_kubernetes_version(str(current))
     below = required if required and current < parse_kubernetes(required) else None
     target = parse_kubernetes(newer or str(current))
-    from clustermgr.kops.rules.access import OLDEST_SUPPORTED
+    from clustermgr.kops.rules.access import kops_supports
 
-    oldest = OLDEST_SUPPORTED.get(kops)
-    supports = (target.major, target.minor) <= kops and (
-        oldest is None or (target.major, target.minor) >= oldest
-    )
+    supports = kops_supports(kops, (target.major, target.minor))
     images = []
     for doc in docs:
         data = doc.data if isinstance(doc.data, dict) else {}

@@ -227,6 +227,12 @@ def kops_version_support(m: Manifest) -> Iterator[Hit]:
         )
 
 
+def kops_supports(kops: tuple[int, int], kubernetes: tuple[int, int]) -> bool:
+    """Whether kOps `kops` (major, minor) runs Kubernetes `kubernetes` (the rule above)."""
+    oldest = OLDEST_SUPPORTED.get(kops)
+    return kubernetes <= kops and (oldest is None or kubernetes >= oldest)
+
+
 def _minor(raw: Any) -> tuple[int, int] | None:
     from clustermgr.versions import VersionError, parse_kubernetes
 
