@@ -27,7 +27,6 @@ class Converted(NamedTuple):
     source: Path
     target: str  # relative to the output folder
     jinja: str
-    rendered: str  # what both render to with the values given
 
 
 def convert_files(
@@ -53,7 +52,7 @@ def convert_files(
         try:
             tree = parse(read_text(path, str(path)), str(path))
             trees.append((path, tree))
-            out.append(Converted(path, f"{path.name}.j2", convert(tree), ""))
+            out.append(Converted(path, f"{path.name}.j2", convert(tree)))
         except ClusterMgrError as exc:
             errors.append(exc)
     if errors:
@@ -61,7 +60,6 @@ def convert_files(
     from clustermgr.secrets import for_cluster
 
     secrets = for_cluster(None, values.data)  # messages quote output lines and values
-    proved = []
     for (path, tree), item in zip(trees, out, strict=True):
         evaluator = Evaluator(snippets, fail_on_missing, _channel_functions(channel))
         try:
@@ -73,10 +71,10 @@ def convert_files(
                 raise _difference(evaluator, str(path), expected, got)
         except ClusterMgrError as exc:
             raise TemplateError(secrets.hide(exc.message), exc.location) from None
-        proved.append(item._replace(rendered=got))
-    for path in snippet_files:
-        proved.append(Converted(path, f"snippets/{path.name}", jinja_snippets[path.name], ""))
-    return proved
+    return out + [
+        Converted(path, f"snippets/{path.name}", jinja_snippets[path.name])
+        for path in snippet_files
+    ]
 
 
 def _channel_functions(channel: Channel | None) -> dict[str, Callable[..., Any]]:
