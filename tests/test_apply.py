@@ -173,14 +173,14 @@ def test_a_store_changed_after_the_diff_stops_the_apply(
 ) -> None:
     assert apply_cmd(run, example, store, "--yes")[0] == 0
     project = find_project(example)
-    plan = apply.plan(
+    plan = apply.prepare(
         project, "dev-eu1", str(store), Overrides(), make_linter(project, for_replace=True)
     )
     group = store / NAME / "instancegroup" / "nodes"
     group.write_text(group.read_text().replace("maxSize: 3", "maxSize: 4"))
     calls = len(fake_kops.calls())
     with pytest.raises(apply.ApplyError, match="the state store changed since the diff above"):
-        apply.execute(plan, False, print, print, 60)
+        apply.execute(plan, print, print, 60)
     assert fake_kops.calls()[calls:] == []
 
 
@@ -274,7 +274,7 @@ def test_roll_exports_a_kubeconfig_and_rolls_what_the_apply_named(
     assert seen.read_text() == f"rolling-update KUBECONFIG={kubeconfig}\n"
     assert not Path(kubeconfig).exists()  # removed after the run
     assert result.out.splitlines()[0] == (
-        "last apply: 1 changes: roll IG; roll IG control-plane-eu-west-1a"
+        "last apply: 1 change: roll IG; rolls control-plane-eu-west-1a"
     )
 
 
@@ -300,7 +300,7 @@ def test_apply_refuses_invalid_clusters(
 
 def test_the_record_holds_the_apply(example: Path, fake_kops: FakeKops, store: Path) -> None:
     project = find_project(example)
-    plan = apply.plan(
+    plan = apply.prepare(
         project, "dev-eu1", str(store), Overrides(), make_linter(project, for_replace=True)
     )
     assert "clustermgr.k8s.io/last-applied:" in plan.final_manifest
@@ -309,7 +309,7 @@ def test_the_record_holds_the_apply(example: Path, fake_kops: FakeKops, store: P
 
     cluster = load_documents(plan.final_manifest, "m", cache=False)[0].data
     roll = json.loads(cluster["metadata"]["annotations"]["clustermgr.k8s.io/last-apply-roll"])
-    assert roll == {"force": False, "groups": [], "impact": "update"}
+    assert roll == {"steps": []}  # a new cluster: nothing to roll
     assert "clustermgr.k8s.io" not in plan.work_manifest  # no previous record to keep
 
 

@@ -47,7 +47,13 @@ def test_changes_and_exit_code(run: Run, example: Path, tmp_path: Path) -> None:
     assert result.code == 1
     assert result.out == (
         "dev-eu1: 2 changes in 1 resource — impact: roll IG (nodes)\n"
-        "  next: kops update cluster --yes; then kops rolling-update cluster --instance-group nodes --yes\n"
+        "  plan:\n"
+        "    1. kops replace -f <render>  # writes the render to the state store\n"
+        "    2. kops update cluster --yes  # changes the cloud resources\n"
+        "    3. kops replace -f <render with the apply's record>  # the apply's record, written "
+        "last: a stop half-way keeps the previous one\n"
+        "    4. kops rolling-update cluster --instance-group nodes --yes  # replaces the "
+        "instances of nodes\n"
         "\n"
         "InstanceGroup/nodes\n"
         "  spec.machineType  [roll IG nodes]\n"
@@ -77,14 +83,24 @@ def test_json_report(run: Run, example: Path, tmp_path: Path) -> None:
     store = state_store(run, example, tmp_path / "state", {"maxSize": 9})
     out = run("-C", str(example), "diff", "dev-eu1", "--state", str(store), "--format", "json").out
     report = json.loads(out)
-    assert report["clusters"][0]["summary"] == {
+    plan = report["clusters"][0]["plan"]
+    assert [step["command"] for step in plan["steps"]] == [
+        "kops replace -f <render>",
+        "kops update cluster --yes",
+        "kops replace -f <render with the apply's record>",
+    ]
+    del plan["steps"]
+    assert plan == {
         "changes": 1,
         "ignored": 0,
         "resources": 1,
         "impact": "update",
         "roll": [],
         "flags": [],
-        "steps": ["kops update cluster --yes"],
+        "refusals": [],
+        "creates": False,
+        "removed_groups": [],
+        "blocked": False,
     }
     assert report["clusters"][0]["changes"][0] == {
         "resource": "InstanceGroup/nodes",
@@ -255,7 +271,8 @@ def test_multi_line_strings_are_diffed_line_by_line(run: Run, tmp_path: Path) ->
     (tmp_path / "a.yaml").write_text(base % "two")
     (tmp_path / "b.yaml").write_text(base % "TWO")
     result = run("diff", "--from", "a.yaml", "--to", "b.yaml", cwd=tmp_path)
-    assert result.out.splitlines()[4:] == [
+    lines = result.out.splitlines()
+    assert lines[lines.index("InstanceGroup/nodes") + 1 :] == [
         "  spec.additionalUserData[name=setup.sh].content  [roll IG nodes]",
         "      #!/bin/sh",
         "      echo one",
@@ -268,6 +285,7 @@ def test_multi_line_strings_are_diffed_line_by_line(run: Run, tmp_path: Path) ->
 def test_markdown_is_cut_below_gitlabs_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     from clustermgr import diff
     from clustermgr.diff import ClusterDiff
+    from clustermgr.plan import review
     from clustermgr.reporters import ReportOptions, base, diffs
 
     monkeypatch.setattr(base, "NOTE_LIMIT", 2000)
@@ -275,7 +293,7 @@ def test_markdown_is_cut_below_gitlabs_limit(monkeypatch: pytest.MonkeyPatch) ->
         diff.Change(f"InstanceGroup/ig{i}", ("spec", "maxSize"), diff.CHANGED, 1, 2, "update")
         for i in range(100)
     ]
-    text = diffs.markdown([ClusterDiff("c", changes, {}, {})], ReportOptions())
+    text = diffs.markdown([review(ClusterDiff("c", changes, {}, {}))], ReportOptions())
     assert len(text) <= 2000
     assert text.endswith("_The diff is too long for one note and was cut here._\n")
     fences = [line for line in text.splitlines() if line.startswith("```")]

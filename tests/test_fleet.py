@@ -194,7 +194,10 @@ def test_fail_on_and_reports(run: Run, example: Path, tmp_path: Path) -> None:
     )
     text = note.read_text()
     assert text.startswith("### clustermgr check: 4 clusters, 0 invalid, 4 changed")
-    assert "| prod-eu1 | ✅ valid | 0 | 0 | 6 | update | — |" in text
+    assert (
+        "| prod-eu1 (new) | ✅ valid | 0 | 0 | 6 | update | — | `kops replace -f <render> --force`"
+        "<br>`kops update cluster --yes`<br>`kops replace -f <render with the apply's record>` |"
+    ) in text
     assert text.count("<details>") == 4
     from xml.etree import ElementTree as ET
 

@@ -22,7 +22,7 @@ from clustermgr.cli.app import (
     use_color,
     value_options,
 )
-from clustermgr.errors import ConfigError, UsageError
+from clustermgr.errors import ClusterMgrError, ConfigError, UsageError
 from clustermgr.problems import EXIT_OK
 from clustermgr.reporters import CLUSTERS, VALUES
 
@@ -408,6 +408,12 @@ def _edit_report(project: Any, plan: Any, dry_run: bool) -> int:
     click.echo(done.unified, nl=False)
     click.echo(report(DIFFS, "text", done.diffs, ReportOptions("set", color=use_color())), nl=False)
     click.echo(report(PROBLEMS, "text", done.groups, ReportOptions("set")), nl=False)
+    blocked = done.blocked()
+    if blocked:
+        raise ClusterMgrError(
+            f"kOps refuses what this edit changes in {', '.join(blocked)} (blocked, above): "
+            "nothing written"
+        )
     if not dry_run:
         edit.write(plan.changed)
         click.echo(f"wrote {', '.join(project.display(f) for f in plan.changed)}", err=True)

@@ -194,38 +194,34 @@ def _apply_one(
 ) -> None:
     from clustermgr.diff import ClusterDiff
     from clustermgr.ops import apply
+    from clustermgr.plan import Reviewed, counted
     from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
 
-    plan = apply.plan(project, cluster, store, overrides, linter, kops_timeout)
-    if not plan.valid():
-        groups = [Group(cluster, plan.problems, ())]
+    prepared = apply.prepare(project, cluster, store, overrides, linter, prune, kops_timeout)
+    safety = apply.safety(prepared, force)
+    if not prepared.valid():
+        groups = [Group(cluster, prepared.problems, ())]
         click.echo(report(PROBLEMS, "text", groups, ReportOptions("apply")), nl=False, err=True)
-        raise ClusterMgrError(f"{cluster} is not valid: nothing was applied")
-    if plan.half_applied:
+    if prepared.half_applied:
         title = f"{cluster} (half-applied by an apply that stopped: already as the render says)"
-        shown = ClusterDiff(title, plan.half_applied, {}, {})
+        shown = counted(ClusterDiff(title, prepared.half_applied, {}, {}))
         click.echo(report(DIFFS, "text", [shown], ReportOptions("apply")), err=True)
-    if plan.drift:
-        drifted = ClusterDiff(f"{cluster} (state store now vs. last apply)", plan.drift, {}, {})
-        click.echo(report(DIFFS, "text", [drifted], ReportOptions("apply")), err=True)
-        if not force:
-            raise ClusterMgrError(
-                f"{cluster} was changed in the state store since clustermgr last applied it "
-                "(above); apply with --force to overwrite those changes"
-            )
-    elif plan.drift is None and not plan.new_cluster:
-        click.echo(
-            f"{cluster}: no record of a previous apply; nothing to check drift against", err=True
-        )
-    options = ReportOptions("apply", color=use_color())
-    click.echo(
-        report(DIFFS, "text", [ClusterDiff(cluster, plan.changes, {}, {})], options), nl=False
-    )
+    if prepared.drift:
+        drifted = ClusterDiff(f"{cluster} (state store now vs. last apply)", prepared.drift, {}, {})
+        click.echo(report(DIFFS, "text", [counted(drifted)], ReportOptions("apply")), err=True)
+    for notice in safety.notices:
+        click.echo(notice, err=True)
+    if prepared.valid():
+        planned = Reviewed(ClusterDiff(cluster, prepared.changes, {}, {}), prepared.plan)
+        options = ReportOptions("apply", color=use_color())
+        click.echo(report(DIFFS, "text", [planned], options), nl=False)
+    if safety.refusal is not None:
+        raise ClusterMgrError(safety.refusal)
     err = lambda line: click.echo(line, err=True)  # noqa: E731
     if yes:
-        apply.execute(plan, prune, click.echo, err, kops_timeout)
+        apply.execute(prepared, click.echo, err, kops_timeout)
     else:
-        apply.preview(plan, prune, click.echo, err, kops_timeout)
+        apply.preview(prepared, click.echo, err, kops_timeout)
 
 
 @cli.command("roll", context_settings=HELP, short_help="Rolling-update clusters with kops.")

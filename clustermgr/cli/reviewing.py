@@ -38,7 +38,12 @@ from clustermgr.reporters import DIFFS, OUTDATED
 )
 @click.option("--ignore", multiple=True, metavar="RULE", help="Ignore Kind/name:path (globs).")
 @format_option(DIFFS)
-@click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
+@click.option(
+    "--exit-code",
+    "differences",
+    is_flag=True,
+    help="Exit 1 when there are differences (a plan kOps refuses always exits 1).",
+)
 @click.option("--show-secrets", is_flag=True, help="Show sensitive values instead of hashes.")
 @color_option
 @output_option
@@ -55,7 +60,7 @@ def diff_cmd(
     to_file: Path | None,
     ignore: tuple[str, ...],
     fmt: str,
-    exit_code: bool,
+    differences: bool,
     show_secrets: bool,
     color: str,
     output: Path | None,
@@ -73,7 +78,7 @@ def diff_cmd(
       clustermgr diff --from old.yaml --to new.yaml
     """
     from clustermgr.diff import Against, DiffOptions
-    from clustermgr.diff.cluster import DiffRequest, differs, run
+    from clustermgr.ops.review import DiffRequest, exit_code, run
     from clustermgr.reporters import ReportOptions, report
     from clustermgr.values import Overrides
 
@@ -88,7 +93,9 @@ def diff_cmd(
     results = run(request, lambda: project_of(ctx))
     options = ReportOptions("diff", color=use_color(color, output))
     emit(report(DIFFS, fmt, results, options), output)
-    return 1 if exit_code and differs(results) else EXIT_OK
+    if any(plan.blocked for _, plan in results):
+        click.echo("error: kOps refuses a change above (blocked): nothing can apply it", err=True)
+    return exit_code(results, differences)
 
 
 @cli.command("pull", context_settings=HELP, short_help="Save applied manifests as snapshots.")

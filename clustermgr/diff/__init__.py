@@ -1,6 +1,6 @@
 """Diffs: a cluster's render against what is applied, weighed by what kOps would do.
 
-- engine: normalise, match, compare, weigh (`compare`, `Change`, `summary`);
+- engine: normalise, match, compare, weigh (`compare`, `Change`);
 - applied: where the applied side comes from (file, state store, git ref, snapshots);
 - cluster: one cluster's diff end to end (`diff_clusters`, `compare_cluster`);
 - redact: secrets shown as digests.
@@ -21,13 +21,11 @@ from clustermgr.diff.engine import (
     DOC_REMOVED,
     REMOVED,
     Change,
-    DiffSummary,
     Resources,
     canonical,
     compare,
     normalise,
     resources,
-    summary,
 )
 from clustermgr.diff.redact import redact, redact_resources
 
@@ -42,7 +40,6 @@ __all__ = [
     "Change",
     "ClusterDiff",
     "DiffOptions",
-    "DiffSummary",
     "Resources",
     "canonical",
     "compare",
@@ -53,5 +50,4 @@ __all__ = [
     "redact",
     "redact_resources",
     "resources",
-    "summary",
 ]

@@ -6,14 +6,12 @@ project at a git ref, or the project's `diff.applied` folder of snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from clustermgr.diff import engine
 from clustermgr.diff.applied import Against, AppliedSource, from_file
 from clustermgr.diff.redact import redact
-from clustermgr.errors import ClusterMgrError, DiffError, UsageError
 from clustermgr.project import Project
 from clustermgr.render import RenderSettings, project_renderer, render_documents
 from clustermgr.secrets import Secrets, document_secrets
@@ -26,11 +24,8 @@ class ClusterDiff(NamedTuple):
     changes: list[engine.Change]
     old: engine.Resources
     new: engine.Resources
-    kops_version: str | None = None  # the kOps that applies it: decides the next steps
+    kops_version: str | None = None  # the kOps that applies it: decides the plan's steps
     secrets: Secrets | None = None  # hidden in `old` and `new` when they are shown
-
-    def summary(self) -> engine.DiffSummary:
-        return engine.summary(self.changes, self.kops_version)
 
 
 class DiffOptions(NamedTuple):
@@ -95,55 +90,3 @@ def diff_files(old: Path, new: Path, options: DiffOptions) -> ClusterDiff:
     for (kind, _), doc in after.items():
         secrets.mark(kind, doc)
     return hidden(result, secrets)
-
-
-class DiffRequest(NamedTuple):
-    """What `clustermgr diff` was asked: clusters against one source, or two files."""
-
-    clusters: Sequence[str] = ()
-    all_clusters: bool = False
-    against: Against = Against()
-    files: tuple[Path | None, Path | None] | None = None  # --from, --to
-    overrides: Overrides = Overrides()
-    options: DiffOptions = DiffOptions()
-
-
-def run(request: DiffRequest, find_project: Callable[[], Project]) -> list[ClusterDiff]:
-    """`clustermgr diff`; any failure is a DiffError (exit 2: differences exit 1)."""
-    try:
-        return _run(request, find_project)
-    except DiffError:
-        raise
-    except ClusterMgrError as exc:
-        raise DiffError(exc.message, exc.location) from None
-
-
-def _run(request: DiffRequest, find_project: Callable[[], Project]) -> list[ClusterDiff]:
-    if request.files is not None:
-        old, new = request.files
-        if old is None or new is None or request.clusters or request.all_clusters:
-            raise UsageError("--from and --to go together, without clusters")
-        for path in (old, new):
-            if not path.is_file():
-                raise UsageError(f"no such file: {path}")
-        return [diff_files(old, new, request.options)]
-    against = request.against
-    if sum(x is not None for x in against) > 1:
-        raise UsageError("use one of --against, --state and --against-ref")
-    if against.file is not None and not against.file.is_file():
-        raise UsageError(f"no such file: {against.file}")
-    project = find_project()
-    if request.all_clusters == bool(request.clusters):
-        raise UsageError("name the clusters to diff, or pass --all (not both)")
-    if request.all_clusters:
-        names = list(project.clusters())
-    else:
-        names = [project.cluster(name).name for name in request.clusters]
-    if against.file is not None and len(names) > 1:
-        raise UsageError("--against FILE holds one cluster: name one cluster")
-    return diff_clusters(project, names, against, request.overrides, request.options)
-
-
-def differs(results: list[ClusterDiff]) -> bool:
-    """Whether any cluster has a change that is not ignored (`--exit-code`)."""
-    return any(not c.ignored for r in results for c in r.changes)

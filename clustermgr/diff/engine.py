@@ -33,7 +33,7 @@ from clustermgr.diff.weigh import CHANGED as CHANGED
 from clustermgr.diff.weigh import DOC_ADDED as DOC_ADDED
 from clustermgr.diff.weigh import DOC_REMOVED as DOC_REMOVED
 from clustermgr.diff.weigh import REMOVED as REMOVED
-from clustermgr.diff.weigh import cross_flags, next_steps, weigh
+from clustermgr.diff.weigh import cross_flags, weigh
 from clustermgr.kops import impact as impacts
 from clustermgr.kops.assignments import unassign
 from clustermgr.yamlio import Document, Match, Part, format_path
@@ -349,30 +349,3 @@ def canonical(value: Any, path: tuple[Part, ...] = ()) -> Any:
     if key and _keyed(items, key):
         return sorted(items, key=lambda x: str(x[key]))
     return items
-
-
-class DiffSummary(NamedTuple):
-    """The headline of one cluster's diff."""
-
-    changes: int  # not ignored
-    ignored: int
-    resources: int  # documents with a change
-    impact: str  # the worst impact of any change
-    roll: tuple[str, ...]  # InstanceGroups to roll, by name
-    flags: tuple[str, ...]  # refused, destructive, assumed, force
-    steps: tuple[str, ...] = ()  # the kOps commands, in order, after `kops replace`
-
-
-def summary(changes: list[Change], kops_version: str | None = None) -> DiffSummary:
-    """Counts, the worst impact, the instance groups to roll, the flags and the next steps."""
-    counted = [c for c in changes if not c.ignored]
-    roll_groups = sorted({g for c in counted if c.impact == impacts.ROLL_IG for g in c.groups})
-    return DiffSummary(
-        changes=len(counted),
-        ignored=len(changes) - len(counted),
-        resources=len({c.resource for c in counted}),
-        impact=impacts.worst([c.impact for c in counted]),
-        roll=tuple(roll_groups),
-        flags=tuple(sorted({f for c in counted for f in c.flags})),
-        steps=next_steps(counted, kops_version),
-    )

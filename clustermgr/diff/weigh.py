@@ -1,5 +1,6 @@
-"""Weighing changes: the impact of each (kops/impact.py), refusals kOps' ValidateClusterUpdate
-makes with its own wording, and the kOps commands a cluster's changes need, in order."""
+"""Weighing changes: the impact of each (kops/impact.py) and the refusals kOps'
+ValidateClusterUpdate makes, with its own wording. What follows from them (the kOps commands,
+in order) is the plan's (clustermgr/plan)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 DOC_ADDED, DOC_REMOVED = "document added", "document removed"
-RECONCILE_FROM = (1, 31)  # kOps 1.31: minor upgrades go through `kops reconcile cluster`
 
 
 def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
@@ -155,36 +155,3 @@ def minor_upgrade(changes: list[Change]) -> bool:
             if old and new and new[:2] > old[:2]:
                 return True
     return False
-
-
-def next_steps(changes: list[Change], kops_version: str | None = None) -> tuple[str, ...]:
-    """The kOps commands the changes need after `kops replace`, in order."""
-    counted = [c for c in changes if not c.ignored]
-    impact = impacts.worst([c.impact for c in counted])
-    if impact == impacts.NONE:
-        return ()
-    reconcile = kops_version is None or _version(kops_version)[:2] >= RECONCILE_FROM
-    if minor_upgrade(counted) and reconcile:
-        # kOps 1.31+: update and roll role by role, control plane first
-        # (kOps: docs/releases/1.31-NOTES.md; cmd/kops/reconcile_cluster.go)
-        return ("kops reconcile cluster --yes",)
-    steps = ["kops update cluster --yes"]
-    force = any(impacts.FORCE in c.flags for c in counted)
-    roll = "kops rolling-update cluster"
-    if impact == impacts.ROLL_ALL:
-        steps.append(f"{roll}{' --force' if force else ''} --yes")
-        return tuple(steps)
-    if impact == impacts.ROLL_CONTROL_PLANE:
-        forced = " --force" if force and not _rolled_by_config(counted) else ""
-        steps.append(f"{roll} --instance-group-roles=control-plane,apiserver{forced} --yes")
-    groups = sorted({g for c in counted if c.impact == impacts.ROLL_IG for g in c.groups})
-    if groups:
-        steps.append(f"{roll} --instance-group {','.join(groups)} --yes")
-    return tuple(steps)
-
-
-def _rolled_by_config(changes: list[Change]) -> bool:
-    """Whether a change to the control plane's nodeup config rolls it anyway (no --force)."""
-    return any(
-        c.impact == impacts.ROLL_CONTROL_PLANE and impacts.FORCE not in c.flags for c in changes
-    )

@@ -118,6 +118,8 @@ def _check_one(name: str) -> ClusterResult:
 
 def _check(name: str) -> ClusterResult:
     from clustermgr.diff import DiffOptions, compare_cluster
+    from clustermgr.plan import of as plan_of
+    from clustermgr.plan import refusal_problems
 
     project: Project = _WORKER["project"]
     request: CheckRequest = _WORKER["request"]
@@ -133,4 +135,5 @@ def _check(name: str) -> ClusterResult:
     except ClusterMgrError as exc:
         problems.append(Problem(ERROR, "diff-source", exc.message, exc.location, check="diff"))
         return ClusterResult(name, problems, None, None)
-    return ClusterResult(name, problems, result.changes, result.summary())
+    problems += refusal_problems(result.changes)
+    return ClusterResult(name, problems, result.changes, plan_of(result))

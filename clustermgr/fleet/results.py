@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from clustermgr.diff.applied import Against
-from clustermgr.diff.engine import Change, DiffSummary
+from clustermgr.diff.engine import Change
+from clustermgr.plan import Plan
 from clustermgr.problems import ERROR, WARNING, Group, Problem
 from clustermgr.validation.validate import CHECKS
 from clustermgr.values import Overrides
@@ -25,12 +26,14 @@ class ClusterResult(NamedTuple):
     name: str
     problems: list[Problem]
     changes: list[Change] | None  # None: nothing to compare with
-    diff_summary: DiffSummary | None
+    plan: Plan | None  # None: nothing to compare with
     cached: bool = False
 
     def group(self) -> Group:
-        """The problems as validate reports them: one JUnit test case per check."""
-        return Group(self.name, self.problems, CHECKS)
+        """The problems as validate reports them: one JUnit test case per check (the diff
+        too, where it ran or failed to)."""
+        compared = self.plan is not None or any(p.check == "diff" for p in self.problems)
+        return Group(self.name, self.problems, (*CHECKS, "diff") if compared else CHECKS)
 
     def valid(self) -> bool:
         return not any(p.level == ERROR for p in self.problems)
@@ -44,11 +47,12 @@ class FleetCounts(NamedTuple):
     to_roll: int
     risky: int
     cached: int
+    blocked: int = 0
 
 
 def counts(results: list[ClusterResult]) -> FleetCounts:
     """The headline numbers of a check."""
-    summaries = [r.diff_summary for r in results if r.diff_summary is not None]
+    summaries = [r.plan for r in results if r.plan is not None]
     return FleetCounts(
         checked=len(results),
         invalid=sum(not r.valid() for r in results),
@@ -56,6 +60,7 @@ def counts(results: list[ClusterResult]) -> FleetCounts:
         changed=sum(bool(s.changes) for s in summaries),
         to_roll=sum(s.impact not in ("none", "update") for s in summaries),
         risky=sum(bool(s.flags) for s in summaries),
+        blocked=sum(s.blocked for s in summaries),
         cached=sum(r.cached for r in results),
     )
 
@@ -74,13 +79,16 @@ def exit_code(results: list[ClusterResult], fail_on: tuple[str, ...] = ()) -> in
 
 
 def failed(results: list[ClusterResult], fail_on: tuple[str, ...] = ()) -> bool:
-    """Whether a check fails: an invalid cluster, or a difference of a `--fail-on` kind."""
+    """Whether a check fails: an invalid cluster, a plan kOps refuses (blocked), or a
+    difference of a `--fail-on` kind."""
     if any(not r.valid() for r in results):
         return True
     for r in results:
-        s = r.diff_summary
+        s = r.plan
         if s is None:
             continue
+        if s.blocked:
+            return True
         if any((kind == "changes" and s.changes) or kind in s.flags for kind in fail_on):
             return True
     return False

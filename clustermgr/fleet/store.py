@@ -15,16 +15,17 @@ from typing import Any
 
 from clustermgr import __version__, git
 from clustermgr.diff.applied import REF, effective_source, source_files
-from clustermgr.diff.engine import Change, DiffSummary
+from clustermgr.diff.engine import Change
 from clustermgr.errors import ClusterMgrError
 from clustermgr.files import read_bytes, walk_files
 from clustermgr.fleet.results import CheckRequest, ClusterResult
+from clustermgr.plan import Plan
 from clustermgr.problems import Location, Problem
 from clustermgr.project import Project
 from clustermgr.values import expand_values_paths
 from clustermgr.yamlio import Match, Part
 
-CACHE_FORMAT = "clustermgr-check-3"
+CACHE_FORMAT = "clustermgr-check-4"
 
 
 class CacheKeys:
@@ -132,7 +133,7 @@ def encode(result: ClusterResult) -> str:
         "changes": None
         if result.changes is None
         else [{**c._asdict(), "path": [_part(p) for p in c.path]} for c in result.changes],
-        "summary": None if result.diff_summary is None else result.diff_summary._asdict(),
+        "plan": None if result.plan is None else result.plan.to_data(),
     }
     return json.dumps(data, default=str)
 
@@ -167,11 +168,8 @@ def decode(text: str) -> ClusterResult | None:
                 )
                 for c in data["changes"]
             ]
-        summary = None
-        if data["summary"] is not None:
-            s = data["summary"]
-            summary = DiffSummary(**{**s, "roll": tuple(s["roll"]), "flags": tuple(s["flags"])})
-        return ClusterResult(str(data["name"]), problems, changes, summary)
+        plan = None if data["plan"] is None else Plan.from_data(data["plan"])
+        return ClusterResult(str(data["name"]), problems, changes, plan)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -6,15 +6,14 @@
 - Without `--yes`, kOps runs against a private copy of the cluster's folder of the state
   store (backups left out): `kops replace --force` and `kops update cluster` show what would
   happen, and the real store is not touched.
-- With `--yes`: the store is read again and a change since the diff stops the run; then
-  `kops replace` (`--force` when a cluster or group is new), `kops update cluster --yes` (or
-  `kops reconcile cluster --yes` for a Kubernetes minor upgrade on kOps 1.31+), with `--prune`
-  `kops delete instancegroup` for groups gone from the render and `kops update cluster --prune
-  --yes`; the record of the apply (ops/record.py) is written last, by a final `kops replace`,
-  only when every step succeeded. A run stopped half-way leaves the previous record, and the
-  next apply says which changes are half-applied instead of calling them drift.
-- `roll` exports a short-lived admin kubeconfig into a temporary file, rolls what the last
-  apply's impact names, and removes the file.
+- With `--yes`: the store is read again and a change since the diff stops the run; then the
+  plan's apply steps run in order (clustermgr/plan: replace, update or reconcile, with
+  `--prune` the deletion of groups gone from the render), the record of the apply
+  (ops/record.py) last, by a final `kops replace`, only when every step succeeded. A run
+  stopped half-way leaves the previous record, and the next apply says which changes are
+  half-applied instead of calling them drift.
+- `roll` exports a short-lived admin kubeconfig into a temporary file, runs the rolling
+  updates the last apply's plan recorded, and removes the file.
 """
 
 from __future__ import annotations
@@ -28,11 +27,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from clustermgr import diff, limits
+from clustermgr import plan as plans
 from clustermgr.diff import applied as sources
 from clustermgr.errors import ClusterMgrError
-from clustermgr.kops import impact as impacts
 from clustermgr.kops import runner
 from clustermgr.ops import record
+from clustermgr.plan import RECORD, Plan
 from clustermgr.problems import ERROR, Problem
 from clustermgr.project import Project
 from clustermgr.render import RenderSettings
@@ -43,15 +43,17 @@ from clustermgr.yamlio import Document, load_documents
 from clustermgr.yamlio.emit import dump
 
 LAST_APPLIED = record.LAST_APPLIED
-LAST_IMPACT = record.LAST_IMPACT
-RECONCILE = "kops reconcile cluster --yes"
+LAST_ROLL = record.LAST_ROLL
 
 
 class ApplyError(ClusterMgrError):
     """apply or roll stopped before (or while) writing; the message says what is left."""
 
 
-class Plan(NamedTuple):
+class Prepared(NamedTuple):
+    """Everything an apply decides before kOps runs: the render, the store as read, the
+    plan of kOps commands, and what the safety checks look at."""
+
     cluster: str
     cluster_name: str
     state: str
@@ -61,30 +63,52 @@ class Plan(NamedTuple):
     half_applied: list[diff.Change]  # the store differs from the record as the render would
     work_manifest: str  # what `kops replace` gets first: the previous record kept
     final_manifest: str  # with this apply's record: written once every step succeeded
-    new_cluster: bool
-    new_groups: tuple[str, ...]
-    removed_groups: tuple[str, ...]
-    steps: tuple[str, ...]
+    plan: Plan
     current: diff.Resources  # the store as read for the diff (checked again before writing)
     secrets: Secrets = Secrets()
 
     def valid(self) -> bool:
         return not any(p.level == ERROR for p in self.problems)
 
-    @property
-    def manifest(self) -> str:
-        return self.final_manifest
+
+class Safety(NamedTuple):
+    """Whether an apply may run: the reason it may not, and what to say either way."""
+
+    refusal: str | None
+    notices: tuple[str, ...] = ()
 
 
-def plan(
+def safety(prepared: Prepared, force: bool) -> Safety:
+    """Apply's safety checks, in order: a valid render, a plan kOps does not refuse, and no
+    hand changes since the last apply unless `force`."""
+    name = prepared.cluster
+    if not prepared.valid():
+        return Safety(f"{name} is not valid: nothing was applied")
+    if prepared.plan.blocked:
+        words = "; ".join(prepared.plan.refusals)
+        return Safety(f"{name} is blocked: kOps refuses {words}; nothing was applied")
+    if prepared.drift and not force:
+        return Safety(
+            f"{name} was changed in the state store since clustermgr last applied it "
+            "(above); apply with --force to overwrite those changes"
+        )
+    if prepared.drift is None and not prepared.plan.creates:
+        return Safety(
+            None, (f"{name}: no record of a previous apply; nothing to check drift against",)
+        )
+    return Safety(None)
+
+
+def prepare(
     project: Project,
     name: str,
     state: str,
     overrides: Overrides,
     linter: Linter,
+    prune: bool = False,
     timeout: float = runner.DEFAULT_TIMEOUT,
-) -> Plan:
-    """Validate, read the state store, measure drift and changes: everything but kOps' run."""
+) -> Prepared:
+    """Validate, read the state store, measure drift and changes, and plan: all but kOps' run."""
     runner.kops_path()  # no kops: say so before any long output
     cluster = project.cluster(name)
     checked = Validator(project, overrides, RenderSettings(), linter).check(cluster)
@@ -92,19 +116,17 @@ def plan(
     values, rendered = checked.values, checked.documents
     cluster_name = str(values.data.get("clusterName", name)) if values else name
     if values is None or rendered is None or any(p.level == ERROR for p in problems):
-        return Plan(
-            name, cluster_name, state, problems, [], None, [], "", "", False, (), (), (), {}
-        )
+        empty = plans.build([], {})
+        return Prepared(name, cluster_name, state, problems, [], None, [], "", "", empty, {})
     current = diff.resources(read_state(state, cluster_name, timeout))
     new = diff.resources(rendered)
     config = project.config
     changes = diff.compare(current, new, config.diff_ignore, config.diff_list_keys)
-    summary = diff.summary(changes, config.kops_version)
-    secrets = project.secrets(values, rendered)
     drift, half = _drift(current, changes, config.diff_list_keys)
-    groups_now = {n for k, n in current if k == "InstanceGroup"}
-    groups_new = {n for k, n in new if k == "InstanceGroup"}
-    return Plan(
+    # What a stopped apply left half-done is still to do: kOps has not updated the cloud.
+    plan = plans.build([*changes, *half], plans.roles_of(new), config.kops_version, prune)
+    secrets = project.secrets(values, rendered)
+    return Prepared(
         name,
         cluster_name,
         state,
@@ -113,11 +135,8 @@ def plan(
         None if drift is None else diff.redact(drift, secrets),
         diff.redact(half, secrets),
         record.manifest(rendered, record.previous(current)),
-        record.manifest(rendered, record.annotations_for(rendered, summary)),
-        not current,
-        tuple(sorted(groups_new - groups_now)),
-        tuple(sorted(groups_now - groups_new)),
-        summary.steps,
+        record.manifest(rendered, record.annotations_for(rendered, plan)),
+        plan,
         current,
         secrets,
     )
@@ -168,90 +187,71 @@ def read_state(state: str, cluster_name: str, timeout: float) -> list[Document]:
     return load_documents(text, f"kops get {name}", cache=False) if text.strip() else []
 
 
-def preview(
-    plan: Plan, prune: bool, out: runner.Output, err: runner.Output, timeout: float
-) -> None:
-    """kOps against a private copy of the cluster's state: what `--yes` would do, unwritten."""
-    out, err = _hiding(out, plan.secrets), _hiding(err, plan.secrets)
-    with _private_store(plan) as (copy, manifest):
+def preview(prepared: Prepared, out: runner.Output, err: runner.Output, timeout: float) -> None:
+    """kOps against a private copy of the cluster's state: what `--yes` would do, unwritten;
+    then the plan's steps, which `--yes` runs."""
+    out, err = _hiding(out, prepared.secrets), _hiding(err, prepared.secrets)
+    with _private_store(prepared) as (copy, manifest):
         out(
             f"preview: kOps runs against a private copy of the state store ({copy}); "
-            f"nothing is written to {plan.state}"
+            f"nothing is written to {prepared.state}"
         )
         state = f"file://{copy}"
         runner.run(
             ["replace", "-f", str(manifest), "--state", state, "--force"], out, err, timeout=timeout
         )
         runner.run(
-            ["update", "cluster", "--name", plan.cluster_name, "--state", state],
+            ["update", "cluster", "--name", prepared.cluster_name, "--state", state],
             out,
             err,
             timeout=timeout,
         )
+    plan = prepared.plan
     for group in plan.removed_groups:
-        if prune:
-            out(f"with --yes: kops delete instancegroup {group} --name {plan.cluster_name} --yes")
-        else:
+        if not any(s.kind == "delete" for s in plan.steps):
             out(f"{group} is gone from the render but keeps running: apply --prune deletes it")
-    if plan.steps:
-        out("with --yes, then: " + "; ".join(plan.steps))
+    if plan.apply_steps():
+        out("with --yes: " + "; then ".join(s.text() for s in plan.apply_steps()))
+    if plan.roll_steps():
+        out("then clustermgr roll: " + "; then ".join(s.text() for s in plan.roll_steps()))
 
 
-def execute(
-    plan: Plan, prune: bool, out: runner.Output, err: runner.Output, timeout: float
-) -> None:
-    """The apply, in kOps' order; the record last (see the module docstring)."""
-    out, err = _hiding(out, plan.secrets), _hiding(err, plan.secrets)
-    now = diff.resources(read_state(plan.state, plan.cluster_name, timeout))
-    if diff.compare(plan.current, now):
+def execute(prepared: Prepared, out: runner.Output, err: runner.Output, timeout: float) -> None:
+    """The plan's apply steps, in order; the record last (see the module docstring)."""
+    out, err = _hiding(out, prepared.secrets), _hiding(err, prepared.secrets)
+    now = diff.resources(read_state(prepared.state, prepared.cluster_name, timeout))
+    if diff.compare(prepared.current, now):
         raise ApplyError(
             f"the state store changed since the diff above, so nothing was written: run "
-            f"apply again to see {plan.cluster}'s changes against what it holds now"
+            f"apply again to see {prepared.cluster}'s changes against what it holds now"
         )
-    name, state = plan.cluster_name, plan.state
-    update = ["update", "cluster", "--name", name, "--state", state]
+    plan = prepared.plan
+    if not plan.apply_steps():
+        out(f"{prepared.cluster}: nothing to apply")
+        return
     with _temporary() as folder:
         work, final = folder / "apply.yaml", folder / "record.yaml"
-        work.write_text(plan.work_manifest, encoding="utf-8")
-        final.write_text(plan.final_manifest, encoding="utf-8")
-        force = ["--force"] if plan.new_cluster or plan.new_groups else []
-        _step(["replace", "-f", str(work), "--state", state, *force], out, err, timeout, plan)
-        if RECONCILE in plan.steps:
-            _step(
-                ["reconcile", "cluster", "--name", name, "--state", state, "--yes"],
-                out,
-                err,
-                timeout,
-                plan,
-            )
-        else:
-            _step([*update, "--yes"], out, err, timeout, plan)
-        if prune and plan.removed_groups:
-            for group in plan.removed_groups:
-                _step(
-                    ["delete", "instancegroup", group, "--name", name, "--state", state, "--yes"],
-                    out,
-                    err,
-                    timeout,
-                    plan,
-                )
-            _step([*update, "--prune", "--yes"], out, err, timeout, plan)
-        _step(["replace", "-f", str(final), "--state", state], out, err, timeout, plan)
-    rolls = [s for s in plan.steps if s.startswith("kops rolling-update")]
-    if rolls and RECONCILE not in plan.steps:
-        out(f"next: clustermgr roll {plan.cluster} --yes ({'; then '.join(rolls)})")
+        work.write_text(prepared.work_manifest, encoding="utf-8")
+        final.write_text(prepared.final_manifest, encoding="utf-8")
+        for step in plan.apply_steps():
+            manifest = final if step.kind == RECORD else work
+            args = step.command(prepared.cluster_name, prepared.state, str(manifest))
+            _step(args, out, err, timeout, prepared)
+    if plan.roll_steps():
+        shown = "; then ".join(s.text() for s in plan.roll_steps())
+        out(f"next: clustermgr roll {prepared.cluster} --yes ({shown})")
 
 
 def _step(
-    args: list[str], out: runner.Output, err: runner.Output, timeout: float, plan: Plan
+    args: list[str], out: runner.Output, err: runner.Output, timeout: float, prepared: Prepared
 ) -> None:
     try:
         runner.run(args, out, err, timeout=timeout)
     except runner.KopsError as exc:
         raise ApplyError(
-            f"{exc.message}\n{plan.cluster} is half-applied: the state store keeps the record "
-            "of the previous apply; fix the cause and run apply again (it shows what is "
-            "already in place as half-applied, not as drift)"
+            f"{prepared.secrets.hide(exc.message)}\n{prepared.cluster} is half-applied: the state "
+            "store keeps the record of the previous apply; fix the cause and run apply again "
+            "(it shows what is already in place as half-applied, not as drift)"
         ) from None
 
 
@@ -263,53 +263,38 @@ def roll(
     err: runner.Output,
     timeout: float = runner.DEFAULT_TIMEOUT,
 ) -> None:
-    """`kops rolling-update cluster` for what the last apply's impact names, with a
-    short-lived admin kubeconfig (kops drains nodes through the Kubernetes API)."""
+    """The rolling updates of the last apply's plan, as it recorded them, with a short-lived
+    admin kubeconfig (kops drains nodes through the Kubernetes API). Without `--yes`, kOps
+    lists what each would replace."""
     current = diff.resources(read_state(state, cluster_name, timeout))
-    impact = record.annotation(current, LAST_IMPACT)
+    impact = record.annotation(current, record.LAST_IMPACT)
     out(
         f"last apply: {impact}"
         if impact
         else "last apply: not recorded (not applied by clustermgr)"
     )
-    last = record.roll_of(current)
+    steps = record.rolls_of(current)
+    if steps is None:
+        out("rolling what kOps finds out of date (no plan recorded to restrict the roll)")
+        steps = (plans.Step(plans.ROLL, ("rolling-update", "cluster", "--yes"), "kOps decides"),)
+    if not steps:
+        out("nothing to roll: the last apply's plan replaces no instances")
+        return
     name = sources.store_name(cluster_name)
-    command = ["rolling-update", "cluster", "--name", name, "--state", state]
-    if last is not None and last.impact == impacts.ROLL_CONTROL_PLANE:
-        command.append("--instance-group-roles=control-plane,apiserver")
-    elif last is not None and last.impact == impacts.ROLL_IG and last.groups:
-        command += ["--instance-group", ",".join(last.groups)]
-    if last is not None and last.force:
-        command.append("--force")
     with _temporary() as folder:
         kubeconfig = folder / "kubeconfig"
-        runner.run(
-            [
-                "export",
-                "kubecfg",
-                "--name",
-                name,
-                "--state",
-                state,
-                "--admin=1h",
-                "--kubeconfig",
-                str(kubeconfig),
-            ],
-            out,
-            err,
-            timeout=timeout,
-        )
-        runner.run(
-            [*command, "--yes"] if yes else command,
-            out,
-            err,
-            timeout=timeout,
-            env={"KUBECONFIG": str(kubeconfig)},
-        )
+        export = ["export", "kubecfg", "--name", name, "--state", state, "--admin=1h"]
+        runner.run([*export, "--kubeconfig", str(kubeconfig)], out, err, timeout=timeout)
+        for step in steps:
+            args = step.command(name, state)
+            if not yes:
+                args = [a for a in args if a != "--yes"]
+            env = {"KUBECONFIG": str(kubeconfig)}
+            runner.run(args, out, err, timeout=timeout, env=env)
 
 
 @contextlib.contextmanager
-def _private_store(plan: Plan) -> Iterator[tuple[Path, Path]]:
+def _private_store(plan: Prepared) -> Iterator[tuple[Path, Path]]:
     """A temporary store holding a copy of the cluster's folder (without backups), and the
     manifest to replace into it."""
     with _temporary() as folder:

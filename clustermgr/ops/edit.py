@@ -300,14 +300,19 @@ class Effect(NamedTuple):
     Secrets are hidden in all three, old and new alike."""
 
     unified: str
-    diffs: list[Any]  # ClusterDiff
+    diffs: list[Any]  # plan.Reviewed: each cluster's diff with its plan
     groups: list[Any]  # problem Group per cluster
+
+    def blocked(self) -> list[str]:
+        """The clusters whose plan kOps refuses."""
+        return [r.diff.name for r in self.diffs if r.plan.blocked]
 
 
 def effect(before: Project, after: Project, plan: Plan) -> Effect:
     """Render and validate every cluster the edit reaches, before and after it."""
     from clustermgr.diff import ClusterDiff, compare, resources
     from clustermgr.diff.cluster import hidden
+    from clustermgr.plan import refusal_problems, review
     from clustermgr.render import RenderSettings
     from clustermgr.render.project import project_renderer, render_documents
     from clustermgr.validation import Validator, make_linter, validate_clusters
@@ -325,9 +330,17 @@ def effect(before: Project, after: Project, plan: Plan) -> Effect:
         old_secrets = before.secrets(old_values, old)
         new_secrets = after.secrets(new_values, new)
         text = old_secrets.hide(new_secrets.hide(text))
-        changes = compare(
-            resources(old), resources(new), before.config.diff_ignore, before.config.diff_list_keys
-        )
-        diffs.append(hidden(ClusterDiff(name, changes, {}, {}), new_secrets))
+        old_docs, new_docs = resources(old), resources(new)
+        config = before.config
+        changes = compare(old_docs, new_docs, config.diff_ignore, config.diff_list_keys)
+        result = ClusterDiff(name, changes, old_docs, new_docs, config.kops_version)
+        diffs.append(review(hidden(result, new_secrets)))
     validator = Validator(after, Overrides(), settings, make_linter(after, None, for_replace=True))
-    return Effect(text, diffs, validate_clusters(validator, plan.clusters))
+    groups = [
+        group._replace(
+            problems=[*group.problems, *refusal_problems(reviewed.diff.changes)],
+            checks=(*group.checks, "diff"),
+        )
+        for group, reviewed in zip(validate_clusters(validator, plan.clusters), diffs, strict=True)
+    ]
+    return Effect(text, diffs, groups)

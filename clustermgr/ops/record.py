@@ -1,6 +1,7 @@
 """What clustermgr records of an apply, in the Cluster's own annotations (written by `kops
 replace` itself, so a shared state store needs no file of ours; `kops delete cluster` refuses
-folders with unknown files): the applied manifest, its impact in words, and what to roll.
+folders with unknown files): the applied manifest, its impact in words, and the plan's rolling
+updates (which `clustermgr roll` runs).
 
 The record comes back from a state store that anyone with access can edit: it is bounded
 before and after decompression, and any record that does not decode is an error (apply stops
@@ -14,10 +15,11 @@ import binascii
 import gzip
 import json
 import zlib
-from typing import NamedTuple
 
 from clustermgr import diff, limits
 from clustermgr.errors import ClusterMgrError
+from clustermgr.plan import ROLL, Plan, Step
+from clustermgr.text import count
 from clustermgr.yamlio import Document, dump
 
 LAST_APPLIED = "clustermgr.k8s.io/last-applied"
@@ -28,14 +30,6 @@ RECORD_KEYS = (LAST_APPLIED, LAST_IMPACT, LAST_ROLL)
 
 class RecordError(ClusterMgrError):
     """The state store's record of the last apply cannot be read."""
-
-
-class Roll(NamedTuple):
-    """What `clustermgr roll` rolls after the last apply."""
-
-    impact: str = "none"
-    groups: tuple[str, ...] = ()
-    force: bool = False
 
 
 def annotation(resources: diff.Resources, key: str) -> str | None:
@@ -80,24 +74,32 @@ def decode(record: str) -> diff.Resources:
         raise RecordError(f"the {LAST_APPLIED} annotation cannot be read") from None
 
 
-def roll_of(resources: diff.Resources) -> Roll | None:
+def rolls_of(resources: diff.Resources) -> tuple[Step, ...] | None:
+    """The rolling updates the last apply's plan recorded; None when there is no record."""
     raw = annotation(resources, LAST_ROLL)
     if raw is None:
         return None
     try:
-        data = json.loads(raw[:10_000])
-        return Roll(str(data["impact"]), tuple(str(g) for g in data["groups"]), bool(data["force"]))
+        data = json.loads(raw[:100_000])
+        steps = tuple(
+            Step(ROLL, tuple(str(a) for a in s["args"]), str(s["why"])) for s in data["steps"]
+        )
     except (ValueError, TypeError, KeyError):
-        raise RecordError(f"the {LAST_ROLL} annotation cannot be read") from None
+        raise RecordError(
+            f"the {LAST_ROLL} annotation cannot be read (an apply by this clustermgr rewrites it)"
+        ) from None
+    if not all(s.args[:2] == ("rolling-update", "cluster") for s in steps):
+        raise RecordError(f"the {LAST_ROLL} annotation holds something other than rolling updates")
+    return steps
 
 
-def words(summary: diff.DiffSummary) -> str:
-    impact = summary.impact
-    if summary.roll:
-        impact += f"; roll IG {', '.join(summary.roll)}"
-    if summary.flags:
-        impact += f"; {', '.join(summary.flags)}"
-    return f"{summary.changes} changes: {impact}" if summary.changes else "no changes"
+def words(plan: Plan) -> str:
+    impact = plan.impact
+    if plan.roll:
+        impact += f"; rolls {', '.join(plan.roll)}"
+    if plan.flags:
+        impact += f"; {', '.join(plan.flags)}"
+    return f"{count(plan.changes, 'change')}: {impact}" if plan.changes else "no changes"
 
 
 def manifest(rendered: list[Document], annotations: dict[str, str]) -> str:
@@ -122,16 +124,12 @@ def manifest(rendered: list[Document], annotations: dict[str, str]) -> str:
     return "---\n".join(out)
 
 
-def annotations_for(rendered: list[Document], summary: diff.DiffSummary) -> dict[str, str]:
-    roll = {
-        "impact": summary.impact,
-        "groups": list(summary.roll),
-        "force": "force" in summary.flags,
-    }
+def annotations_for(rendered: list[Document], plan: Plan) -> dict[str, str]:
+    rolls = [{"args": list(s.args), "why": s.why} for s in plan.roll_steps()]
     return {
         LAST_APPLIED: encode(rendered),
-        LAST_IMPACT: words(summary),
-        LAST_ROLL: json.dumps(roll, sort_keys=True),
+        LAST_IMPACT: words(plan),
+        LAST_ROLL: json.dumps({"steps": rolls}, sort_keys=True),
     }
 
 

@@ -24,7 +24,7 @@ class ReportOptions(NamedTuple):
 Reporter = Callable[[Any, ReportOptions], str]
 
 PROBLEMS = "problems"  # list[Group]: validate, lint
-DIFFS = "diffs"  # list[ClusterDiff]: diff
+DIFFS = "diffs"  # list[plan.Reviewed]: diff, apply, set, promote
 CHECK = "check"  # CheckReport: check
 VALUES = "values"  # Values: values
 CLUSTERS = "clusters"  # ClusterListing: list

@@ -9,6 +9,7 @@ from typing import Any
 from clustermgr.diff.engine import ADDED, CHANGED, DOC_ADDED, DOC_REMOVED, REMOVED, Change
 from clustermgr.kops.impact import ROLL_IG
 from clustermgr.problems import Problem
+from clustermgr.text import count as count  # re-exported for the reporters
 from clustermgr.yamlio import dump, scalar
 
 NOTE_LIMIT = 1_000_000  # GitLab's limit for a merge-request note
@@ -25,11 +26,6 @@ class Palette:
 
     def __call__(self, code: str, text: str) -> str:
         return f"{code}{text}{self.RESET}" if self.enabled else text
-
-
-def count(number: int, noun: str) -> str:
-    """`1 change`, `2 changes`."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def describe(problem: Problem, at_origin: bool = False) -> str:

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from clustermgr.fleet import ClusterResult, counts
+from clustermgr.plan import Plan
 from clustermgr.problems import ERROR, Problem, Shared, fold
 from clustermgr.reporters import PROBLEMS, ReportOptions, report
 from clustermgr.reporters.base import (
@@ -64,7 +65,8 @@ def text(report: CheckReport, options: ReportOptions) -> str:
     c = counts(results)
     compared = (
         f"{c.changed} changed, {c.to_roll} to roll, {c.risky} risky"
-        if any(r.diff_summary is not None for r in results) or not results
+        + (f", {c.blocked} blocked" if c.blocked else "")
+        if any(r.plan is not None for r in results) or not results
         else "not compared (pass --state or --against-ref, or set diff.applied)"
     )
     summary = f"{c.checked} checked ({c.cached} from cache): {c.invalid} invalid, {compared}"
@@ -87,17 +89,27 @@ def _line(p: Problem, paint: Palette) -> str:
 
 
 def _changed(r: ClusterResult) -> bool:
-    return r.diff_summary is not None and r.diff_summary.changes > 0
+    return r.plan is not None and r.plan.changes > 0
 
 
 def _diff_words(r: ClusterResult) -> str:
-    s = r.diff_summary
+    s = r.plan
     if s is None:
         return "; not compared"
     if not s.changes:
         return "; no changes"
     flags = f", {', '.join(s.flags)}" if s.flags else ""
-    return f"; {count(s.changes, 'change')} ({s.impact}{flags})"
+    blocked = f"; blocked: kOps refuses {'; '.join(s.refusals)}" if s.blocked else ""
+    new = "; creates the cluster" if s.creates else ""
+    return f"; {count(s.changes, 'change')} ({s.impact}{flags}){new}{blocked}"
+
+
+def _plan_cell(s: Plan | None) -> str:
+    if s is None or not s.changes:
+        return "—"
+    if s.blocked:
+        return "**blocked**: " + "<br>".join(s.refusals)
+    return "<br>".join(f"`{step.text()}`" for step in s.steps)
 
 
 def markdown(report: CheckReport, options: ReportOptions) -> str:
@@ -107,21 +119,24 @@ def markdown(report: CheckReport, options: ReportOptions) -> str:
         f"### clustermgr check: {c.checked} clusters, {c.invalid} invalid, "
         f"{c.changed} changed, {c.to_roll} to roll, {c.risky} risky",
         "",
-        "| cluster | status | errors | warnings | changes | impact | flags |",
-        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+        "| cluster | status | errors | warnings | changes | impact | flags | plan |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- | --- |",
     ]
     for r in results:
-        s = r.diff_summary
+        s = r.plan
         status = "✅ valid" if r.valid() else "❌ invalid"
+        if s is not None and s.blocked:
+            status = "⛔ blocked"
         errors = sum(p.level == ERROR for p in r.problems)
         changes, impact = (s.changes, s.impact) if s else ("not compared", "—")
         flags = ", ".join(s.flags) if s and s.flags else "—"
+        name = f"{r.name} (new)" if s is not None and s.creates else r.name
         out.append(
-            f"| {r.name} | {status} | {errors} | {len(r.problems) - errors} | {changes} | "
-            f"{impact} | {flags} |"
+            f"| {name} | {status} | {errors} | {len(r.problems) - errors} | {changes} | "
+            f"{impact} | {flags} | {_plan_cell(s)} |"
         )
     for name in report.removed:
-        out.append(f"| {name} | 🗑️ removed | | | | | |")
+        out.append(f"| {name} | 🗑️ removed | | | | | | |")
     details = []
     own, shared = _fold(results)
     if shared:
@@ -167,9 +182,9 @@ def json_report(report: CheckReport, options: ReportOptions) -> str:
                 "selected_because": report.reasons.get(r.name, []),
                 "problems": [problem_record(p) for p in sorted(r.problems, key=Problem.sort_key)],
                 "diff": None
-                if r.diff_summary is None or r.changes is None
+                if r.plan is None or r.changes is None
                 else {
-                    "summary": r.diff_summary._asdict(),
+                    "plan": r.plan.to_data(),
                     "changes": [change_record(c) for c in r.changes],
                 },
             }

@@ -11,12 +11,12 @@ from clustermgr import yamlio
 from clustermgr.diff import (
     CHANGED,
     Change,
-    ClusterDiff,
     canonical,
     normalise,
     redact_resources,
 )
-from clustermgr.kops.impact import ORDER, ROLL_IG
+from clustermgr.kops.impact import ORDER, ROLL_ALL, ROLL_IG
+from clustermgr.plan import Plan, Reviewed
 from clustermgr.reporters import ReportOptions
 from clustermgr.reporters.base import (
     Palette,
@@ -27,33 +27,45 @@ from clustermgr.reporters.base import (
 )
 
 
-def _headline(result: ClusterDiff) -> str:
-    s = result.summary()
+def _headline(name: str, s: Plan) -> str:
     if not s.changes:
         ignored = f" ({s.ignored} ignored)" if s.ignored else ""
-        return f"{result.name}: no changes{ignored}"
+        return f"{name}: no changes{ignored}"
     impact = s.impact
-    if s.roll:
-        impact += (
-            f" ({', '.join(s.roll)})" if impact == ROLL_IG else f"; roll IG {', '.join(s.roll)}"
-        )
+    if s.roll and impact != ROLL_ALL:
+        impact += f" ({', '.join(s.roll)})" if impact == ROLL_IG else f"; rolls {', '.join(s.roll)}"
     flags = f"; {', '.join(s.flags)}" if s.flags else ""
     ignored = f", {s.ignored} ignored" if s.ignored else ""
     changes = count(s.changes, "change")
-    return f"{result.name}: {changes} in {count(s.resources, 'resource')}{ignored}" + (
+    creates = f"creates cluster {name}: " if s.creates else ""
+    return f"{creates}{name}: {changes} in {count(s.resources, 'resource')}{ignored}" + (
         f" — impact: {impact}{flags}"
     )
 
 
-def text(results: list[ClusterDiff], options: ReportOptions) -> str:
+def plan_lines(plan: Plan) -> list[str]:
+    """The plan under a cluster's headline: blocked with kOps' words, or the numbered steps."""
+    if plan.blocked:
+        return [
+            "  blocked: kOps refuses this change, so nothing can be applied:",
+            *(f"    {words}" for words in plan.refusals),
+        ]
+    lines = [f"    {i}. {step.text()}  # {step.why}" for i, step in enumerate(plan.steps, 1)]
+    lines += [
+        f"    kept: InstanceGroup/{group} is gone from the render but keeps running "
+        "(apply --prune deletes it)"
+        for group in plan.removed_groups
+    ]
+    return ["  plan:", *lines] if lines else []
+
+
+def text(results: list[Reviewed], options: ReportOptions) -> str:
     paint = Palette(options.color)
 
     out: list[str] = []
-    for result in results:
-        out.append(paint(paint.BOLD, _headline(result)))
-        steps = result.summary().steps
-        if steps:
-            out.append(f"  next: {'; then '.join(steps)}")
+    for result, plan in results:
+        out.append(paint(paint.BOLD, _headline(result.name, plan)))
+        out += [paint(paint.RED, line) if plan.blocked else line for line in plan_lines(plan)]
         resource = None
         for change in (c for c in result.changes if not c.ignored):
             if change.resource != resource:
@@ -72,9 +84,9 @@ def text(results: list[ClusterDiff], options: ReportOptions) -> str:
     return "\n".join(out)
 
 
-def unified(results: list[ClusterDiff], options: ReportOptions) -> str:
+def unified(results: list[Reviewed], options: ReportOptions) -> str:
     out: list[str] = []
-    for result in results:
+    for result, _plan in results:
         old_docs, new_docs = result.old, result.new
         if result.secrets is not None:
             old_docs = redact_resources(old_docs, result.secrets)
@@ -96,18 +108,20 @@ def unified(results: list[ClusterDiff], options: ReportOptions) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
-def markdown(results: list[ClusterDiff], options: ReportOptions) -> str:
+def markdown(results: list[Reviewed], options: ReportOptions) -> str:
     head = [f"**clustermgr diff**: {count(len(results), 'cluster')}", ""]
     head += [
-        "| cluster | changes | impact | flags | next steps |",
+        "| cluster | changes | impact | flags | plan |",
         "| --- | ---: | --- | --- | --- |",
     ]
     body: list[str] = []
-    for result in results:
-        s = result.summary()
+    for result, s in results:
         flags = ", ".join(s.flags) or "—"
-        steps = "<br>".join(f"`{step}`" for step in s.steps) or "—"
-        head.append(f"| {result.name} | {s.changes} | {s.impact} | {flags} | {steps} |")
+        steps = "<br>".join(f"`{step.text()}`" for step in s.steps) or "—"
+        if s.blocked:
+            steps = "**blocked**: " + "<br>".join(s.refusals)
+        name = f"{result.name} (new)" if s.creates else result.name
+        head.append(f"| {name} | {s.changes} | {s.impact} | {flags} | {steps} |")
         by_resource: dict[str, list[Change]] = {}
         for change in result.changes:
             if not change.ignored:
@@ -143,16 +157,16 @@ def change_record(c: Change) -> dict[str, Any]:
     }
 
 
-def json_report(results: list[ClusterDiff], options: ReportOptions) -> str:
+def json_report(results: list[Reviewed], options: ReportOptions) -> str:
     data = {
-        "version": 1,
+        "version": 2,
         "clusters": [
             {
                 "name": r.name,
-                "summary": r.summary()._asdict(),
+                "plan": plan.to_data(),
                 "changes": [change_record(c) for c in r.changes],
             }
-            for r in results
+            for r, plan in results
         ],
     }
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
