@@ -247,6 +247,13 @@ def document_secrets(docs: Iterable[tuple[str, Any]]) -> set[str]:
     return found
 
 
+def for_documents(schema: Any, values: Any, docs: Iterable[Any] = ()) -> Secrets:
+    """The secrets of one cluster from its values data and its rendered documents (anything
+    with a `data`)."""
+    pairs = [(str(d.data.get("kind", "")), d.data) for d in docs if isinstance(d.data, dict)]
+    return for_cluster(schema, values, pairs)
+
+
 def for_cluster(schema: Any, values: Any, docs: Iterable[tuple[str, Any]] = ()) -> Secrets:
     """The secrets of one cluster: from its values (by schema and by key name) and from the
     kOps secret fields of its rendered documents, given as (kind, data)."""

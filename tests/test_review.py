@@ -7,6 +7,7 @@ from pathlib import Path
 from clustermgr import diff
 from clustermgr.diff import redact
 from clustermgr.project import find_project
+from clustermgr.values import cluster_secrets
 from clustermgr.values.layers import build_values
 
 
@@ -27,7 +28,7 @@ def test_write_only_values_are_redacted_wherever_they_appear(write: Callable[...
     )
     project = find_project(root)
     values = build_values([(root / "values" / "c.yaml", "values/c.yaml")])
-    secrets = project.secrets(values)
+    secrets = cluster_secrets(project, values)
     assert secrets.texts == ["s3cr3t-value", "tok-1234"]
     change = diff.Change(
         "Cluster/c", ("spec", "fileAssets"), diff.CHANGED, "x=old", "args: --secret=s3cr3t-value"

@@ -88,13 +88,13 @@ def values_cmd(
       clustermgr values prod-eu1 --show-origin --set nodes.maxSize=20
     """
     from clustermgr.reporters import ReportOptions, report
-    from clustermgr.values import Overrides, cluster_values
+    from clustermgr.values import Overrides, cluster_secrets, cluster_values
 
     project = project_of(ctx)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     values = cluster_values(project, project.cluster(cluster), overrides)
     if not show_secrets:
-        values = values.with_data(project.secrets(values).values(values.data))
+        values = values.with_data(cluster_secrets(project, values).values(values.data))
     if show_origin and fmt == "yaml" and _given(ctx, "fmt"):
         # Origins are not values: YAML of them would read as a values file that is not one.
         raise UsageError("--show-origin prints text or --format json, not yaml")
@@ -170,9 +170,9 @@ def render_cmd(
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to render, or pass --all (not both)")
-    names = (
-        list(project.clusters()) if all_clusters else [project.cluster(n).name for n in clusters]
-    )
+    from clustermgr.values import cluster_names
+
+    names = list(project.clusters()) if all_clusters else cluster_names(project, clusters)
     if not names:
         raise UsageError(f"no clusters found under {project.config.values_dir}/")
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
@@ -430,7 +430,9 @@ def _targets(project: Any, named: list[str], all_clusters: bool, env: str | None
     if all_clusters:
         return list(project.clusters())
     if named:
-        return list(dict.fromkeys(project.cluster(n).name for n in named))
+        from clustermgr.values import cluster_names
+
+        return cluster_names(project, named)
     key = project.config.ci_environment_value
     found = [
         name

@@ -75,9 +75,9 @@ def validate_cmd(
         raise UsageError("name the clusters to validate, or pass --all (not both)")
     if all_clusters:
         require_clusters(project)
-    names = (
-        list(project.clusters()) if all_clusters else [project.cluster(n).name for n in clusters]
-    )
+    from clustermgr.values import cluster_names
+
+    names = list(project.clusters()) if all_clusters else cluster_names(project, clusters)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     validator = Validator(
         project,

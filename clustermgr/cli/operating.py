@@ -170,13 +170,13 @@ def apply_cmd(
       clustermgr apply prod-eu1 prod-us1 --state s3://my-kops-state --yes
     """
     from clustermgr.validation import make_linter
-    from clustermgr.values import Overrides
+    from clustermgr.values import Overrides, cluster_names
 
     project = project_of(ctx)
     store = state_store(state)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     linter = make_linter(project, kops_crds, for_replace=True)
-    for cluster in dict.fromkeys(project.cluster(c).name for c in clusters):
+    for cluster in cluster_names(project, clusters):
         _apply_one(project, cluster, store, overrides, linter, yes, force, prune, kops_timeout)
     return EXIT_OK
 
@@ -244,12 +244,13 @@ def roll_cmd(
       clustermgr roll prod-eu1 --state s3://my-kops-state --yes
     """
     from clustermgr.ops import apply
+    from clustermgr.values import cluster_names, kops_name
 
     project = project_of(ctx)
     store = state_store(state)
     err = lambda line: click.echo(line, err=True)  # noqa: E731
-    for cluster in clusters:
-        apply.roll(store, project.kops_name(cluster), yes, click.echo, err, kops_timeout)
+    for cluster in cluster_names(project, clusters):
+        apply.roll(store, kops_name(project, cluster), yes, click.echo, err, kops_timeout)
     return EXIT_OK
 
 

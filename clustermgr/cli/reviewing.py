@@ -127,9 +127,9 @@ def pull_cmd(
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to pull, or pass --all (not both)")
-    names = (
-        list(project.clusters()) if all_clusters else [project.cluster(n).name for n in clusters]
-    )
+    from clustermgr.values import cluster_names
+
+    names = list(project.clusters()) if all_clusters else cluster_names(project, clusters)
     for name, text in pull(project, names, state_store(state)).items():
         atomic_write(out_dir / f"{name}.yaml", text)
     return EXIT_OK

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.project import Project, find_project
+from clustermgr.values import kops_name, kops_names
 from clustermgr.yamlio import Document, load_documents, read_text
 
 REMOTE_SCHEMES = ("s3://", "gs://", "azureblob://", "swift://", "do://", "scw://", "oss://")
@@ -211,7 +212,7 @@ class AppliedSource:
         assert old is not None, "entered with a ref"
         if name not in old.clusters():
             # the kOps name is the identity: a renamed values file is the same cluster
-            heirs = [n for n, kops in old.kops_names().items() if kops == cluster_name]
+            heirs = [n for n, kops in kops_names(old).items() if kops == cluster_name]
             if not heirs:
                 return []  # a new cluster: everything is added
             name = heirs[0]
@@ -262,7 +263,7 @@ def pull(project: Project, names: list[str], store: str) -> dict[str, str]:
     store, or through `kops get` for a remote one."""
     snapshots = {}
     for name in names:
-        cluster_name = project.kops_name(name)
+        cluster_name = kops_name(project, name)
         if store.startswith(REMOTE_SCHEMES):
             snapshots[name] = kops_get(store, cluster_name)
         else:

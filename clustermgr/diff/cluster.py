@@ -15,7 +15,7 @@ from clustermgr.diff.redact import redact
 from clustermgr.project import Project
 from clustermgr.render import RenderSettings, project_renderer, render_documents
 from clustermgr.secrets import Secrets, document_secrets
-from clustermgr.values import Overrides, Values, cluster_values
+from clustermgr.values import Overrides, Values, cluster_secrets, cluster_values
 from clustermgr.yamlio import Document
 
 
@@ -69,7 +69,11 @@ def compare_cluster(
     ignore = [*project.config.diff_ignore, *options.ignore]
     changes = engine.compare(old, new, ignore, project.config.diff_list_keys)
     result = ClusterDiff(name, changes, old, new, project.config.kops_version)
-    return result if options.show_secrets else hidden(result, project.secrets(values, rendered))
+    return (
+        result
+        if options.show_secrets
+        else hidden(result, cluster_secrets(project, values, rendered))
+    )
 
 
 def hidden(result: ClusterDiff, secrets: Secrets) -> ClusterDiff:

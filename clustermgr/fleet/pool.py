@@ -17,6 +17,7 @@ from clustermgr.fleet.results import INTERNAL_ERROR, CheckRequest, ClusterResult
 from clustermgr.fleet.store import CacheKeys, ResultStore
 from clustermgr.problems import ERROR, Problem
 from clustermgr.project import Project
+from clustermgr.values import kops_name
 
 _WORKER: dict[str, Any] = {}  # per process: the project, request and loaded shared inputs
 
@@ -81,7 +82,7 @@ def run(
 def _kops_name(project: Project, name: str, request: CheckRequest) -> str:
     """The kOps name state stores are kept by, with the request's overrides applied."""
     try:
-        return project.kops_name(name, request.overrides)
+        return kops_name(project, name, request.overrides)
     except ClusterMgrError:
         return name  # the check itself reports the broken values
 

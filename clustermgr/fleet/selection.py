@@ -9,6 +9,7 @@ from typing import NamedTuple
 from clustermgr import git
 from clustermgr.errors import UsageError
 from clustermgr.project import Project
+from clustermgr.values import cluster_names, kops_names
 
 
 class Selection(NamedTuple):
@@ -36,7 +37,7 @@ def select(
         names = list(project.clusters())
         return Selection(names, {n: ["--all"] for n in names}, [])
     # unknown names are usage errors, before any work; a kOps name finds its cluster
-    names = list(dict.fromkeys(project.cluster(name).name for name in named))
+    names = cluster_names(project, named)
     return Selection(names, {n: ["named on the command line"] for n in names}, [])
 
 
@@ -63,7 +64,7 @@ def select_changed(project: Project, ref: str, kops_crds: str | Path | None = No
         if status == "D" and in_values and path.stem not in clusters:
             # identity is the kOps name: a values file renamed is a rename, not a removal
             kops_name = _old_kops_name(project, ref, path) or path.stem
-            heirs = [n for n, k in project.kops_names().items() if k == kops_name]
+            heirs = [n for n, k in kops_names(project).items() if k == kops_name]
             if heirs:
                 reasons.setdefault(heirs[0], []).append(
                     f"renamed from {path.stem} ({shown}): the same kOps cluster {kops_name}"

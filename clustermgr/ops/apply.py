@@ -38,7 +38,7 @@ from clustermgr.project import Project
 from clustermgr.render import RenderSettings
 from clustermgr.secrets import Secrets
 from clustermgr.validation import Linter, Validator
-from clustermgr.values import Overrides
+from clustermgr.values import Overrides, cluster_secrets
 from clustermgr.yamlio import Document, load_documents
 from clustermgr.yamlio.emit import dump
 
@@ -125,7 +125,7 @@ def prepare(
     drift, half = _drift(current, changes, config.diff_list_keys)
     # What a stopped apply left half-done is still to do: kOps has not updated the cloud.
     plan = plans.build([*changes, *half], plans.roles_of(new), config.kops_version, prune)
-    secrets = project.secrets(values, rendered)
+    secrets = cluster_secrets(project, values, rendered)
     return Prepared(
         name,
         cluster_name,

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.problems import Location
 from clustermgr.project import Project
-from clustermgr.values import Overrides, cluster_values
+from clustermgr.values import Overrides, cluster_secrets, cluster_values
 from clustermgr.values.setexpr import parse_into
 from clustermgr.yamlio import YPath, format_path, iter_leaves, read_text
 from clustermgr.yamlio.goresolve import resolve
@@ -327,8 +327,8 @@ def effect(before: Project, after: Project, plan: Plan) -> Effect:
         new_values = cluster_values(after, after.cluster(name), Overrides())
         old = render_documents(old_renderer, old_values)
         new = render_documents(new_renderer, new_values)
-        old_secrets = before.secrets(old_values, old)
-        new_secrets = after.secrets(new_values, new)
+        old_secrets = cluster_secrets(before, old_values, old)
+        new_secrets = cluster_secrets(after, new_values, new)
         text = old_secrets.hide(new_secrets.hide(text))
         old_docs, new_docs = resources(old), resources(new)
         config = before.config

@@ -15,7 +15,7 @@ from clustermgr.errors import ClusterMgrError, DiffError, UsageError
 from clustermgr.plan import Reviewed, review
 from clustermgr.problems import EXIT_OK, EXIT_PROBLEMS
 from clustermgr.project import Project
-from clustermgr.values import Overrides
+from clustermgr.values import Overrides, cluster_names
 
 
 class DiffRequest(NamedTuple):
@@ -59,7 +59,7 @@ def _run(request: DiffRequest, find_project: Callable[[], Project]) -> list[Clus
     if request.all_clusters:
         names = list(project.clusters())
     else:
-        names = [project.cluster(name).name for name in request.clusters]
+        names = cluster_names(project, request.clusters)
     if against.file is not None and len(names) > 1:
         raise UsageError("--against FILE holds one cluster: name one cluster")
     return diff_clusters(project, names, against, request.overrides, request.options)

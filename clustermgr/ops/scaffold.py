@@ -7,6 +7,7 @@ from pathlib import Path
 from clustermgr.errors import UsageError
 from clustermgr.files import atomic_write
 from clustermgr.project import Project
+from clustermgr.values import kops_names
 
 SKELETON = Path(__file__).resolve().parent.parent / "data" / "init"
 
@@ -37,7 +38,7 @@ def new_cluster(
     folder = project.root / project.config.values_dir / env
     target = folder / f"{name}.yaml"
     kops_name = kops_name or _derived_name(project, name, source)
-    owners = [n for n, k in project.kops_names().items() if k == kops_name]
+    owners = [n for n, k in kops_names(project).items() if k == kops_name]
     if owners:
         raise UsageError(f"kOps name {kops_name!r} is in use by cluster {owners[0]!r}")
     body = f"clusterName: {kops_name}\n"
@@ -55,7 +56,7 @@ def new_cluster(
 
 def _derived_name(project: Project, name: str, source: str | None) -> str:
     """`name` under the domain of the `--from` cluster's kOps name (or of any cluster's)."""
-    names = project.kops_names()
+    names = kops_names(project)
     example = names.get(source) if source else next(iter(names.values()), None)
     if example is None or "." not in example:
         raise UsageError("pass --kops-name (no cluster to take a domain from)")

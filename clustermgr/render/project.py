@@ -21,6 +21,7 @@ from clustermgr.values import (
     Overrides,
     Values,
     build_values,
+    cluster_secrets,
     cluster_values,
     expand_values_paths,
 )
@@ -110,7 +111,7 @@ def render_clusters(
             out[cluster.name] = render_values(renderer, values, settings.format_yaml)
         except ClusterMgrError as exc:
             if values is not None:  # helpers and --format-yaml quote values
-                exc.message = project.secrets(values).hide(exc.message)
+                exc.message = cluster_secrets(project, values).hide(exc.message)
             if len(clusters) > 1:
                 exc.message = f"[{cluster.name}] {exc.message}"
             errors.append(exc)

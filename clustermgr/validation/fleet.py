@@ -5,6 +5,7 @@ from __future__ import annotations
 from clustermgr.errors import ConfigError
 from clustermgr.problems import ERROR, Location, Problem
 from clustermgr.project import Project
+from clustermgr.values import kops_names
 
 DUPLICATE = "kops-name-duplicate"
 
@@ -24,7 +25,7 @@ def duplicate_names(project: Project) -> dict[str, list[Problem]]:
     """Clusters whose values give the same kOps cluster name: two sets of jobs and
     applies for one real cluster. Each of them gets the problem, at its values file."""
     by_name: dict[str, list[str]] = {}
-    for cluster, kops_name in project.kops_names().items():
+    for cluster, kops_name in kops_names(project).items():
         by_name.setdefault(kops_name, []).append(cluster)
     found: dict[str, list[Problem]] = {}
     clusters = project.clusters()

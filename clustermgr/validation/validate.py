@@ -15,7 +15,7 @@ from clustermgr.problems import ERROR, Group, Location, Problem
 from clustermgr.project import Cluster, Project
 from clustermgr.render import Renderer, RenderSettings, project_renderer
 from clustermgr.validation.lint import Linter
-from clustermgr.values import LayerCache, Overrides, Values, cluster_values
+from clustermgr.values import LayerCache, Overrides, Values, cluster_secrets, cluster_values
 from clustermgr.values.schema import ValuesSchema
 from clustermgr.yamlio import Document, YPath, iter_leaves, load_documents
 
@@ -70,7 +70,7 @@ class Validator:
         if values is not None and not any(p.level == ERROR for p in problems):
             docs = self._manifest(values, problems)
         if values is not None and problems:  # messages quote values: never a secret one
-            secrets = self.project.secrets(values, docs or ())
+            secrets = cluster_secrets(self.project, values, docs or ())
             problems = [p._replace(message=secrets.hide(p.message)) for p in problems]
         return Checked(Group(cluster.name, problems, CHECKS), values, docs)
 

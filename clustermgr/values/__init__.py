@@ -3,12 +3,14 @@
 - layers: `Values` (merged data plus the origin of every node) and the merge itself;
 - setexpr: the `--set` / `--set-string` grammar;
 - build: a cluster's values, the one function every command builds them with;
+- names: clusters by the name a person types (a file's name or a kOps name);
 - schema: JSON Schema validation located in the layer that set the value (imports
   jsonschema, so it is not re-exported here).
 """
 
-from clustermgr.values.build import Overrides, cluster_values
+from clustermgr.values.build import Overrides, cluster_secrets, cluster_values
 from clustermgr.values.layers import LayerCache, Origin, Values, build_values, expand_values_paths
+from clustermgr.values.names import cluster_names, find_cluster, kops_name, kops_names
 
 __all__ = [
     "LayerCache",
@@ -16,6 +18,11 @@ __all__ = [
     "Overrides",
     "Values",
     "build_values",
+    "cluster_names",
+    "cluster_secrets",
     "cluster_values",
     "expand_values_paths",
+    "find_cluster",
+    "kops_name",
+    "kops_names",
 ]

@@ -8,16 +8,15 @@ cannot differ between them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple, overload
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, overload
 
 from clustermgr.errors import ClusterMgrError, ValuesError, YAMLError
 from clustermgr.problems import ERROR, WARNING, Problem
+from clustermgr.project import Cluster, Project
+from clustermgr.secrets import Secrets, for_documents
 from clustermgr.values.layers import LayerCache, Values, expand_values_paths
 from clustermgr.yamlio import Document, format_path
-
-if TYPE_CHECKING:
-    from clustermgr.project import Cluster, Project
 
 
 class Overrides(NamedTuple):
@@ -110,3 +109,9 @@ def _traps(docs: list[Document]) -> list[Problem]:
         for doc in docs
         for field, raw, meaning in doc.traps
     ]
+
+
+def cluster_secrets(project: Project, values: Values, docs: Iterable[Any] = ()) -> Secrets:
+    """The secrets of one cluster (see clustermgr.secrets): from its values, by the project's
+    schema and by key name, and from the kOps secret fields of its rendered `docs`."""
+    return for_documents(project.schema_data(), values.data, docs)

@@ -1,0 +1,227 @@
+"""Discovery: where a project's inputs are, its clusters and the values layers of each
+(configuration.py reads clustermgr.yaml; clustermgr.values merges the layers).
+
+A cluster `values/prod/eu/prod-eu1.yaml` is named `prod-eu1`; its layers are the files matching
+`layers` in `values/`, then `values/prod/`, then `values/prod/eu/` (lexical order within a
+folder), then its own file. Every path must stay inside the project.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from clustermgr import limits
+from clustermgr.errors import ClusterMgrError, ConfigError, UsageError
+from clustermgr.files import read_bytes
+from clustermgr.problems import Location
+from clustermgr.project.configuration import CONFIG_NAME, Config, closest, load_config
+
+_VALUE_SUFFIXES = (".yaml", ".yml")
+
+
+class Cluster(NamedTuple):
+    name: str
+    file: Path
+    layers: tuple[Path, ...]  # shared layers, then the cluster's own file
+
+
+class Project:
+    """A project root and its configuration; cluster discovery is lazy and cached."""
+
+    def __init__(self, root: Path, config: Config, config_file: Path | None = None) -> None:
+        self.root = root.resolve()
+        self.config = config
+        self.config_file = config_file
+        limits.use(config.limits)
+        self._index: dict[str, tuple[str, str]] | None = None  # name -> (folder, file name)
+        self._layers_of: dict[str, tuple[Path, ...]] = {}
+        self._schema_data: tuple[Any] | None = None
+        self.memo: dict[str, Any] = {}  # what later stages compute once per project
+
+    def display(self, path: Path) -> str:
+        """A path as messages show it: relative to the project root when inside it."""
+        try:  # most paths are already below the root: resolving costs a syscall per part
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            pass
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def path(self, relative: str, setting: str, must_exist: bool = True) -> Path:
+        """A configured path, refused when it leaves the project (templates come from review)."""
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
+            raise ConfigError(f"{setting}: {relative!r} is outside the project", self._where())
+        if must_exist and not path.exists():
+            raise ConfigError(f"{setting}: {relative!r} does not exist", self._where())
+        return path
+
+    def inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self.root)
+
+    def inside_or_refuse(self, path: Path, setting: str) -> Path:
+        """`path`, found through configuration or discovery, refused when it resolves outside
+        the project (a symlink to ~/.kube/config must not be read as values)."""
+        if not self.inside(path):
+            raise ConfigError(
+                f"{self.display(path)} leads outside the project (a symlink?); {setting} "
+                "reads only files inside it"
+            )
+        return path
+
+    # -- inputs: the one list of what a cluster's result depends on ---------------------------
+
+    def template_paths(self, must_exist: bool = True) -> list[Path]:
+        """The configured template files and folders."""
+        return [self.path(p, "templates", must_exist) for p in self.config.templates]
+
+    def snippet_dirs(self, must_exist: bool = True) -> list[Path]:
+        """The snippet folders: as configured, else `template/snippets` when it exists."""
+        if self.config.snippets is None:
+            default = self.root / "template" / "snippets"
+            return [default] if default.is_dir() else []
+        return [self.path(p, "snippets", must_exist) for p in self.config.snippets]
+
+    def schema_path(self) -> Path | None:
+        """The values schema; the default one may be absent, a configured one must exist."""
+        schema = self.config.schema
+        if not schema or not (self.config.schema_explicit or (self.root / schema).exists()):
+            return None
+        return self.path(schema, "schema")
+
+    def schema_data(self) -> Any:
+        """The values schema as data (for finding secrets), None when there is none or it
+        does not parse (validation reports that)."""
+        path = self.schema_path()
+        if path is None:
+            return None
+        if self._schema_data is None:
+            try:
+                self._schema_data = (json.loads(read_bytes(path).decode("utf-8")),)
+            except (ClusterMgrError, ValueError):
+                self._schema_data = (None,)
+        return self._schema_data[0]
+
+    def channel_path(self) -> Path | None:
+        channel = self.config.channel
+        return self.path(channel, "channel") if channel else None
+
+    def crds_dir(self, flag: str | Path | None = None) -> Path | None:
+        """The kOps CRD folder: `--kops-crds` (any path the user names), else `kopsCrds`."""
+        if flag is not None:
+            return Path(flag)
+        crds = self.config.kops_crds
+        return self.path(crds, "kopsCrds") if crds else None
+
+    def shared_inputs(self, kops_crds: str | Path | None = None) -> list[Path]:
+        """Files and folders that every cluster's result depends on: settings, templates,
+        snippets, schema, channel, CRDs. `--changed-since` selects every cluster when one of
+        them changes, and every cached result is keyed by their content."""
+        config = self.config
+        found = [self.config_file or self.root / CONFIG_NAME]
+        found += [self.root / p for p in config.templates]
+        found += [self.root / p for p in (config.snippets or ["template/snippets"])]
+        found += [self.root / p for p in (config.schema, config.channel) if p]
+        if kops_crds is not None:
+            found.append(Path(kops_crds))  # named on the command line: from the current folder
+        elif config.kops_crds:
+            found.append(self.root / config.kops_crds)
+        return [p.resolve() for p in found]
+
+    def clusters(self) -> dict[str, Cluster]:
+        """Every cluster by name, in name order."""
+        return {name: self._cluster(name) for name in self._discover()}
+
+    def cluster(self, name: str) -> Cluster:
+        """A cluster by its name (its values file); a name a person typed, which may be a kOps
+        name, goes through clustermgr.values.find_cluster."""
+        index = self._discover()
+        if name in index:
+            return self._cluster(name)
+        close = closest(name, index)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = "" if hint else f"; known clusters: {', '.join(index) or 'none'}"
+        raise UsageError(f"unknown cluster {name!r}{hint}{known}")
+
+    def _cluster(self, name: str) -> Cluster:
+        folder, filename = self._discover()[name]
+        file = Path(folder, filename)
+        return Cluster(name, file, (*self._layers_of[folder], file))
+
+    def _discover(self) -> dict[str, tuple[str, str]]:
+        if self._index is not None:
+            return self._index
+        root = self.path(self.config.values_dir, "values.dir", must_exist=False)
+        found: dict[str, tuple[str, str]] = {}
+        is_layer = re.compile(fnmatch.translate(self.config.layer_pattern)).match
+
+        def unreadable(error: OSError) -> None:
+            if Path(error.filename or "") != root:  # no values folder at all: no clusters
+                where = self.display(Path(error.filename or root))
+                raise ConfigError(f"{where}: cannot read this folder of values ({error.strerror})")
+
+        # One top-down walk: a folder's layers are its parent's plus its own, known before
+        # any of its clusters. Paths stay strings until asked for (fleets have thousands).
+        for folder, dirs, files in os.walk(root, onerror=unreadable):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            names = sorted(n for n in files if n.endswith(_VALUE_SUFFIXES) and n[0] != ".")
+            for name in names:
+                self._check_file(Path(folder, name))
+            parent = os.path.dirname(folder)
+            inherited = self._layers_of.get(parent, ()) if folder != str(root) else ()
+            self._layers_of[folder] = (
+                *inherited,
+                *(Path(folder, n) for n in names if is_layer(n)),
+            )
+            for name in names:
+                if is_layer(name):
+                    continue
+                cluster = name.rsplit(".", 1)[0]
+                if cluster in found:
+                    first = self.display(Path(*found[cluster]))
+                    again = self.display(Path(folder, name))
+                    raise ConfigError(f"cluster {cluster!r} is defined twice: {first} and {again}")
+                found[cluster] = (folder, name)
+        self._index = dict(sorted(found.items()))
+        return self._index
+
+    def _check_file(self, path: Path) -> None:
+        """A values file found by discovery: a name that is text, inside the project."""
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(path.name).decode("utf-8", errors="backslashreplace")
+            raise ConfigError(
+                f"{self.display(path.parent)}/{shown}: a file name that is not UTF-8 text"
+            ) from None
+        if path.is_symlink():
+            self.inside_or_refuse(path, "values.dir")
+
+    def _where(self) -> Location | None:
+        return Location(self.display(self.config_file)) if self.config_file else None
+
+
+def find_project(directory: Path | None = None) -> Project:
+    """The project for `-C DIR`, or the nearest folder upwards holding clustermgr.yaml, or the
+    current folder with default settings."""
+    if directory is not None:
+        if not directory.is_dir():
+            raise UsageError(f"-C: no such directory: {directory}")
+        candidates = [directory.resolve()]
+    else:
+        cwd = Path.cwd().resolve()
+        candidates = [cwd, *cwd.parents]
+    for folder in candidates:
+        config_file = folder / CONFIG_NAME
+        if config_file.is_file():
+            if not config_file.resolve().is_relative_to(folder):
+                raise ConfigError(f"{config_file} leads outside the project (a symlink?)")
+            return Project(folder, load_config(config_file, folder), config_file)
+    return Project(candidates[0], Config())

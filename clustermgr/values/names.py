@@ -1,0 +1,51 @@
+"""Clusters by the name a person types: the values file's name, or the kOps name its merged
+values give it (`clusterName`), which needs the layers merged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from clustermgr.errors import ClusterMgrError
+from clustermgr.project import Cluster, Project
+from clustermgr.values.build import Overrides, cluster_values
+from clustermgr.values.layers import LayerCache
+
+_MEMO = "kops-names"
+
+
+def kops_names(project: Project) -> dict[str, str]:
+    """Every cluster's kOps name (clusterName from its merged layers, else its name)."""
+    found: dict[str, str] | None = project.memo.get(_MEMO)
+    if found is None:
+        cache = LayerCache(persist=False)
+        found = {}
+        for name, cluster in project.clusters().items():
+            try:
+                value = cluster_values(project, cluster, None, cache).data.get("clusterName")
+            except ClusterMgrError:
+                value = None  # its own validation reports the values
+            found[name] = value if isinstance(value, str) and value else name
+        project.memo[_MEMO] = found
+    return found
+
+
+def kops_name(project: Project, name: str, overrides: Overrides | None = None) -> str:
+    """The kOps cluster name of a cluster: `clusterName` from its merged values (with the
+    command line's overrides), else its file name."""
+    values = cluster_values(project, project.cluster(name), overrides or Overrides())
+    found = values.data.get("clusterName", name)
+    return found if isinstance(found, str) and found else name
+
+
+def find_cluster(project: Project, name: str) -> Cluster:
+    """A cluster by its values file's name, or by its kOps name (`prod-eu1.k8s.example.com`)."""
+    if "." in name and name not in project.clusters():
+        owners = [n for n, kops in kops_names(project).items() if kops == name]
+        if len(owners) == 1:
+            return project.cluster(owners[0])
+    return project.cluster(name)  # the unknown-cluster error, with its hint
+
+
+def cluster_names(project: Project, names: Iterable[str]) -> list[str]:
+    """The clusters named on a command line, as values file names, each once, in order."""
+    return list(dict.fromkeys(find_cluster(project, n).name for n in names))
