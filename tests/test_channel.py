@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from clustermgr.errors import ChannelError
-from clustermgr.render.channel import load_channel
+from clustermgr.kops.channel import load_channel
 
 STABLE_UBUNTU = "099720109477/ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{}-server-20260714"
 

@@ -283,12 +283,12 @@ def test_multi_line_strings_are_diffed_line_by_line(run: Run, tmp_path: Path) ->
 
 
 def test_markdown_is_cut_below_gitlabs_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clustermgr import diff
+    from clustermgr import diff, text
     from clustermgr.diff import ClusterDiff
     from clustermgr.plan import review
-    from clustermgr.reporters import ReportOptions, base, diffs
+    from clustermgr.reporters import ReportOptions, diffs
 
-    monkeypatch.setattr(base, "NOTE_LIMIT", 2000)
+    monkeypatch.setattr(text, "NOTE_LIMIT", 2000)
     changes = [
         diff.Change(f"InstanceGroup/ig{i}", ("spec", "maxSize"), diff.CHANGED, 1, 2, "update")
         for i in range(100)

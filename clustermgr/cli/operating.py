@@ -233,10 +233,10 @@ def _apply_one(
 def roll_cmd(
     ctx: click.Context, clusters: tuple[str, ...], state: str | None, yes: bool, kops_timeout: float
 ) -> int:
-    """`kops rolling-update cluster` for each CLUSTER (in order, stopping at the first that
-    fails): the groups the last apply's impact names,
-    with a short-lived admin kubeconfig exported for the run (kops drains nodes through the
-    Kubernetes API) and removed after.
+    """Run the rolling updates the last apply's plan recorded for each CLUSTER (in order,
+    stopping at the first that fails), with a short-lived admin kubeconfig exported for the
+    run (kops drains nodes through the Kubernetes API) and removed after. Without a record,
+    kOps rolls what it finds out of date.
 
     \b
     Examples:

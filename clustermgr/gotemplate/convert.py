@@ -33,8 +33,8 @@ from clustermgr.gotemplate.parse import (
     Tree,
     Var,
 )
+from clustermgr.kops.channel import CHANNEL_FUNCTIONS
 from clustermgr.problems import Location
-from clustermgr.render.channel import CHANNEL_FUNCTIONS
 
 # Python/Jinja names a Go function cannot keep as an attribute of `go`.
 RENAMED = {"and": "and_", "or": "or_", "not": "not_"}

@@ -16,6 +16,8 @@ from typing import Any
 
 from jinja2 import Undefined
 
+from clustermgr.versions import VersionError, semver_compare
+
 
 class GoFunctionError(Exception):
     """A function refused its arguments (the caller adds the location)."""
@@ -411,9 +413,10 @@ def _fail(message: str) -> Any:
 
 
 def _semver_compare(constraint: str, version: str) -> bool:
-    from clustermgr.render.helpers import semver_compare_filter
-
-    return semver_compare_filter(version, constraint)
+    try:
+        return semver_compare(str(constraint), str(version))
+    except VersionError as exc:
+        raise GoFunctionError(f"semverCompare: {exc}") from None
 
 
 MORE: dict[str, Callable[..., Any]] = {

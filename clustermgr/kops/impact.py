@@ -1,6 +1,6 @@
 """What applying a change to a kOps field makes kOps do: the impact model, as data.
 
-kOps replaces an instance (`kops rolling-update`) when its group's launch template changes.
+kOps replaces an instance (a rolling update) when its group's launch template changes.
 The user data in that template embeds a hash of the group's **nodeup config** (kOps:
 pkg/model/bootstrapscript.go, NodeupConfigHash), so a field rolls a group exactly when it
 reaches that group's launch template or nodeup config (kOps: pkg/apis/nodeup/config.go,
@@ -27,7 +27,7 @@ NONE, UPDATE, ROLL_IG, ROLL_CONTROL_PLANE, ROLL_ALL = (
 ORDER = (NONE, UPDATE, ROLL_IG, ROLL_CONTROL_PLANE, ROLL_ALL)
 # refused: kOps (ValidateClusterUpdate) or the cloud rejects it; destructive: it loses
 # something or leaves something running; assumed: no entry, the cautious guess; force: only
-# `kops rolling-update --force` picks it up (the launch template does not change).
+# a forced rolling update picks it up (the launch template does not change).
 REFUSED, DESTRUCTIVE, ASSUMED, FORCE = "refused", "destructive", "assumed", "force"
 
 # Where a field lands, and the impact that follows.
@@ -298,7 +298,7 @@ INSTANCE_GROUP: dict[str, Entry] = {
     ),
     "spec.warmPool": _e(CLOUD, "the Auto Scaling group's warm pool", _ASG),
     "spec.rollingUpdate": _e(
-        STATE, "read by kops rolling-update itself", "pkg/instancegroups/rollingupdate.go"
+        STATE, "read by kOps' rolling update itself", "pkg/instancegroups/rollingupdate.go"
     ),
     "spec.maxPrice": _e(GROUP, "SpotPrice of the launch template", _LT),
     "spec.image": _e(GROUP, "the launch template's image", _LT),

@@ -1,5 +1,5 @@
 """`apply` and `roll`: from a valid render to `kops replace`, `kops update`, `kops reconcile`,
-`kops rolling-update`, in the order kOps documents, and never a write without `--yes`.
+rolling updates, in the order the plan (clustermgr/plan) gives, never a write without `--yes`.
 
 - The applied state is read first (a local store, or `kops get` for a remote one); a failure
   to read it stops everything (fail closed): nothing is written.
@@ -33,6 +33,7 @@ from clustermgr.errors import ClusterMgrError
 from clustermgr.kops import runner
 from clustermgr.ops import record
 from clustermgr.plan import RECORD, Plan
+from clustermgr.plan.steps import roll_all_out_of_date
 from clustermgr.problems import ERROR, Problem
 from clustermgr.project import Project
 from clustermgr.render import RenderSettings
@@ -276,7 +277,7 @@ def roll(
     steps = record.rolls_of(current)
     if steps is None:
         out("rolling what kOps finds out of date (no plan recorded to restrict the roll)")
-        steps = (plans.Step(plans.ROLL, ("rolling-update", "cluster", "--yes"), "kOps decides"),)
+        steps = (roll_all_out_of_date(),)
     if not steps:
         out("nothing to roll: the last apply's plan replaces no instances")
         return

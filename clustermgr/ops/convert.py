@@ -17,8 +17,8 @@ from clustermgr.gotemplate.convert import convert
 from clustermgr.gotemplate.evaluate import Evaluator
 from clustermgr.gotemplate.functions import GoFunctionError
 from clustermgr.gotemplate.parse import Tree, parse
+from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.problems import Location
-from clustermgr.render.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.values import Values
 from clustermgr.yamlio import read_text
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.reporters.base import NOTE_LIMIT, cut_note
+from clustermgr.text import NOTE_LIMIT, cut_note
 
 MARKER = "<!-- clustermgr-report: updated on every push -->"
 TIMEOUT = 30  # seconds per API call: a slow GitLab must not hold the check job

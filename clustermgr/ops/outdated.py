@@ -2,7 +2,7 @@
 
 Read from the render (what kOps would be given): the Cluster's kubernetesVersion and
 cloudProvider, each InstanceGroup's image. The channel answers as kOps' channel functions
-do (clustermgr/render/channel.py; a required version as kOps' pkg/apis/kops/channel.go
+do (clustermgr/kops/channel.py; a required version as kOps' pkg/apis/kops/channel.go
 IsUpgradeRequired decides it); whether the fleet's kOps supports a version is the rule
 `kops-version-support` (kOps X.Y runs Kubernetes below X.(Y+1), and 1.37 at least 1.32). An
 image's architecture is read from its name (`arm64`, else `amd64`), as kOps' channel images
@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from clustermgr.errors import ChannelError, ConfigError
+from clustermgr.kops.channel import Channel, load_channel
 from clustermgr.problems import Location
 from clustermgr.project import Project
-from clustermgr.render.channel import Channel, load_channel
 from clustermgr.versions import VersionError, parse_kubernetes
 
 

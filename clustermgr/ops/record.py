@@ -19,6 +19,7 @@ import zlib
 from clustermgr import diff, limits
 from clustermgr.errors import ClusterMgrError
 from clustermgr.plan import ROLL, Plan, Step
+from clustermgr.plan.steps import is_roll
 from clustermgr.text import count
 from clustermgr.yamlio import Document, dump
 
@@ -88,7 +89,7 @@ def rolls_of(resources: diff.Resources) -> tuple[Step, ...] | None:
         raise RecordError(
             f"the {LAST_ROLL} annotation cannot be read (an apply by this clustermgr rewrites it)"
         ) from None
-    if not all(s.args[:2] == ("rolling-update", "cluster") for s in steps):
+    if not all(is_roll(s.args) for s in steps):
         raise RecordError(f"the {LAST_ROLL} annotation holds something other than rolling updates")
     return steps
 

@@ -147,6 +147,15 @@ def roll_steps(rolled: dict[str, bool], roles: dict[str, str], whole: bool) -> l
     return steps
 
 
+def roll_all_out_of_date() -> Step:
+    """The roll when no plan restricts it: kOps replaces what it finds out of date."""
+    return Step(ROLL, ("rolling-update", "cluster", "--yes"), "kOps picks what is out of date")
+
+
+def is_roll(args: tuple[str, ...]) -> bool:
+    return args[:2] == ("rolling-update", "cluster")
+
+
 def _roll(args: tuple[str, ...], what: str) -> Step:
     why = f"replaces the instances of {what}"
     if "--force" in args:

@@ -33,10 +33,10 @@ from jinja2.utils import missing
 from clustermgr import limits
 from clustermgr.errors import ChannelError, ClusterMgrError, TemplateError
 from clustermgr.files import walk_files
+from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.problems import Location
 from clustermgr.render import bounds as capped
 from clustermgr.render import helpers as funcs
-from clustermgr.render.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.render.manifest import RenderedDocument, split_documents
 from clustermgr.yamlio import YPath, format_path, read_text
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 from clustermgr.errors import ClusterMgrError, ConfigError, MultipleErrors, UsageError
 from clustermgr.kops import NEWEST_KOPS
+from clustermgr.kops.channel import Channel, load_channel
 from clustermgr.project import Project
-from clustermgr.render.channel import Channel, load_channel
 from clustermgr.render.environment import Renderer, SandboxOptions, Source, iter_template_files
 from clustermgr.render.manifest import RenderedDocument, format_document, join_documents
 from clustermgr.values import (

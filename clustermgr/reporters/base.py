@@ -10,9 +10,8 @@ from clustermgr.diff.engine import ADDED, CHANGED, DOC_ADDED, DOC_REMOVED, REMOV
 from clustermgr.kops.impact import ROLL_IG
 from clustermgr.problems import Problem
 from clustermgr.text import count as count  # re-exported for the reporters
+from clustermgr.text import cut_note as cut_note
 from clustermgr.yamlio import dump, scalar
-
-NOTE_LIMIT = 1_000_000  # GitLab's limit for a merge-request note
 
 
 class Palette:
@@ -82,17 +81,3 @@ def _show(value: Any) -> list[str]:
     if isinstance(value, str) and "\n" in value:
         return value.rstrip("\n").split("\n")
     return [scalar(value)]
-
-
-def cut_note(text: str, tail: str, limit: int | None = None) -> str:
-    """`text` cut at a line to fit `limit` characters with `tail` after it; a code fence or
-    `<details>` block left open by the cut is closed, so the rest of the note renders."""
-    limit = limit or NOTE_LIMIT
-    if len(text) <= limit:
-        return text
-    room = limit - len(tail) - 64  # what closing the open blocks may add
-    cut = text[:room].rsplit("\n", 1)[0]
-    fences = sum(1 for line in cut.split("\n") if line.lstrip().startswith("```"))
-    closing = "\n```" if fences % 2 else ""
-    closing += "\n</details>" * max(0, cut.count("<details>") - cut.count("</details>"))
-    return f"{cut}{closing}\n\n{tail}\n"

@@ -1,5 +1,5 @@
 """kOps' rules for the Cluster itself: its name, versions, provider, networking, labels and
-rolling-update settings (pkg/apis/kops/validation/validation.go, legacy_validation.go)."""
+rolling update settings (pkg/apis/kops/validation/validation.go, legacy_validation.go)."""
 
 from __future__ import annotations
 
