@@ -33,15 +33,20 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import json
+
 from diff_bench import kops_get_form
 from render_bench import REPO, generate
+
+from clustermgr.project import find_project
+from clustermgr.render.project import RenderSettings, project_renderer
+from clustermgr.yamlio import load_documents
+from clustermgr.yamlio.emit import dump
 
 BIN = Path(sys.executable).parent
 
 
 def make_fleet(root: Path, clusters: int) -> list[str]:
-    from clustermgr.yamlio import load_documents
-    from clustermgr.yamlio.emit import dump
 
     (root / "values").mkdir(parents=True)
     names = generate(root, clusters)
@@ -103,15 +108,12 @@ def check_times(root: Path, jobs: int, runs: int) -> dict[str, float]:
 def naive(root: Path, names: list[str]) -> float | None:
     """One cluster at a time with the libraries used plainly; seconds for `names`."""
     try:
-        import jsonschema
-        from deepdiff import DeepDiff
-        from ruamel.yaml import YAML
+        # optional: the naive baseline is skipped without them
+        import jsonschema  # noqa: PLC0415
+        from deepdiff import DeepDiff  # noqa: PLC0415
+        from ruamel.yaml import YAML  # noqa: PLC0415
     except ImportError:
         return None
-    import json
-
-    from clustermgr.project import find_project
-    from clustermgr.render.project import RenderSettings, project_renderer
 
     project = find_project(root)
     renderer = project_renderer(project, RenderSettings())

@@ -24,6 +24,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_bench import REPO, generate, median_seconds
 
+from clustermgr import diff
+from clustermgr.yamlio import dump, load_documents
+
 
 def kops_get_form(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     doc["metadata"]["creationTimestamp"] = "2025-01-01T00:00:00Z"
@@ -42,9 +45,6 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-
-    from clustermgr import diff
-    from clustermgr.yamlio import dump, load_documents
 
     clustermgr = str(Path(sys.executable).with_name("clustermgr"))
     root = Path(tempfile.mkdtemp(prefix="clustermgr-bench-"))

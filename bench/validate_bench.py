@@ -25,9 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_bench import REPO, generate, median_seconds
 
+from clustermgr.kops.crds import _load
+
 
 def crd_load_ms(crds: Path, runs: int) -> float:
-    from clustermgr.kops.crds import _load
 
     file = crds / "kops.k8s.io_clusters.yaml"
     _load(file)  # make sure the cache is warm

@@ -112,8 +112,6 @@ def parse_kubernetes(text: str) -> Version:
     try:
         return parse_tolerant(text)
     except VersionError:
-        import re
-
         match = re.search(r"/v1\.(\d+)\.", text)
         if match is None:
             raise

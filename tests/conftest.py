@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,8 +79,6 @@ def no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def copy_example(root: Path) -> Path:
     """A private copy of the example fleet (templates, values, schema, channel, settings)."""
-    import shutil
-
     root.mkdir(parents=True, exist_ok=True)
     for name in ("template", "values", "schemas", "channels", "clustermgr.yaml"):
         source = REPO / name
@@ -105,8 +105,6 @@ class FakeKops(NamedTuple):
 @pytest.fixture
 def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
     """tests/fakekops/kops.py as `kops` on PATH (it imports this checkout's clustermgr)."""
-    import os
-    import sys
 
     bin_dir = tmp_path / "fakebin"
     bin_dir.mkdir()

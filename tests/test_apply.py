@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from clustermgr.kops import runner
 from clustermgr.ops import apply
 from clustermgr.project import find_project
 from clustermgr.validation import make_linter
 from clustermgr.values import Overrides
+from clustermgr.yamlio import load_documents
 from tests.conftest import FakeKops, Run
 
 NAME = "dev-eu1.k8s.example.com"
@@ -187,7 +189,6 @@ def test_a_store_changed_after_the_diff_stops_the_apply(
 def test_output_that_is_not_text_or_very_long(
     example: Path, fake_kops: FakeKops, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clustermgr.kops import runner
 
     monkeypatch.setenv("FAKE_KOPS_OUTPUT", "nonutf8")
     lines: list[str] = []
@@ -209,7 +210,6 @@ def test_output_that_is_not_text_or_very_long(
 def test_a_hung_kops_is_stopped(
     example: Path, fake_kops: FakeKops, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clustermgr.kops import runner
 
     monkeypatch.setenv("FAKE_KOPS_SLEEP", "30")
     started = time.monotonic()
@@ -305,7 +305,6 @@ def test_the_record_holds_the_apply(example: Path, fake_kops: FakeKops, store: P
     )
     assert "clustermgr.k8s.io/last-applied:" in plan.final_manifest
     assert 'clustermgr.k8s.io/last-apply-impact: "3 changes: update"' in plan.final_manifest
-    from clustermgr.yamlio import load_documents
 
     cluster = load_documents(plan.final_manifest, "m", cache=False)[0].data
     roll = json.loads(cluster["metadata"]["annotations"]["clustermgr.k8s.io/last-apply-roll"])

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
+import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pytest
 
+import clustermgr.render.project
+from clustermgr.cli.app import COMMANDS, cli
 from tests.conftest import REPO, Run
 
 EXAMPLE = str(REPO)
@@ -173,7 +179,6 @@ def test_unknown_option_is_a_usage_error(run: Run) -> None:
 def test_internal_errors_are_short_unless_debug(
     run: Run, write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import clustermgr.render.project
 
     def boom(*args: object) -> None:
         raise RuntimeError("kaput")
@@ -328,7 +333,6 @@ def test_unchanged_outputs_are_not_rewritten(run: Run, write: Callable[..., Path
     root = project(write, c1="size: 3\n", c2="size: 4\n")
     out = root / "out"
     assert run("-C", str(root), "render", "--all", "--out-dir", str(out)).code == 0
-    import os
 
     os.utime(out / "c1.yaml", (1, 1))
     os.utime(out / "c2.yaml", (1, 1))
@@ -363,7 +367,6 @@ def test_lint_file_and_stdin(run: Run, tmp_path: Path, monkeypatch: pytest.Monke
         'm.yaml:9:22: [warning] yaml11: `yes` is the boolean true to kOps (YAML 1.1); write "yes" '
         "if you mean the text\n",
     )
-    import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO(MANIFEST.replace("maxSize: 2", "maxSize: 5")))
     result = run("lint", "-", cwd=tmp_path)
@@ -417,9 +420,6 @@ def test_lint_with_the_real_crds(run: Run, kops_data: Path) -> None:
 
 
 def test_every_command_is_in_the_lazy_table() -> None:
-    import importlib
-
-    from clustermgr.cli.app import COMMANDS, cli
 
     for module in set(COMMANDS.values()):
         importlib.import_module(f"clustermgr.cli.{module}")
@@ -472,8 +472,6 @@ def test_honest_summaries(run: Run, example: Path, tmp_path: Path) -> None:
         f"(no {store}/dev-eu1.k8s.example.com/config)\n"
     )
     assert not (tmp_path / "out").exists()
-    import io
-    import sys
 
     sys.stdin, saved = io.StringIO(""), sys.stdin
     try:
@@ -505,7 +503,6 @@ def test_values_show_origin_refuses_yaml(run: Run) -> None:
 
 
 def _commands() -> list[tuple[str, click.Command]]:
-    from clustermgr.cli import cli
 
     ctx = click.Context(cli)
     found = []

@@ -14,7 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import Run
+from clustermgr.gotemplate.evaluate import Evaluator
+from clustermgr.gotemplate.functions import SPRIG, sprig_table
+from clustermgr.gotemplate.parse import parse
+from clustermgr.ops.convert import _difference
+from tests.conftest import REPO, Run
 
 # (context, snippets, template, expected; None: kOps fails), fail_on_missing
 KOPS_CASES: list[tuple[dict[str, Any], dict[str, str], str, str | None, bool]] = [
@@ -279,8 +283,6 @@ def test_kops_channel_cases(run: Run, tmp_path: Path, template: str, expected: s
 
 
 def test_the_readme_lists_every_sprig_function_with_its_status() -> None:
-    from clustermgr.gotemplate.functions import SPRIG, sprig_table
-    from tests.conftest import REPO
 
     assert sprig_table() in (REPO / "README.md").read_text()
     assert len(SPRIG) == 208
@@ -304,9 +306,6 @@ def test_sprig_functions(
 
 
 def test_a_difference_is_placed_at_the_template_line(tmp_path: Path) -> None:
-    from clustermgr.gotemplate.evaluate import Evaluator
-    from clustermgr.gotemplate.parse import parse
-    from clustermgr.ops.convert import _difference
 
     tree = parse("a: {{ .x }}\nb: 1\nc: 2\n", "t.tmpl")
     evaluator = Evaluator({})

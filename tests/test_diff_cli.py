@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from clustermgr import diff, text
+from clustermgr.diff import ClusterDiff
+from clustermgr.plan import review
+from clustermgr.reporters import ReportOptions, diffs
 from clustermgr.yamlio import load_documents
 from clustermgr.yamlio.emit import dump
 from tests.conftest import Run
@@ -283,19 +287,14 @@ def test_multi_line_strings_are_diffed_line_by_line(run: Run, tmp_path: Path) ->
 
 
 def test_markdown_is_cut_below_gitlabs_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clustermgr import diff, text
-    from clustermgr.diff import ClusterDiff
-    from clustermgr.plan import review
-    from clustermgr.reporters import ReportOptions, diffs
-
     monkeypatch.setattr(text, "NOTE_LIMIT", 2000)
     changes = [
         diff.Change(f"InstanceGroup/ig{i}", ("spec", "maxSize"), diff.CHANGED, 1, 2, "update")
         for i in range(100)
     ]
-    text = diffs.markdown([review(ClusterDiff("c", changes, {}, {}))], ReportOptions())
-    assert len(text) <= 2000
-    assert text.endswith("_The diff is too long for one note and was cut here._\n")
-    fences = [line for line in text.splitlines() if line.startswith("```")]
+    note = diffs.markdown([review(ClusterDiff("c", changes, {}, {}))], ReportOptions())
+    assert len(note) <= 2000
+    assert note.endswith("_The diff is too long for one note and was cut here._\n")
+    fences = [line for line in note.splitlines() if line.startswith("```")]
     assert len(fences) % 2 == 0  # the cut closed the code block it fell into
-    assert text.count("<details>") == text.count("</details>")
+    assert note.count("<details>") == note.count("</details>")

@@ -13,6 +13,10 @@ from deepdiff import DeepDiff
 
 from clustermgr.diff import compare, resources
 from clustermgr.diff.engine import Match
+from clustermgr.project import find_project
+from clustermgr.render import RenderSettings
+from clustermgr.render.project import project_renderer, render_documents
+from clustermgr.values import cluster_values
 from clustermgr.yamlio import load_documents
 from tests.conftest import REPO
 
@@ -86,10 +90,6 @@ def mutate(docs: dict[Any, Any], rng: random.Random) -> dict[Any, Any]:
 
 
 def example_renders() -> list[dict[Any, Any]]:
-    from clustermgr.project import find_project
-    from clustermgr.render import RenderSettings
-    from clustermgr.render.project import project_renderer, render_documents
-    from clustermgr.values import cluster_values
 
     project = find_project(REPO)
     renderer = project_renderer(project, RenderSettings())

@@ -7,12 +7,15 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
 from clustermgr import fleet
 from clustermgr.errors import UsageError
-from clustermgr.project import find_project
+from clustermgr.fleet.store import CacheKeys
+from clustermgr.project import Project, find_project
+from clustermgr.validation.validate import Validator
 from tests.conftest import REPO, Run
 
 
@@ -199,7 +202,6 @@ def test_fail_on_and_reports(run: Run, example: Path, tmp_path: Path) -> None:
         "<br>`kops update cluster --yes`<br>`kops replace -f <render with the apply's record>` |"
     ) in text
     assert text.count("<details>") == 4
-    from xml.etree import ElementTree as ET
 
     assert len(ET.parse(junit).getroot().findall("testsuite")) == 4
     assert json.loads(quality.read_text()) == []
@@ -257,8 +259,6 @@ def test_check_codequality_names_the_cluster_like_validate(
 def test_a_shared_input_registered_once_reaches_cache_keys_and_selection(
     example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clustermgr.fleet.store import CacheKeys
-    from clustermgr.project import Project
 
     extra = example / "policies" / "extra.json"
     extra.parent.mkdir()
@@ -314,7 +314,6 @@ def test_cache_keys_follow_the_store_in_the_environment_and_name_overrides(
 def test_a_crash_on_one_cluster_leaves_the_others_and_the_reports(
     run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clustermgr.validation.validate import Validator
 
     checked = Validator.check
 
@@ -336,9 +335,7 @@ def test_a_crash_on_one_cluster_leaves_the_others_and_the_reports(
 
 
 def test_two_values_files_for_one_kops_cluster(run: Run, example: Path) -> None:
-    import shutil as sh
-
-    sh.copy(
+    shutil.copy(
         example / "values" / "prod" / "prod-eu1.yaml", example / "values" / "prod" / "prod-eu2.yaml"
     )
     validate = run("-C", str(example), "validate", "--all", "--format", "parsable")

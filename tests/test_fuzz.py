@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from clustermgr.errors import ClusterMgrError
 from clustermgr.validation.lint import Linter
 from clustermgr.values.setexpr import parse_into
-from clustermgr.yamlio import load_documents
+from clustermgr.yamlio import Document, load_documents
 from tests.test_rules import BASE
 
 FAST = settings(
@@ -121,7 +121,6 @@ def test_lint_of_mutated_manifests(edits: list[tuple[tuple[int, tuple[Any, ...]]
         else:
             with contextlib.suppress(KeyError, IndexError, TypeError):
                 parent[path[-1]] = value
-    from clustermgr.yamlio import Document
 
     documents = [Document(d, "m.yaml", {}, i) for i, d in enumerate(docs)]
     Linter().lint_documents(documents)

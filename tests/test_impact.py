@@ -14,7 +14,8 @@ import pytest
 from clustermgr import diff
 from clustermgr.kops import impact
 from clustermgr.kops.assignments import assign
-from clustermgr.yamlio import load_documents
+from clustermgr.kops.impact import reviewer_table
+from clustermgr.yamlio import dump, load_documents
 from tests.conftest import REPO, Run
 
 C = ("Cluster", "ha.example.com")
@@ -245,7 +246,6 @@ def test_every_entry_has_a_reason_and_a_kops_source() -> None:
 
 
 def test_the_readme_table_is_generated_from_the_data() -> None:
-    from clustermgr.kops.impact import reviewer_table
 
     readme = (REPO / "README.md").read_text()
     assert reviewer_table() in readme
@@ -269,7 +269,6 @@ def test_a_store_written_by_kops_replace_force_diffs_as_no_change(
             item.pop("manager", None)
         folder = tmp_path / "state" / name
         (folder / "instancegroup").mkdir(parents=True)
-        from clustermgr.yamlio import dump
 
         (folder / "config").write_text(dump(assign(docs[0])))
         for doc in docs[1:]:
@@ -292,7 +291,6 @@ def test_ssh_credentials_are_compared_with_the_store_key(
     docs = render(run, example, "dev-eu1")
     folder = tmp_path / "state" / docs[0]["metadata"]["name"]
     (folder / "instancegroup").mkdir(parents=True)
-    from clustermgr.yamlio import dump
 
     (folder / "config").write_text(dump(docs[0]))
     for doc in docs[1:]:

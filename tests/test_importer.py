@@ -8,6 +8,8 @@ import pytest
 
 from clustermgr.errors import ClusterMgrError
 from clustermgr.ops import importer
+from clustermgr.yamlio import load_documents
+from clustermgr.yamlio.emit import dump
 from tests.conftest import Run
 
 MINIMAL = ["minimal-1.32", "minimal-1.33", "minimal-1.34", "minimal-1.35", "minimal-1.36"]
@@ -92,8 +94,6 @@ def test_the_project_validates_and_renders_back(run: Run, kops_data: Path, tmp_p
 
 
 def test_state_store_folders(run: Run, kops_data: Path, tmp_path: Path) -> None:
-    from clustermgr.yamlio import load_documents
-    from clustermgr.yamlio.emit import dump
 
     source = kops_data / "manifests" / "ha.yaml"
     folder = tmp_path / "state" / "ha.example.com"

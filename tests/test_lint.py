@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr.kops.crds import load_crds
+from clustermgr.kops import NEWEST_KOPS
+from clustermgr.kops.crds import builtin, load_crds
 from clustermgr.problems import ERROR, Problem
 from clustermgr.validation.lint import Linter
-from tests.conftest import Run
+from tests.conftest import SHARED_KOPS, Run
 
 
 @pytest.fixture(scope="module")
 def crd_linter() -> Linter:
-    from tests.conftest import SHARED_KOPS
 
     if not SHARED_KOPS.is_dir():
         pytest.skip("../shared/kops is not available")
@@ -155,8 +155,6 @@ def test_the_builtin_catalogue_checks_structure_without_crds() -> None:
 
 
 def test_the_builtin_catalogue_is_the_crds_it_names(kops_data: Path) -> None:
-    from clustermgr.kops import NEWEST_KOPS
-    from clustermgr.kops.crds import builtin
 
     version, kinds = builtin()
     assert version == NEWEST_KOPS == "1.37.0-alpha.1"

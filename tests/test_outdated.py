@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Run
+from tests.conftest import REPO, Run
 
 
 def test_the_example_is_current(run: Run) -> None:
-    from tests.conftest import REPO
 
     result = run("-C", str(REPO), "outdated", "--all", "--exit-code")
     assert (result.code, result.out) == (

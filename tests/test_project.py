@@ -7,6 +7,7 @@ import pytest
 
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.project import find_project
+from clustermgr.render.project import RenderSettings, project_renderer
 
 
 def test_clusters_and_their_layers(write: Callable[..., Path]) -> None:
@@ -90,7 +91,6 @@ def test_paths_must_stay_inside_the_project(write: Callable[..., Path]) -> None:
 
 
 def test_configured_snippet_folder_must_exist(write: Callable[..., Path]) -> None:
-    from clustermgr.render.project import RenderSettings, project_renderer
 
     root = write({"clustermgr.yaml": "snippets: [snips]\n", "template/t.j2": "a: 1\n"})
     with pytest.raises(ConfigError) as info:

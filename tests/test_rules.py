@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 
 from clustermgr.kops.crds import Schema
-from clustermgr.kops.rules import RULES, table
+from clustermgr.kops.rules import RULES, readme_table, table
 from clustermgr.validation.lint import Linter
 from clustermgr.yamlio import dump_all, load_documents
+from tests.conftest import REPO
 
 BASE = """\
 apiVersion: kops.k8s.io/v1alpha2
@@ -344,8 +345,6 @@ def test_the_table_is_ordered_by_stage_and_documented() -> None:
 
 
 def test_the_readme_lists_every_rule() -> None:
-    from clustermgr.kops.rules import readme_table
-    from tests.conftest import REPO
 
     readme = (REPO / "README.md").read_text()
     table = "\n".join("  " + line for line in readme_table().rstrip("\n").split("\n"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr.secrets import Secrets, secret_key, token
+from clustermgr.secrets import Secrets, schema_secrets, secret_key, token
 from tests.conftest import FakeKops, Run
 
 NEW = "canary-NEW-7f3a9c"  # the secret in the values (schema-marked writeOnly)
@@ -157,7 +157,6 @@ def test_kops_secret_fields_hide_old_and_new() -> None:
 
 
 def test_schema_marks_inside_allof_and_refs_are_found() -> None:
-    from clustermgr.secrets import schema_secrets
 
     schema = {
         "$defs": {"s": {"x-sensitive": True}},

@@ -7,7 +7,7 @@ import pytest
 
 from clustermgr.errors import UsageError
 from clustermgr.problems import Location
-from clustermgr.values.layers import Origin, build_values, expand_values_paths
+from clustermgr.values.layers import LayerCache, Origin, build_values, expand_values_paths
 
 
 def layers(root: Path, *names: str) -> list[tuple[Path, str]]:
@@ -78,7 +78,6 @@ def test_set_creates_parents_with_an_origin() -> None:
 
 
 def test_layer_files_are_not_mutated_by_merging(write: Callable[..., Path]) -> None:
-    from clustermgr.values.layers import LayerCache
 
     root = write(
         {"shared.yaml": "m: {a: 1}\n", "one.yaml": "m: {b: 2}\n", "two.yaml": "m: {c: 3}\n"}

@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from clustermgr.kops.crds import load_crds
+    from clustermgr.kops.crds import load_crds  # noqa: PLC0415  # after sys.path names this checkout
 
     schemas = load_crds(args.kops_crds)
     data = {

@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         code = EXIT_OK
     except Exception as exc:
         if debug:
-            import traceback  # the crash path only: keep it off start-up
+            import traceback  # noqa: PLC0415  # the crash path only
 
             traceback.print_exc()
         click.echo(f"clustermgr: internal error: {type(exc).__name__}: {exc}", err=True)

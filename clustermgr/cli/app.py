@@ -5,6 +5,8 @@ Only the modules of clustermgr.cli import click or write to the terminal.
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,16 +15,21 @@ from typing import Any
 import click
 
 from clustermgr import __version__
-from clustermgr.errors import UsageError
+from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.files import atomic_write
+from clustermgr.kops import NEWEST_KOPS, state_store_from_env
+from clustermgr.problems import exit_code
+from clustermgr.project import find_project
+from clustermgr.reporters import PROBLEMS, formats, report
 
 HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # Where each command is defined: a command's module is imported only when it runs (or for
 # --help), so `render` does not pay for building the other commands' options.
 COMMANDS = {
-    **dict.fromkeys(
-        ("list", "values", "render", "template", "convert", "set", "promote"), "authoring"
-    ),
+    **dict.fromkeys(("list", "values"), "authoring"),
+    **dict.fromkeys(("render", "template"), "rendering"),
+    **dict.fromkeys(("convert", "set", "promote"), "editing"),
     **dict.fromkeys(("validate", "lint", "check"), "checking"),
     **dict.fromkeys(("diff", "pull", "outdated"), "reviewing"),
     **dict.fromkeys(("ci", "apply", "roll", "import"), "operating"),
@@ -36,8 +43,6 @@ class _LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:
-            import importlib
-
             importlib.import_module(f"clustermgr.cli.{COMMANDS[cmd_name]}")
         return super().get_command(ctx, cmd_name)
 
@@ -45,8 +50,6 @@ class _LazyGroup(click.Group):
 def emit(text: str, out: Path | None) -> None:
     """Write `text` to the file `out` (atomically), or to standard output."""
     if out is not None:
-        from clustermgr.files import atomic_write
-
         if out.is_dir():
             raise UsageError(
                 f"{out} is a folder: name a file (or use --out-dir where there is one)"
@@ -85,6 +88,27 @@ def value_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Extra values file or directory, merged after the cluster's own file.",
     )(func)
     return func
+
+
+def kops_values_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--values`, `--set`, `--set-string` as `kops toolbox template` takes them."""
+    func = click.option(
+        "--set-string",
+        "set_strings",
+        multiple=True,
+        metavar="K=V",
+        help="Set string values on the command line.",
+    )(func)
+    func = click.option(
+        "--set", "sets", multiple=True, metavar="K=V", help="Set values on the command line."
+    )(func)
+    return click.option(
+        "--values",
+        "values_files",
+        multiple=True,
+        metavar="PATH",
+        help="Values file or directory (repeatable, comma-separated).",
+    )(func)
 
 
 def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -129,8 +153,6 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
 
 def complete_clusters(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Cluster names for shell completion (none outside a project)."""
-    from clustermgr.errors import ClusterMgrError
-    from clustermgr.project import find_project
 
     try:
         names = find_project(ctx.find_root().params.get("directory")).clusters()
@@ -140,14 +162,12 @@ def complete_clusters(ctx: click.Context, param: click.Parameter, incomplete: st
 
 
 def project_of(ctx: click.Context) -> Any:
-    from clustermgr.project import find_project
 
     return find_project(ctx.find_root().obj)
 
 
 def format_option(kind: str, default: str | None = None) -> Callable[..., Any]:
     """`--format` with the choices of one kind of report, from the reporter registry."""
-    from clustermgr.reporters import formats
 
     choices = formats(kind)
     return click.option(
@@ -162,7 +182,6 @@ def format_option(kind: str, default: str | None = None) -> Callable[..., Any]:
 
 def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options of commands that report problems (validate, lint)."""
-    from clustermgr.reporters import PROBLEMS
 
     func = click.option(
         "--strict", is_flag=True, help="Warnings fail too (exit code, JUnit failures)."
@@ -216,7 +235,6 @@ def note_kops_version(project: Any | None, flag: str | None) -> None:
     """Say once which kOps' rules apply when neither --kops-version nor kopsVersion names one."""
     if flag or (project is not None and project.config.kops_version):
         return
-    from clustermgr.kops import NEWEST_KOPS
 
     click.echo(
         f"note: no kopsVersion set (clustermgr.yaml or --kops-version): checking with the "
@@ -227,15 +245,12 @@ def note_kops_version(project: Any | None, flag: str | None) -> None:
 
 def write_report(options: Any, groups: list[Any], fmt: str, output: Path | None) -> int:
     """Write a problem report; the exit code its problems call for."""
-    from clustermgr.problems import exit_code
-    from clustermgr.reporters import PROBLEMS, report
 
     emit(report(PROBLEMS, fmt, groups, options), output)
     return exit_code(groups, options.strict)
 
 
 def state_store(state: str | None) -> str:
-    from clustermgr.diff.applied import state_store_from_env
 
     found = state or state_store_from_env()
     if not found:
@@ -245,7 +260,6 @@ def state_store(state: str | None) -> str:
 
 def use_color(color: str = "auto", output: Path | None = None) -> bool:
     """--color always|never|auto: auto colours a terminal, unless NO_COLOR is set."""
-    import os
 
     if color != "auto":
         return color == "always"

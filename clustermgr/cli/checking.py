@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from clustermgr import fleet
 from clustermgr.cli.app import (
     HELP,
     cli,
@@ -25,10 +28,21 @@ from clustermgr.cli.app import (
     value_options,
     write_report,
 )
+from clustermgr.diff import Against
+from clustermgr.diff.applied import local_state_store
 from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.files import atomic_write
 from clustermgr.fleet.results import FAIL_ON
+from clustermgr.kops.rules import table
 from clustermgr.problems import EXIT_OK
-from clustermgr.reporters import CHECK
+from clustermgr.project import find_project
+from clustermgr.render import RenderSettings
+from clustermgr.reporters import CHECK, ReportOptions, formats, report, reporter
+from clustermgr.reporters import RULES as RULE_TABLE
+from clustermgr.reporters.check import CheckReport, report_files
+from clustermgr.validation import Validator, lint_paths, make_linter, validate_clusters
+from clustermgr.validation.fleet import require_clusters
+from clustermgr.values import Overrides, cluster_names
 
 if TYPE_CHECKING:
     from clustermgr.project import Project
@@ -64,18 +78,12 @@ def validate_cmd(
       clustermgr validate --all
       clustermgr validate prod-eu1 --kops-crds ~/src/kops/k8s/crds --format junit -o report.xml
     """
-    from clustermgr.render import RenderSettings
-    from clustermgr.reporters import ReportOptions
-    from clustermgr.validation import Validator, make_linter, validate_clusters
-    from clustermgr.validation.fleet import require_clusters
-    from clustermgr.values import Overrides
 
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to validate, or pass --all (not both)")
     if all_clusters:
         require_clusters(project)
-    from clustermgr.values import cluster_names
 
     names = list(project.clusters()) if all_clusters else cluster_names(project, clusters)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
@@ -121,18 +129,11 @@ def lint_cmd(
       clustermgr lint --list-rules
     """
     if list_rules:
-        from clustermgr.kops.rules import table
-        from clustermgr.reporters import RULES as RULE_TABLE
-        from clustermgr.reporters import ReportOptions, formats, report
-
         fmt = fmt if fmt in formats(RULE_TABLE) else "text"
         emit(report(RULE_TABLE, fmt, table(), ReportOptions("lint")), output)
         return EXIT_OK
     if not files:
         raise UsageError("name the files to lint (- for standard input), or pass --list-rules")
-    from clustermgr.project import find_project
-    from clustermgr.reporters import ReportOptions
-    from clustermgr.validation import lint_paths, make_linter
 
     project = None
     with contextlib.suppress(ClusterMgrError):  # lint needs no project; one supplies kopsCrds
@@ -244,22 +245,11 @@ def check_cmd(
           --junit junit.xml --codequality cq.json --report-markdown note.md
       clustermgr check --all --shard 2/4 --junit junit-2.xml
     """
-    import os
-    import time
-
-    from clustermgr import fleet
-    from clustermgr.diff import Against
-    from clustermgr.files import atomic_write
-    from clustermgr.reporters import CHECK, ReportOptions, reporter
-    from clustermgr.reporters.check import CheckReport, report_files
-    from clustermgr.values import Overrides
 
     if state is not None and against_ref is not None:
         raise UsageError("use one of --state and --against-ref")
     project = project_of(ctx)
     if state is not None:
-        from clustermgr.diff.applied import local_state_store
-
         local_state_store(state)  # refuse remote or missing stores before any work
     selection = fleet.select(project, clusters, all_clusters, changed_since, kops_crds)
     names = selection.names

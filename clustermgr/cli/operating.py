@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,15 @@ from clustermgr.cli.app import (
     use_color,
     value_options,
 )
+from clustermgr.diff import ClusterDiff
 from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.files import read_bytes
+from clustermgr.ops import apply, gitlab, importer, mrnote
+from clustermgr.plan import Reviewed, counted
 from clustermgr.problems import EXIT_OK, Group
+from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
+from clustermgr.validation import make_linter
+from clustermgr.values import Overrides, cluster_names, kops_name
 
 if TYPE_CHECKING:  # the commands import what they need when they run
     from clustermgr.project import Project
@@ -60,7 +68,6 @@ def ci_gitlab_cmd(
       clustermgr ci gitlab | diff .gitlab-ci.yml -     # is the committed pipeline current?
       clustermgr ci gitlab --deploy --changed-since HEAD~1 -o deploy-pipeline.yml
     """
-    from clustermgr.ops import gitlab
 
     project = project_of(ctx)
     if changed_since is not None and not deploy:
@@ -106,10 +113,6 @@ def ci_gitlab_note_cmd(ctx: click.Context, report_path: Path) -> int:
     Examples:
       clustermgr ci gitlab-note --report clustermgr-report.md
     """
-    import os
-
-    from clustermgr.files import read_bytes
-    from clustermgr.ops import mrnote
 
     project = project_of(ctx)
     to = mrnote.target(os.environ, project.config.ci_note_token, report_path.as_posix())
@@ -169,8 +172,6 @@ def apply_cmd(
       clustermgr apply dev-eu1 --state s3://my-kops-state --yes --prune
       clustermgr apply prod-eu1 prod-us1 --state s3://my-kops-state --yes
     """
-    from clustermgr.validation import make_linter
-    from clustermgr.values import Overrides, cluster_names
 
     project = project_of(ctx)
     store = state_store(state)
@@ -192,10 +193,6 @@ def _apply_one(
     prune: bool,
     kops_timeout: float,
 ) -> None:
-    from clustermgr.diff import ClusterDiff
-    from clustermgr.ops import apply
-    from clustermgr.plan import Reviewed, counted
-    from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
 
     prepared = apply.prepare(project, cluster, store, overrides, linter, prune, kops_timeout)
     safety = apply.safety(prepared, force)
@@ -243,8 +240,6 @@ def roll_cmd(
       clustermgr roll prod-eu1 --state s3://my-kops-state          # what would be replaced
       clustermgr roll prod-eu1 --state s3://my-kops-state --yes
     """
-    from clustermgr.ops import apply
-    from clustermgr.values import cluster_names, kops_name
 
     project = project_of(ctx)
     store = state_store(state)
@@ -294,7 +289,6 @@ def import_cmd(
       clustermgr import *.yaml --out-dir fleet/
       clustermgr import state-copy/dev.example.com state-copy/prod.example.com --out-dir fleet/
     """
-    from clustermgr.ops import importer
 
     result = importer.run(list(sources), name_from, environment)
     importer.write(out, result.files, force)

@@ -19,9 +19,19 @@ from clustermgr.cli.app import (
     use_color,
     value_options,
 )
+from clustermgr.diff import Against, DiffOptions
+from clustermgr.diff.applied import pull
 from clustermgr.errors import UsageError
+from clustermgr.files import atomic_write
+from clustermgr.fleet import select
+from clustermgr.kops import NEWEST_KOPS
+from clustermgr.ops import outdated
+from clustermgr.ops.review import DiffRequest, exit_code, run
 from clustermgr.problems import EXIT_OK, EXIT_PROBLEMS
-from clustermgr.reporters import DIFFS, OUTDATED
+from clustermgr.render import RenderSettings
+from clustermgr.render.project import project_renderer
+from clustermgr.reporters import DIFFS, OUTDATED, ReportOptions, report
+from clustermgr.values import Overrides, cluster_names
 
 
 @cli.command("diff", context_settings=HELP, short_help="Diff renders against applied manifests.")
@@ -77,10 +87,6 @@ def diff_cmd(
       clustermgr diff --all --against-ref origin/main --exit-code
       clustermgr diff --from old.yaml --to new.yaml
     """
-    from clustermgr.diff import Against, DiffOptions
-    from clustermgr.ops.review import DiffRequest, exit_code, run
-    from clustermgr.reporters import ReportOptions, report
-    from clustermgr.values import Overrides
 
     request = DiffRequest(
         clusters,
@@ -121,13 +127,10 @@ def pull_cmd(
       clustermgr pull --all --state ./state-copy --out-dir applied/
       clustermgr pull prod-eu1 --state s3://my-kops-state --out-dir applied/
     """
-    from clustermgr.diff.applied import pull
-    from clustermgr.files import atomic_write
 
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to pull, or pass --all (not both)")
-    from clustermgr.values import cluster_names
 
     names = list(project.clusters()) if all_clusters else cluster_names(project, clusters)
     for name, text in pull(project, names, state_store(state)).items():
@@ -163,12 +166,6 @@ def outdated_cmd(
       clustermgr outdated --all
       clustermgr outdated --all --format markdown -o outdated.md --exit-code   # scheduled job
     """
-    from clustermgr.fleet import select
-    from clustermgr.kops import NEWEST_KOPS
-    from clustermgr.ops import outdated
-    from clustermgr.render import RenderSettings
-    from clustermgr.render.project import project_renderer
-    from clustermgr.reporters import ReportOptions, report
 
     project = project_of(ctx)
     names = select(project, clusters, all_clusters).names

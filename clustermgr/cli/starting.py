@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from clustermgr.cli.app import HELP, cli, complete_clusters, project_of
+from clustermgr.ops.scaffold import init_project, new_cluster
 from clustermgr.problems import EXIT_OK
 
 
@@ -21,7 +22,6 @@ def init_cmd(folder: Path) -> int:
     Examples:
       clustermgr init fleet && cd fleet && clustermgr validate --all
     """
-    from clustermgr.ops.scaffold import init_project
 
     written = init_project(folder)
     for path in written:
@@ -52,7 +52,6 @@ def new_cmd(
     Examples:
       clustermgr new prod-eu2 --env prod --from prod-eu1
     """
-    from clustermgr.ops.scaffold import new_cluster
 
     project = project_of(ctx)
     path = new_cluster(project, cluster, env, source, kops_name)
@@ -70,7 +69,7 @@ def completion_cmd(shell: str) -> int:
       source <(clustermgr completion bash)              # this shell
       clustermgr completion bash > ~/.local/share/bash-completion/completions/clustermgr
     """
-    from click.shell_completion import get_completion_class
+    from click.shell_completion import get_completion_class  # noqa: PLC0415  # completion only
 
     completer = get_completion_class(shell)
     assert completer is not None  # the choice is one of click's shells

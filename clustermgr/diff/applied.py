@@ -3,7 +3,6 @@ one), the project at another git ref, or `kops get` for a remote state store."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tarfile
@@ -14,10 +13,14 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from clustermgr import git
 from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.kops import state_store_from_env, valid_cluster_name
 from clustermgr.project import Project, find_project
-from clustermgr.values import kops_name, kops_names
+from clustermgr.render import RenderSettings, project_renderer, render_documents
+from clustermgr.values import cluster_values, kops_name, kops_names
 from clustermgr.yamlio import Document, load_documents, read_text
+from clustermgr.yamlio.emit import dump
 
 REMOTE_SCHEMES = ("s3://", "gs://", "azureblob://", "swift://", "do://", "scw://", "oss://")
 
@@ -44,7 +47,6 @@ def local_state_store(raw: str) -> Path:
 def store_name(cluster_name: str) -> str:
     """A kOps cluster name, checked before it becomes a folder of a state store or an
     argument of kops (`clusterName: ../loot` must not leave the store)."""
-    from clustermgr.kops import valid_cluster_name
 
     if not valid_cluster_name(cluster_name):
         raise UsageError(
@@ -95,7 +97,6 @@ def _ssh_credentials(folder: Path, cluster_name: str) -> list[Document]:
 def as_kops_get(docs: list[Document]) -> str:
     """Documents laid out as `kops get -o yaml` prints them: the Cluster, then InstanceGroups by
     name, keys sorted."""
-    from clustermgr.yamlio.emit import dump
 
     def order(doc: Document) -> tuple[bool, str]:
         data = doc.data if isinstance(doc.data, dict) else {}
@@ -126,7 +127,6 @@ def kops_get(store: str, cluster_name: str) -> str:
 def project_at_ref(root: Path, ref: str) -> Iterator[Path]:
     """The project folder as it was at git `ref`, from git objects into a temporary folder;
     the working tree and the index are not touched."""
-    from clustermgr import git
 
     what = "--against-ref"
     top = git.toplevel(root, what)
@@ -146,10 +146,6 @@ def _inside_only(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
         return tarfile.data_filter(member, path)
     except tarfile.FilterError:
         return None
-
-
-def state_store_from_env() -> str | None:
-    return os.environ.get("KOPS_STATE_STORE") or None
 
 
 class Against(NamedTuple):
@@ -205,8 +201,6 @@ class AppliedSource:
         )
 
     def _at_ref(self, name: str, cluster_name: str) -> list[Document]:
-        from clustermgr.render import RenderSettings, project_renderer, render_documents
-        from clustermgr.values import cluster_values
 
         old = self._old
         assert old is not None, "entered with a ref"

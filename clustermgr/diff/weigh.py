@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from clustermgr.kops import NETWORKING_OPTIONS
 from clustermgr.kops import impact as impacts
 from clustermgr.secrets import pattern as pattern_of
+from clustermgr.versions import VersionError, parse_tolerant
 from clustermgr.yamlio import Match
 
 if TYPE_CHECKING:
@@ -120,7 +121,6 @@ def _groups_in_subnet(path: tuple[Any, ...], new: Resources) -> tuple[str, ...]:
 
 
 def _version(value: Any) -> tuple[int, ...]:
-    from clustermgr.versions import VersionError, parse_tolerant
 
     try:
         parsed = parse_tolerant(str(value))

@@ -7,7 +7,15 @@ from typing import NamedTuple
 from clustermgr.diff.applied import Against
 from clustermgr.diff.engine import Change
 from clustermgr.plan import Plan
-from clustermgr.problems import ERROR, WARNING, Group, Problem
+from clustermgr.problems import (
+    ERROR,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    WARNING,
+    Group,
+    Problem,
+)
 from clustermgr.validation.validate import CHECKS
 from clustermgr.values import Overrides
 
@@ -71,7 +79,6 @@ INTERNAL_ERROR = "internal-error"  # the rule of a cluster clustermgr itself fai
 
 def exit_code(results: list[ClusterResult], fail_on: tuple[str, ...] = ()) -> int:
     """3 when clustermgr failed on a cluster, 1 when the check fails, else 0."""
-    from clustermgr.problems import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS
 
     if any(p.rule == INTERNAL_ERROR for r in results for p in r.problems):
         return EXIT_INTERNAL

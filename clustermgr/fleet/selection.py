@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from clustermgr import git
-from clustermgr.errors import UsageError
+from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.project import Project
+from clustermgr.validation.fleet import require_clusters
 from clustermgr.values import cluster_names, kops_names
+from clustermgr.yamlio import load_documents
 
 
 class Selection(NamedTuple):
@@ -31,8 +33,6 @@ def select(
     if changed_since is not None:
         return select_changed(project, changed_since, kops_crds)
     if all_clusters:
-        from clustermgr.validation.fleet import require_clusters
-
         require_clusters(project)
         names = list(project.clusters())
         return Selection(names, {n: ["--all"] for n in names}, [])
@@ -77,8 +77,6 @@ def select_changed(project: Project, ref: str, kops_crds: str | Path | None = No
 
 def _old_kops_name(project: Project, ref: str, path: Path) -> str | None:
     """The clusterName a deleted values file set at `ref` (None when it set none)."""
-    from clustermgr.errors import ClusterMgrError
-    from clustermgr.yamlio import load_documents
 
     top = git.toplevel(project.root, "--changed-since")
     commit = git.commit(project.root, ref, "--changed-since")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import os
 
 from clustermgr.errors import UsageError
@@ -30,7 +31,6 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 def shard(project: Project, names: list[str], index: int, total: int) -> list[str]:
     """This shard's clusters: a deterministic split that balances the estimated work (values
     bytes), largest first onto the least-loaded shard; every cluster in exactly one shard."""
-    import heapq
 
     clusters = project.clusters()
     if total > max(len(clusters), 1):

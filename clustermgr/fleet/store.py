@@ -79,7 +79,7 @@ class ResultStore:
         self.db: Any = None
         if folder is None:
             return
-        import sqlite3
+        import sqlite3  # noqa: PLC0415  # only when a result store is opened
 
         try:
             self.db = sqlite3.connect(folder / "results.sqlite", timeout=60)
@@ -90,7 +90,7 @@ class ResultStore:
     def read(self, keys: list[str]) -> dict[str, ClusterResult]:
         if self.db is None or not keys:
             return {}
-        import sqlite3
+        import sqlite3  # noqa: PLC0415  # only when a result store is opened
 
         found: dict[str, ClusterResult] = {}
         try:
@@ -109,7 +109,7 @@ class ResultStore:
     def write(self, entries: list[tuple[str, ClusterResult]]) -> None:
         if self.db is None or not entries:
             return
-        import sqlite3
+        import sqlite3  # noqa: PLC0415  # only when a result store is opened
 
         rows = [(key, encode(result)) for key, result in entries]
         try:

@@ -11,6 +11,7 @@ from typing import Any
 from clustermgr.errors import TemplateError
 from clustermgr.gotemplate.functions import (
     FUNCTIONS,
+    MISSING,
     GoFunctionError,
     go_print,
     truth,
@@ -35,7 +36,6 @@ from clustermgr.gotemplate.parse import (
 )
 from clustermgr.problems import Location
 
-MISSING = object()  # a map key that is not there (missingkey=default prints `<no value>`)
 MAX_CALLS = 50  # {{ template }} and include inside each other (a loop otherwise never ends)
 
 

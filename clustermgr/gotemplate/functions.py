@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from jinja2 import Undefined
 
 from clustermgr.versions import VersionError, semver_compare
+
+MISSING = object()  # a map key that is not there (missingkey=default prints `<no value>`)
 
 
 class GoFunctionError(Exception):
@@ -65,7 +69,6 @@ REFUSED = {
 
 def truth(value: Any) -> bool:
     """Go's truth: false, 0, nil and empty strings, lists and maps are false."""
-    from clustermgr.gotemplate.evaluate import MISSING
 
     if value is MISSING or value is None or isinstance(value, Undefined):
         return False
@@ -76,7 +79,6 @@ def truth(value: Any) -> bool:
 
 def go_print(value: Any) -> str:
     """fmt's `%v`."""
-    from clustermgr.gotemplate.evaluate import MISSING
 
     if value is MISSING or value is None or isinstance(value, Undefined):
         return "<no value>"  # a nil from a map prints as a missing key does
@@ -99,7 +101,6 @@ def go_float(value: float) -> str:
     """strconv.FormatFloat(f, 'g', -1, 64), as `%v` prints a float64: the shortest digits
     that read back, in exponent form when the exponent is below -4 or at least 6 (so
     1000000.0 prints `1e+06`)."""
-    from decimal import Decimal
 
     if value != value:
         return "NaN"
@@ -380,7 +381,6 @@ def _split_dict(sep: str, text: str, limit: int = -1) -> dict[str, str]:
 
 
 def _round(value: Any, precision: int, round_on: float = 0.5) -> float:
-    import math
 
     scale: float = 10.0**precision
     number = float(value) * scale

@@ -1,5 +1,8 @@
 """What clustermgr knows about kOps resources: their schemas and kOps' own validation rules."""
 
+import os
+import re
+
 API_GROUP = "kops.k8s.io"
 # The kOps whose rules apply when no kopsVersion is set: the one the built-in field catalogue
 # was made from (kops/data/kops-fields.json records it; a test keeps the two equal).
@@ -18,7 +21,11 @@ def valid_cluster_name(name: str) -> bool:
     """A DNS-1123 subdomain, as kOps requires of a cluster name (kOps:
     pkg/apis/kops/validation/validation.go, ValidateCluster: IsDNS1123Subdomain). Also what
     keeps a name from walking out of a state store folder (`../x` is not one)."""
-    import re
 
     label = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
     return len(name) <= 253 and re.fullmatch(rf"{label}(\.{label})*", name) is not None
+
+
+def state_store_from_env() -> str | None:
+    """The state store kOps itself would use: KOPS_STATE_STORE."""
+    return os.environ.get("KOPS_STATE_STORE") or None

@@ -14,6 +14,8 @@ user by the file's content hash (a changed CRD file is converted again).
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from clustermgr.cache import ContentCache
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.files import read_bytes
 from clustermgr.problems import Location
+from clustermgr.yamlio.compose import parse
 
 Schema = dict[str, Any]
 
@@ -34,7 +37,6 @@ _DEFAULTED: dict[tuple[str, ...], frozenset[str]] = {("spec", "iam"): frozenset(
 def builtin() -> tuple[str, dict[str, Schema]]:
     """The kOps field catalogue shipped with clustermgr (tools/build_schema.py made it from
     kOps' CRDs): the kOps version it came from, and kind -> reduced schema."""
-    import json
 
     data = json.loads((Path(__file__).parent / "data" / "kops-fields.json").read_text())
     return str(data["kopsVersion"]), dict(data["kinds"])
@@ -70,7 +72,6 @@ def _load(file: Path) -> tuple[str, Schema]:
 
 
 def _convert(raw: bytes, display: str) -> tuple[str, Schema]:
-    from clustermgr.yamlio.compose import parse
 
     try:
         text = raw.decode("utf-8")
@@ -126,7 +127,6 @@ def _reduce(node: Schema, path: tuple[str, ...]) -> Schema:
 
 
 def _compiles(pattern: str) -> bool:
-    import re
 
     try:
         re.compile(pattern)

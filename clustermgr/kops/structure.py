@@ -82,7 +82,7 @@ def _walk_object(
 
 
 def _unknown(key: str, known: dict[str, Schema]) -> str:
-    import difflib
+    import difflib  # noqa: PLC0415  # the error path only
 
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
     hint = f" — did you mean `{close[0]}`?" if close else ""

@@ -7,6 +7,7 @@ difference is reported at the first line that differs, and nothing is written.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,6 +20,9 @@ from clustermgr.gotemplate.functions import GoFunctionError
 from clustermgr.gotemplate.parse import Tree, parse
 from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.problems import Location
+from clustermgr.render import RenderSettings
+from clustermgr.render.project import renderer_for_files
+from clustermgr.secrets import for_cluster
 from clustermgr.values import Values
 from clustermgr.yamlio import read_text
 
@@ -57,7 +61,6 @@ def convert_files(
             errors.append(exc)
     if errors:
         raise MultipleErrors(errors) if len(errors) > 1 else errors[0]
-    from clustermgr.secrets import for_cluster
 
     secrets = for_cluster(None, values.data)  # messages quote output lines and values
     for (path, tree), item in zip(trees, out, strict=True):
@@ -102,10 +105,6 @@ def _render_jinja(
     display: str,
     channel: Channel | None = None,
 ) -> str:
-    import tempfile
-
-    from clustermgr.render import RenderSettings
-    from clustermgr.render.project import renderer_for_files
 
     with tempfile.TemporaryDirectory(prefix="clustermgr-convert-") as folder:
         root = Path(folder)

@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import shutil
 from io import StringIO
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from clustermgr.diff import ClusterDiff, compare, resources
+from clustermgr.diff.cluster import hidden
 from clustermgr.errors import ConfigError, UsageError
+from clustermgr.files import atomic_write
+from clustermgr.plan import refusal_problems, review
 from clustermgr.problems import Location
-from clustermgr.project import Project
+from clustermgr.project import Project, find_project
+from clustermgr.render import RenderSettings
+from clustermgr.render.project import project_renderer, render_documents
+from clustermgr.validation import Validator, make_linter, validate_clusters
 from clustermgr.values import Overrides, cluster_secrets, cluster_values
 from clustermgr.values.setexpr import parse_into
 from clustermgr.yamlio import YPath, format_path, iter_leaves, read_text
@@ -156,8 +169,6 @@ def _target_file(
 def edit_text(text: str, edits: list[tuple[YPath, Any]], display: str, schema: Any = None) -> str:
     """`text` with each path set to its value, everything else as it was; a new key goes
     after the keys the schema lists before it (else at the end of its mapping)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
 
     try:
         mapping, sequence, offset = _guess_indent(text)
@@ -169,8 +180,6 @@ def edit_text(text: str, edits: list[tuple[YPath, Any]], display: str, schema: A
     except YAMLError as exc:
         raise ConfigError(f"cannot edit: {exc}", Location(display)) from None
     if data is None:
-        from ruamel.yaml.comments import CommentedMap
-
         data = CommentedMap()
     for path, value in edits:
         _assign(data, path, value, display, _order(schema, path[:-1]))
@@ -214,8 +223,6 @@ def _order(schema: Any, path: YPath) -> list[str]:
 
 
 def _assign(data: Any, path: YPath, value: Any, display: str, order: list[str]) -> None:
-    from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
     node = data
     for i, part in enumerate(path[:-1]):
@@ -267,9 +274,6 @@ def unified(project: Project, changed: dict[Path, tuple[str, str]]) -> str:
 def staged(project: Project, changed: dict[Path, tuple[str, str]], folder: Path) -> Project:
     """A copy of the project's inputs under `folder` with the edit applied: what the edit
     renders to, with nothing written in the project."""
-    import shutil
-
-    from clustermgr.project import find_project
 
     inputs = [*project.shared_inputs(), project.root / project.config.values_dir]
     for source in inputs:
@@ -289,7 +293,6 @@ def staged(project: Project, changed: dict[Path, tuple[str, str]], folder: Path)
 
 
 def write(changed: dict[Path, tuple[str, str]]) -> None:
-    from clustermgr.files import atomic_write
 
     for file, (_, after) in changed.items():
         atomic_write(file, after)
@@ -310,12 +313,6 @@ class Effect(NamedTuple):
 
 def effect(before: Project, after: Project, plan: Plan) -> Effect:
     """Render and validate every cluster the edit reaches, before and after it."""
-    from clustermgr.diff import ClusterDiff, compare, resources
-    from clustermgr.diff.cluster import hidden
-    from clustermgr.plan import refusal_problems, review
-    from clustermgr.render import RenderSettings
-    from clustermgr.render.project import project_renderer, render_documents
-    from clustermgr.validation import Validator, make_linter, validate_clusters
 
     settings = RenderSettings()
     old_renderer = project_renderer(before, settings)

@@ -22,11 +22,13 @@ import re
 import tomllib
 from typing import Any
 
-from clustermgr import __version__
+from clustermgr import __version__, git
 from clustermgr.errors import ConfigError, UsageError
+from clustermgr.fleet import select
 from clustermgr.kops import valid_cluster_name
 from clustermgr.problems import Location
 from clustermgr.project import Project
+from clustermgr.validation.fleet import duplicate_names, require_clusters
 from clustermgr.values import cluster_values
 from clustermgr.yamlio import dump
 
@@ -60,7 +62,6 @@ Environments = list[tuple[str, list[tuple[str, str]]]]
 def environments(project: Project, only: list[str] | None = None) -> Environments:
     """[(environment, [(cluster, kOps cluster name), ...]), ...] in promotion order (of the
     clusters in `only`, when given)."""
-    from clustermgr.validation.fleet import duplicate_names, require_clusters
 
     require_clusters(project)
     duplicates = [p for found in duplicate_names(project).values() for p in found]
@@ -204,8 +205,6 @@ def pipeline(project: Project) -> str:
 def deploy_selection(project: Project, changed_since: str | None) -> tuple[list[str], str]:
     """The clusters to deploy and why: those a change since `changed_since` affects, or all
     of them when there is no such commit (a first push, a manual run, history rewritten)."""
-    from clustermgr import git
-    from clustermgr.fleet import select
 
     everything = list(project.clusters())
     if changed_since is None:

@@ -26,7 +26,14 @@ from typing import Any, NamedTuple
 from clustermgr.diff import applied as sources
 from clustermgr.diff import engine as diff
 from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.yamlio import Document, dump, is_plain, scalar
+from clustermgr.files import atomic_write
+from clustermgr.ops.gitlab import DEFAULT_ORDER
+from clustermgr.problems import ERROR
+from clustermgr.project import find_project
+from clustermgr.render import RenderSettings, project_renderer
+from clustermgr.validation import Linter
+from clustermgr.values import Overrides, cluster_values
+from clustermgr.yamlio import Document, dump, is_plain, load_documents, scalar
 
 Path_ = tuple[str, ...]
 _MISSING = object()
@@ -119,8 +126,6 @@ def load(paths: list[Path], name_from: str) -> list[SourceCluster]:
 
 def _refuse_invalid(docs: list[Document]) -> None:
     """Only valid kOps manifests are imported: the first error of a source, located."""
-    from clustermgr.problems import ERROR
-    from clustermgr.validation import Linter
 
     errors = [p for p in Linter().lint_documents(docs) if p.level == ERROR]
     if errors:
@@ -538,7 +543,6 @@ def environment_of(cluster: SourceCluster, given: str | None) -> str | None:
     names (`prod-eu1`, `dev.example.com`), else None."""
     if given:
         return given
-    from clustermgr.ops.gitlab import DEFAULT_ORDER
 
     for word in re.split(r"[^a-z0-9]+", f"{cluster.id} {cluster.name}".lower()):
         if word in DEFAULT_ORDER:
@@ -602,10 +606,6 @@ def run(
 
 def _round_trip(clusters: list[SourceCluster], files: dict[str, str]) -> set[tuple[str, Path_]]:
     """(group, top of path) of every field that does not render back to its source."""
-    from clustermgr.project import find_project
-    from clustermgr.render import RenderSettings, project_renderer
-    from clustermgr.values import Overrides, cluster_values
-    from clustermgr.yamlio import load_documents
 
     wrong: set[tuple[str, Path_]] = set()
     group_of = {
@@ -640,7 +640,6 @@ def _round_trip(clusters: list[SourceCluster], files: dict[str, str]) -> set[tup
 
 
 def _doc(data: dict[str, Any]) -> Any:
-    from clustermgr.yamlio import Document
 
     return Document(data, "", {})
 
@@ -648,7 +647,6 @@ def _doc(data: dict[str, Any]) -> Any:
 def _summary(
     clusters: list[SourceCluster], files: dict[str, str], paths: list[Path], rounds: int
 ) -> ImportResult:
-    from clustermgr.yamlio import load_documents
 
     template = sum(len(t.encode()) for n, t in files.items() if n.startswith("template/"))
     source_size = 0
@@ -674,7 +672,6 @@ def _leaves(value: Any) -> int:
 
 def write(root: Path, files: dict[str, str], force: bool) -> None:
     """Write the project below `root`; refuse to overwrite a file unless `force`."""
-    from clustermgr.files import atomic_write
 
     existing = sorted(name for name in files if (root / name).exists())
     if existing and not force:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import gitlab
+import gitlab.exceptions
+
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.text import NOTE_LIMIT, cut_note
 
@@ -60,8 +63,6 @@ def body(report: str, artifact_url: str | None, limit: int = NOTE_LIMIT) -> str:
 
 def post(to: Target, text: str) -> str:
     """Create the note, or update the one carrying the marker; `created` or `updated`."""
-    import gitlab
-    import gitlab.exceptions
 
     base = to.api_url.rstrip("/").removesuffix("/api/v4")
     try:

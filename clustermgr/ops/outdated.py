@@ -15,8 +15,11 @@ from typing import Any, NamedTuple
 
 from clustermgr.errors import ChannelError, ConfigError
 from clustermgr.kops.channel import Channel, load_channel
+from clustermgr.kops.rules.access import kops_supports
 from clustermgr.problems import Location
 from clustermgr.project import Project
+from clustermgr.render.project import render_documents
+from clustermgr.values import cluster_values
 from clustermgr.versions import VersionError, parse_kubernetes
 
 
@@ -46,8 +49,6 @@ def channel_of(project: Project, kops_version: str) -> Channel:
 def status(
     project: Project, renderer: Any, name: str, channel: Channel, kops: tuple[int, int]
 ) -> Status:
-    from clustermgr.render.project import render_documents
-    from clustermgr.values import cluster_values
 
     docs = render_documents(renderer, cluster_values(project, project.cluster(name)))
     cluster = next(
@@ -65,7 +66,6 @@ def status(
     required = channel.required_kubernetes_version(str(current))
     below = required if required and current < parse_kubernetes(required) else None
     target = parse_kubernetes(newer or str(current))
-    from clustermgr.kops.rules.access import kops_supports
 
     supports = kops_supports(kops, (target.major, target.minor))
     images = []

@@ -8,6 +8,7 @@ from clustermgr.errors import UsageError
 from clustermgr.files import atomic_write
 from clustermgr.project import Project
 from clustermgr.values import kops_names
+from clustermgr.yamlio import dump, load_mapping
 
 SKELETON = Path(__file__).resolve().parent.parent / "data" / "init"
 
@@ -43,8 +44,6 @@ def new_cluster(
         raise UsageError(f"kOps name {kops_name!r} is in use by cluster {owners[0]!r}")
     body = f"clusterName: {kops_name}\n"
     if source is not None:
-        from clustermgr.yamlio import dump, load_mapping
-
         own = project.cluster(source).file
         data = dict(load_mapping(own, project.display(own)).data)
         data.pop("clusterName", None)

@@ -168,7 +168,7 @@ def _limits(doc: Document) -> Limits:
 
 def closest(name: str, candidates: Iterable[str]) -> list[str]:
     """The known name closest to a mistyped one, for "did you mean"."""
-    import difflib  # error path only: keep it off start-up
+    import difflib  # noqa: PLC0415  # the error path only
 
     return difflib.get_close_matches(name, list(candidates), n=1)
 

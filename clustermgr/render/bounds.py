@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
+from jinja2 import pass_eval_context
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
-from jinja2.nodes import Concat
+from jinja2.nodes import Concat, EvalContext
 
 from clustermgr import limits
 
@@ -95,7 +97,6 @@ def join_capped(parts: Iterable[Any]) -> str:
 
 def concat_capped(pieces: Iterable[Any]) -> str:
     """A template's output, gathered in batches (joined in C) and stopped at the cap."""
-    from itertools import islice
 
     out: list[str] = []
     size = 0
@@ -133,8 +134,6 @@ class CappedCodeGenerator(CodeGenerator):
 
 def guarded_filters(builtin: dict[str, Any]) -> dict[str, Any]:
     """Jinja's own filters that grow strings, with the same checks in front."""
-    from jinja2 import pass_eval_context
-    from jinja2.nodes import EvalContext
 
     center, fmt, join, replace = (builtin[n] for n in ("center", "format", "join", "replace"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -139,7 +140,6 @@ class Renderer:
 
     def render_texts(self, values: dict[str, Any]) -> list[tuple[str, str]]:
         """Each template's output exactly as it rendered, with the template's name."""
-        import time
 
         bounds = limits.current()
         left = bounds.run_seconds - self._spent
@@ -327,7 +327,7 @@ class Renderer:
     def _render_error(self, exc: BaseException, display: str | None = None) -> TemplateError:
         if isinstance(exc, TemplateSyntaxError):  # a snippet compiled on first include
             return _syntax_error(exc)
-        import traceback  # error path only: keep it off start-up
+        import traceback  # noqa: PLC0415  # the error path only
 
         frames = [
             (frame.filename, frame.lineno or 0)
@@ -504,7 +504,7 @@ class _LazyGo:
         if name.startswith("_"):
             raise AttributeError(name)
         if _LazyGo._loaded is None:
-            from clustermgr.gotemplate.functions import GoNamespace
+            from clustermgr.gotemplate.functions import GoNamespace  # noqa: PLC0415  # only templates converted from Go call go.*
 
             _LazyGo._loaded = GoNamespace()
         return getattr(_LazyGo._loaded, name)

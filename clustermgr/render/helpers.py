@@ -15,6 +15,8 @@ from typing import Any
 from jinja2 import Undefined
 
 from clustermgr import yamlio
+from clustermgr.render.bounds import cap
+from clustermgr.versions import VersionError, semver_compare
 
 
 class TemplateFunctionError(Exception):
@@ -39,7 +41,6 @@ def nindent(text: Any, width: int = 4) -> str:
 
 def to_yaml(value: Any) -> str:
     """Sprig's `toYaml`: block YAML with sorted keys, no trailing newline."""
-    from clustermgr import yamlio
 
     return yamlio.dump(_plain(value)).rstrip("\n")
 
@@ -130,7 +131,6 @@ def regex_match(text: Any, pattern: str) -> bool:
 
 def semver_compare_filter(version: Any, constraint: str) -> bool:
     """`version | semverCompare(">=1.30")`."""
-    from clustermgr.versions import VersionError, semver_compare
 
     try:
         return semver_compare(str(constraint), str(version))
@@ -164,7 +164,6 @@ def repeat(text: Any, count: int) -> str:
 
 
 def _check_growth(what: str, size: int) -> None:
-    from clustermgr.render.bounds import cap
 
     if size > cap():
         raise TemplateFunctionError(

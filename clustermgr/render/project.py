@@ -6,10 +6,12 @@ ClusterMgrError, and never print.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from clustermgr import yamlio
 from clustermgr.errors import ClusterMgrError, ConfigError, MultipleErrors, UsageError
 from clustermgr.kops import NEWEST_KOPS
 from clustermgr.kops.channel import Channel, load_channel
@@ -196,3 +198,17 @@ def _channel(path: Path, display: str, kops_version: str | None) -> Channel:
     if not path.is_file():
         raise UsageError(f"channel file not found: {display}")
     return load_channel(path, display, kops_version)
+
+
+def config_value(values: Values, key: str) -> str:
+    """`--config-value KEY`: that merged value (a dotted path reaches nested keys), or null."""
+    value: Any
+    try:
+        value = values.get((key,)) if key in values.data else values.get(tuple(key.split(".")))
+    except KeyError:
+        return "null\n"
+    if isinstance(value, str):
+        return value + "\n"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False) + "\n"
+    return str(yamlio.scalar(value)) + "\n"

@@ -75,20 +75,6 @@ def _overrides(values: Values, path: yamlio.YPath) -> list[str]:
     return []
 
 
-def config_value(values: Values, key: str) -> str:
-    """`--config-value KEY`: that merged value (a dotted path reaches nested keys), or null."""
-    value: Any
-    try:
-        value = values.get((key,)) if key in values.data else values.get(tuple(key.split(".")))
-    except KeyError:
-        return "null\n"
-    if isinstance(value, str):
-        return value + "\n"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False) + "\n"
-    return yamlio.scalar(value) + "\n"
-
-
 def clusters_json(listing: ClusterListing, options: ReportOptions) -> str:
     project = listing.project
     data = [

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from clustermgr.errors import YAMLError
+from clustermgr.errors import UsageError, YAMLError
+from clustermgr.kops import NEWEST_KOPS
 from clustermgr.kops import rules as kops_rules
-from clustermgr.kops.crds import Schema
+from clustermgr.kops.crds import Schema, builtin, load_crds
 from clustermgr.kops.rules import Finding
 from clustermgr.kops.structure import check
 from clustermgr.problems import ERROR, WARNING, Group, Location, Problem
 from clustermgr.project import Project
-from clustermgr.yamlio import Document, YPath, format_path, load_documents
+from clustermgr.versions import VersionError, parse_tolerant
+from clustermgr.yamlio import Document, YPath, format_path, load_documents, read_text
 from clustermgr.yamlio.emit import scalar
 
 CHECKS = ("yaml", "documents", "structure", "rules")
@@ -42,11 +44,8 @@ class Linter:
         if crds:
             self.schemas = crds
         else:
-            from clustermgr.kops.crds import builtin
-
             self.schemas = builtin()[1]
         self.unknown_level = unknown_level
-        from clustermgr.kops import NEWEST_KOPS
 
         # no kopsVersion: the newest kOps clustermgr knows (the CLI says so once)
         self.kops_version = _minor(kops_version or NEWEST_KOPS)
@@ -60,7 +59,6 @@ class Linter:
         return self.lint_documents(docs)
 
     def lint_file(self, path: Path, display: str) -> list[Problem]:
-        from clustermgr.yamlio import read_text
 
         try:
             text = read_text(path, display)
@@ -150,8 +148,6 @@ def lint_paths(linter: Linter, paths: list[str], stdin: str | None) -> list[Grou
 
 
 def _minor(version: str) -> tuple[int, int]:
-    from clustermgr.errors import UsageError
-    from clustermgr.versions import VersionError, parse_tolerant
 
     try:
         parsed = parse_tolerant(version)
@@ -171,7 +167,6 @@ def make_linter(
     check, apply) unknown fields are the project's `unknownFields` level, else warnings."""
     unknown_level = project.config.unknown_fields if project and for_replace else WARNING
     kops_version = kops_version or (project.config.kops_version if project else None)
-    from clustermgr.kops.crds import load_crds
 
     folder = project.crds_dir(kops_crds) if project is not None else kops_crds
     crds = None

@@ -14,6 +14,7 @@ from clustermgr.errors import ClusterMgrError, YAMLError
 from clustermgr.problems import ERROR, Group, Location, Problem
 from clustermgr.project import Cluster, Project
 from clustermgr.render import Renderer, RenderSettings, project_renderer
+from clustermgr.validation.fleet import duplicate_names
 from clustermgr.validation.lint import Linter
 from clustermgr.values import LayerCache, Overrides, Values, cluster_secrets, cluster_values
 from clustermgr.values.schema import ValuesSchema
@@ -158,7 +159,6 @@ def _problem(exc: ClusterMgrError, rule: str, check: str) -> Problem:
 
 def validate_clusters(validator: Validator, names: list[str]) -> list[Group]:
     """Each named cluster, with the fleet's own rules (duplicate kOps names) added."""
-    from clustermgr.validation.fleet import duplicate_names
 
     fleet = duplicate_names(validator.project)
     groups = []

@@ -93,7 +93,7 @@ class Values:
 
     def apply_set(self, expr: str, as_string: bool = False) -> None:
         """Apply one --set / --set-string argument (kOps grammar) on top."""
-        from clustermgr.values.setexpr import mask
+        from clustermgr.values.setexpr import mask  # noqa: PLC0415  # only with --set
 
         self.layers.append(f"{'--set-string' if as_string else '--set'} {mask(expr)}")
         self._record_step("set", expr, as_string)
@@ -118,7 +118,7 @@ class Values:
 
             _merge(self.data, doc.data, (), origins, origin)
         elif kind == "set":
-            from clustermgr.values import setexpr  # only when --set is used
+            from clustermgr.values import setexpr  # noqa: PLC0415  # only with --set
 
             source = f"{'--set-string' if second else '--set'} {setexpr.mask(first)}"
             assigned = setexpr.parse_into(first, self.data, second)

@@ -9,6 +9,7 @@ that defines it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ class ValuesSchema:
     """A compiled values schema, loaded once for any number of clusters."""
 
     def __init__(self, path: Path, display: str) -> None:
-        import jsonschema  # heavy: only the commands that validate pay for it
+        import jsonschema  # noqa: PLC0415  # heavy: only commands that validate pay for it
 
         try:
             schema = json.loads(read_bytes(path, display).decode("utf-8"))
@@ -65,7 +66,7 @@ class ValuesSchema:
     ) -> Problem:
         """A key the schema does not allow: at the key itself, with the closest allowed
         name."""
-        import difflib
+        import difflib  # noqa: PLC0415  # the error path only
 
         origin = values.origin(path)
         location = None
@@ -105,6 +106,5 @@ def _unexpected(error: Any) -> list[str]:
         return []
     known = set(schema.get("properties", {}))
     patterns = list(schema.get("patternProperties", {}))
-    import re
 
     return [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]

@@ -61,7 +61,7 @@ def load_documents(text: str, file: str, cache: bool = True) -> list[Document]:
     store = ContentCache("yaml", _CACHE_FORMAT) if cache else None
     parsed = store.get(text.encode()) if store else None
     if not isinstance(parsed, list):
-        from clustermgr.yamlio.compose import parse
+        from clustermgr.yamlio.compose import parse  # noqa: PLC0415  # PyYAML loads only for text not in the parse cache
 
         parsed = parse(text, file)  # raises located errors; failures are never cached
         if store:

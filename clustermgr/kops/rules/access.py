@@ -14,6 +14,7 @@ from typing import Any
 from clustermgr.kops import CONTROL_PLANE_ROLES
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
 from clustermgr.problems import ERROR, WARNING
+from clustermgr.versions import VersionError, parse_kubernetes
 
 _ACCESS = ("sshAccess", "kubernetesApiAccess", "nodePortAccess")
 _POLICY_ROLES = ("control-plane", "master", "apiserver", "node", "bastion")
@@ -234,7 +235,6 @@ def kops_supports(kops: tuple[int, int], kubernetes: tuple[int, int]) -> bool:
 
 
 def _minor(raw: Any) -> tuple[int, int] | None:
-    from clustermgr.versions import VersionError, parse_kubernetes
 
     try:
         parsed = parse_kubernetes(str(raw))

@@ -9,6 +9,7 @@ from typing import Any
 from clustermgr.kops import NETWORKING_OPTIONS, valid_cluster_name
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, rule
 from clustermgr.problems import ERROR, WARNING
+from clustermgr.versions import VersionError, parse_kubernetes
 
 
 @rule("cluster-name", ERROR)
@@ -105,7 +106,6 @@ def kubernetes_version(m: Manifest) -> Iterator[Hit]:
     if not version:
         yield Hit(m.cluster.position, ("spec",), "Required value: kubernetesVersion must be set")
         return
-    from clustermgr.versions import VersionError, parse_kubernetes
 
     try:
         parse_kubernetes(str(version))

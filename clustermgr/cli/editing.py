@@ -1,0 +1,215 @@
+"""Editing commands: set and promote change values files, convert turns Go templates into
+Jinja2."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from clustermgr.cli.app import (
+    HELP,
+    cli,
+    kops_values_options,
+    project_of,
+    split_commas,
+    use_color,
+)
+from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.files import walk_files
+from clustermgr.ops import convert, edit
+from clustermgr.problems import EXIT_OK, exit_code
+from clustermgr.render.project import TemplateRequest, channel_file, template_values
+from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
+from clustermgr.validation.fleet import require_clusters
+from clustermgr.values import Overrides, cluster_names, cluster_values
+
+
+@cli.command("convert", context_settings=HELP, short_help="Convert kOps Go templates to Jinja2.")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--snippets",
+    multiple=True,
+    metavar="DIR",
+    help="Snippet folders of the Go templates (converted alongside; include keeps working).",
+)
+@kops_values_options
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="DIR",
+    help="Write DIR/<template>.j2 and DIR/snippets/<snippet>.",
+)
+@click.option(
+    "--fail-on-missing/--no-fail-on-missing",
+    default=True,
+    show_default=True,
+    help="A missing value is an error (kOps' default), or prints as Go prints it.",
+)
+@click.option("--channel", metavar="FILE", help="A local channel file for the Channel* functions.")
+@click.option(
+    "--kops-version",
+    metavar="VERSION",
+    help="The kOps whose ChannelRecommendedKopsKubernetesVersion answers (default: the newest).",
+)
+def convert_cmd(
+    sources: tuple[Path, ...],
+    snippets: tuple[str, ...],
+    values_files: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strings: tuple[str, ...],
+    out_dir: Path,
+    fail_on_missing: bool,
+    channel: str | None,
+    kops_version: str | None,
+) -> int:
+    """Convert Go templates (kops toolbox template's: text/template, Sprig, include, the
+    channel functions) to Jinja2 that renders the same bytes. Each one is rendered both ways
+    with the values given and compared byte for byte; a difference, a function clustermgr
+    refuses (env, now, random ...) or one it lacks is reported where it is, and nothing is
+    written.
+
+    \b
+    Examples:
+      clustermgr convert cluster.tmpl --snippets snippets/ --values values.yaml --out-dir template/
+    """
+
+    request = TemplateRequest(
+        templates=[str(s) for s in sources],
+        overrides=Overrides(split_commas(values_files), list(sets), list(set_strings)),
+    )
+    values = template_values(request)
+    snippet_files = [
+        f for d in split_commas(snippets) for f in sorted(walk_files(Path(d))) if f.is_file()
+    ]
+    for source in sources:
+        if not source.is_file():
+            raise UsageError(f"no such template file: {source}")
+
+    loaded = channel_file(channel, kops_version) if channel else None
+    done = convert.convert_files(list(sources), snippet_files, values, fail_on_missing, loaded)
+    for path in convert.write(out_dir, done):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"{len(sources)} templates render the same bytes as Go with the values given",
+        err=True,
+    )
+    return EXIT_OK
+
+
+@cli.command("set", context_settings=HELP, short_help="Change values where they are set.")
+@click.argument("args", nargs=-1, required=True, metavar="KEY=VALUE... [CLUSTER...]")
+@click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the project.")
+@click.option("--env", "env", metavar="ENV", help="Every cluster of this environment.")
+@click.option(
+    "--layer",
+    metavar="cluster|env|defaults|FILE",
+    help="Write here instead of where each value comes from now (new keys: the cluster's file).",
+)
+@click.option("--string", "as_string", is_flag=True, help="Values are text (as --set-string).")
+@click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
+@click.pass_context
+def set_cmd(
+    ctx: click.Context,
+    args: tuple[str, ...],
+    all_clusters: bool,
+    env: str | None,
+    layer: str | None,
+    as_string: bool,
+    dry_run: bool,
+) -> int:
+    """Set KEY=VALUE (the --set grammar) for the clusters named, --all or --env ENV, in the
+    file each value comes from now, keeping every comment, blank line, key order and quoting.
+    Then: the edit as a diff, the clusters whose render it changes with what kOps would do,
+    and their validation (exit 1 on a problem; without --dry-run the edit stays). An edit of
+    a shared layer that would change clusters not named is refused, with their names.
+
+    \b
+    Examples:
+      clustermgr set kubernetesVersion=1.34.10 --env prod --dry-run
+      clustermgr set nodeGroups.nodes.maxSize=30 prod-eu1
+      clustermgr set etcd.memoryRequest=200Mi --all --layer defaults
+    """
+
+    project = project_of(ctx)
+    exprs = [a for a in args if "=" in a]
+    named = [a for a in args if "=" not in a]
+    if not exprs:
+        raise UsageError("name at least one KEY=VALUE")
+    if sum((bool(named), all_clusters, env is not None)) != 1:
+        raise UsageError("name the clusters, or pass --all or --env (one of them)")
+    targets = _targets(project, named, all_clusters, env)
+    plan = edit.plan(project, edit.assignments(exprs, as_string), targets, layer)
+    return _edit_report(project, plan, dry_run)
+
+
+def _edit_report(project: Any, plan: Any, dry_run: bool) -> int:
+    """Show an edit, what it does to the clusters it reaches, then write it (or not)."""
+
+    if not plan.changed:
+        click.echo("nothing to change: the values are already so")
+        return EXIT_OK
+    with tempfile.TemporaryDirectory(prefix="clustermgr-set-") as folder:
+        done = edit.effect(project, edit.staged(project, plan.changed, Path(folder)), plan)
+    click.echo(done.unified, nl=False)
+    click.echo(report(DIFFS, "text", done.diffs, ReportOptions("set", color=use_color())), nl=False)
+    click.echo(report(PROBLEMS, "text", done.groups, ReportOptions("set")), nl=False)
+    blocked = done.blocked()
+    if blocked:
+        raise ClusterMgrError(
+            f"kOps refuses what this edit changes in {', '.join(blocked)} (blocked, above): "
+            "nothing written"
+        )
+    if not dry_run:
+        edit.write(plan.changed)
+        click.echo(f"wrote {', '.join(project.display(f) for f in plan.changed)}", err=True)
+    else:
+        click.echo("dry run: nothing written", err=True)
+    return exit_code(done.groups, strict=False)
+
+
+def _targets(project: Any, named: list[str], all_clusters: bool, env: str | None) -> list[str]:
+
+    require_clusters(project)
+    if all_clusters:
+        return list(project.clusters())
+    if named:
+        return cluster_names(project, named)
+    key = project.config.ci_environment_value
+    found = [
+        name
+        for name, cluster in project.clusters().items()
+        if cluster_values(project, cluster).data.get(key) == env
+    ]
+    if not found:
+        raise UsageError(f"no cluster has {key}: {env}")
+    return found
+
+
+@cli.command("promote", context_settings=HELP, short_help="Copy values to the next environment.")
+@click.argument("keys", nargs=-1, required=True, metavar="KEY...")
+@click.option(
+    "--from", "source", required=True, metavar="ENV", help="The environment to copy from."
+)
+@click.option("--to", "target", required=True, metavar="ENV", help="The environment to copy to.")
+@click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
+@click.pass_context
+def promote_cmd(
+    ctx: click.Context, keys: tuple[str, ...], source: str, target: str, dry_run: bool
+) -> int:
+    """Copy the effective values of KEY (dotted paths) from every cluster of one environment,
+    which must agree, to the layer the clusters of the next environment share, with the same
+    report as set.
+
+    \b
+    Examples:
+      clustermgr promote kubernetesVersion --from staging --to prod --dry-run
+    """
+
+    project = project_of(ctx)
+    sets = edit.promotion(project, list(keys), _targets(project, [], False, source))
+    plan = edit.plan(project, sets, _targets(project, [], False, target), None)
+    return _edit_report(project, plan, dry_run)
