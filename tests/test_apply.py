@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from clustermgr.diff import Change
 from clustermgr.kops import runner
 from clustermgr.ops import apply
+from clustermgr.plan import build
+from clustermgr.problems import ERROR, Problem
 from clustermgr.project import find_project
 from clustermgr.validation import make_linter
 from clustermgr.values import Overrides
@@ -334,3 +337,29 @@ def test_several_clusters_in_order_stopping_at_the_first_failure(
     }
     assert touched == {NAME}  # dev-eu1 applied; prod-us1 refused; staging-eu1 never reached
     assert not (store / "staging-eu1.k8s.example.com").exists()
+
+
+def _prepared(**fields: object) -> apply.Prepared:
+    base = apply.Prepared("dev-eu1", NAME, "s", [], [], [], [], "", "", build([], {}), {})
+    return base._replace(**fields)  # type: ignore[arg-type]
+
+
+def test_safety_checks_in_order() -> None:
+    invalid = [Problem(ERROR, "schema", "bad")]
+    refused = Change("Cluster/x", ("spec",), "changed", 1, 2, "update", ("refused",), "no")
+    drift = [Change("InstanceGroup/nodes", ("spec", "maxSize"), "changed", 3, 4)]
+    assert apply.safety(_prepared(problems=invalid), force=True).refusal == (
+        "dev-eu1 is not valid: nothing was applied"
+    )
+    blocked = _prepared(plan=build([refused], {}))
+    assert apply.safety(blocked, force=True).refusal == (
+        "dev-eu1 is blocked: kOps refuses Cluster/x spec: no; nothing was applied"
+    )
+    assert apply.safety(_prepared(drift=drift), force=False).refusal == (
+        "dev-eu1 was changed in the state store since clustermgr last applied it (above); "
+        "apply with --force to overwrite those changes"
+    )
+    assert apply.safety(_prepared(drift=drift), force=True) == apply.Safety(None)
+    assert apply.safety(_prepared(drift=None), force=False) == apply.Safety(
+        None, ("dev-eu1: no record of a previous apply; nothing to check drift against",)
+    )

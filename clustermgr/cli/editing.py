@@ -3,7 +3,6 @@ Jinja2."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,13 @@ from clustermgr.cli.app import (
     split_commas,
     use_color,
 )
-from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.errors import UsageError
 from clustermgr.files import walk_files
 from clustermgr.ops import convert, edit
 from clustermgr.problems import EXIT_OK, exit_code
 from clustermgr.render.project import TemplateRequest, channel_file, template_values
 from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
-from clustermgr.validation.fleet import require_clusters
-from clustermgr.values import Overrides, cluster_names, cluster_values
+from clustermgr.values import Overrides
 
 
 @cli.command("convert", context_settings=HELP, short_help="Convert kOps Go templates to Jinja2.")
@@ -139,54 +137,23 @@ def set_cmd(
     named = [a for a in args if "=" not in a]
     if not exprs:
         raise UsageError("name at least one KEY=VALUE")
-    if sum((bool(named), all_clusters, env is not None)) != 1:
-        raise UsageError("name the clusters, or pass --all or --env (one of them)")
-    targets = _targets(project, named, all_clusters, env)
+    targets = edit.targets(project, named, all_clusters, env)
     plan = edit.plan(project, edit.assignments(exprs, as_string), targets, layer)
     return _edit_report(project, plan, dry_run)
 
 
 def _edit_report(project: Any, plan: Any, dry_run: bool) -> int:
     """Show an edit, what it does to the clusters it reaches, then write it (or not)."""
-
     if not plan.changed:
         click.echo("nothing to change: the values are already so")
         return EXIT_OK
-    with tempfile.TemporaryDirectory(prefix="clustermgr-set-") as folder:
-        done = edit.effect(project, edit.staged(project, plan.changed, Path(folder)), plan)
+    done = edit.preview(project, plan)
     click.echo(done.unified, nl=False)
     click.echo(report(DIFFS, "text", done.diffs, ReportOptions("set", color=use_color())), nl=False)
     click.echo(report(PROBLEMS, "text", done.groups, ReportOptions("set")), nl=False)
-    blocked = done.blocked()
-    if blocked:
-        raise ClusterMgrError(
-            f"kOps refuses what this edit changes in {', '.join(blocked)} (blocked, above): "
-            "nothing written"
-        )
-    if not dry_run:
-        edit.write(plan.changed)
-        click.echo(f"wrote {', '.join(project.display(f) for f in plan.changed)}", err=True)
-    else:
-        click.echo("dry run: nothing written", err=True)
+    written = edit.commit(project, plan, done, dry_run)
+    click.echo(f"wrote {', '.join(written)}" if written else "dry run: nothing written", err=True)
     return exit_code(done.groups, strict=False)
-
-
-def _targets(project: Any, named: list[str], all_clusters: bool, env: str | None) -> list[str]:
-
-    require_clusters(project)
-    if all_clusters:
-        return list(project.clusters())
-    if named:
-        return cluster_names(project, named)
-    key = project.config.ci_environment_value
-    found = [
-        name
-        for name, cluster in project.clusters().items()
-        if cluster_values(project, cluster).data.get(key) == env
-    ]
-    if not found:
-        raise UsageError(f"no cluster has {key}: {env}")
-    return found
 
 
 @cli.command("promote", context_settings=HELP, short_help="Copy values to the next environment.")
@@ -210,6 +177,6 @@ def promote_cmd(
     """
 
     project = project_of(ctx)
-    sets = edit.promotion(project, list(keys), _targets(project, [], False, source))
-    plan = edit.plan(project, sets, _targets(project, [], False, target), None)
+    sets = edit.promotion(project, list(keys), edit.targets(project, [], False, source))
+    plan = edit.plan(project, sets, edit.targets(project, [], False, target), None)
     return _edit_report(project, plan, dry_run)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import shutil
+import tempfile
 from io import StringIO
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,15 +24,16 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScala
 
 from clustermgr.diff import ClusterDiff, compare, resources
 from clustermgr.diff.cluster import hidden
-from clustermgr.errors import ConfigError, UsageError
+from clustermgr.errors import ClusterMgrError, ConfigError, UsageError
 from clustermgr.files import atomic_write
+from clustermgr.fleet import select
 from clustermgr.plan import refusal_problems, review
 from clustermgr.problems import Location
 from clustermgr.project import Project, find_project
 from clustermgr.render import RenderSettings
 from clustermgr.render.project import project_renderer, render_documents
 from clustermgr.validation import Validator, make_linter, validate_clusters
-from clustermgr.values import Overrides, cluster_secrets, cluster_values
+from clustermgr.values import Overrides, cluster_secrets, cluster_values, clusters_in
 from clustermgr.values.setexpr import parse_into
 from clustermgr.yamlio import YPath, format_path, iter_leaves, read_text
 from clustermgr.yamlio.goresolve import resolve
@@ -341,3 +343,37 @@ def effect(before: Project, after: Project, plan: Plan) -> Effect:
         for group, reviewed in zip(validate_clusters(validator, plan.clusters), diffs, strict=True)
     ]
     return Effect(text, diffs, groups)
+
+
+class EditError(ClusterMgrError):
+    """An edit that must not be written; the message says why."""
+
+
+def targets(project: Project, named: list[str], all_clusters: bool, env: str | None) -> list[str]:
+    """The clusters an edit is for: named (by file or kOps name), --all, or --env ENV."""
+    if sum((bool(named), all_clusters, env is not None)) != 1:
+        raise UsageError("name the clusters, or pass --all or --env (one of them)")
+    if env is not None:
+        return clusters_in(project, env)
+    return select(project, named, all_clusters).names
+
+
+def preview(project: Project, plan: Plan) -> Effect:
+    """What the edit does, computed on a staged copy of the project: nothing is written."""
+    with tempfile.TemporaryDirectory(prefix="clustermgr-set-") as folder:
+        return effect(project, staged(project, plan.changed, Path(folder)), plan)
+
+
+def commit(project: Project, plan: Plan, done: Effect, dry_run: bool) -> list[str]:
+    """Write the edit unless it is a dry run or kOps would refuse what it changes (a blocked
+    plan: refused before the first byte is written). The files written, as shown."""
+    blocked = done.blocked()
+    if blocked:
+        raise EditError(
+            f"kOps refuses what this edit changes in {', '.join(blocked)} (blocked, above): "
+            "nothing written"
+        )
+    if dry_run:
+        return []
+    write(plan.changed)
+    return [project.display(f) for f in plan.changed]

@@ -29,20 +29,9 @@ from clustermgr.kops import valid_cluster_name
 from clustermgr.problems import Location
 from clustermgr.project import Project
 from clustermgr.validation.fleet import duplicate_names, require_clusters
-from clustermgr.values import cluster_values
+from clustermgr.values import cluster_values, environment_of, promotion_order
 from clustermgr.yamlio import dump
 
-DEFAULT_ORDER = (
-    "dev",
-    "development",
-    "test",
-    "qa",
-    "staging",
-    "stage",
-    "preprod",
-    "prod",
-    "production",
-)
 SHARD_SIZE = 250  # clusters per merge-request job before the check is split with parallel:
 # GitLab's free tier runs at most 500 jobs per pipeline; keep a margin below it.
 JOB_BUDGET = 480
@@ -80,7 +69,7 @@ def environments(project: Project, only: list[str] | None = None) -> Environment
                 "rename its values file to letters, digits, '.', '_' and '-'"
             )
         values = cluster_values(project, cluster).data
-        env = values.get(key)
+        env = environment_of(project, cluster)
         if not isinstance(env, str) or not SAFE_NAME.fullmatch(env):
             raise ConfigError(
                 f"cluster {name!r} has no environment: set `{key}` in its values "
@@ -91,13 +80,7 @@ def environments(project: Project, only: list[str] | None = None) -> Environment
         if not valid_cluster_name(kops_name):
             raise ConfigError(f"cluster {name!r}: {kops_name!r} is not a kOps cluster name")
         found.setdefault(env, []).append((name, kops_name))
-    order = project.config.ci_environments or sorted(
-        found, key=lambda e: (DEFAULT_ORDER.index(e) if e in DEFAULT_ORDER else 99, e)
-    )
-    unknown = sorted(set(found) - set(order))
-    if unknown:
-        raise ConfigError(f"environments {', '.join(unknown)} are not in ci.environments")
-    return [(env, sorted(found[env])) for env in order if env in found]
+    return [(env, sorted(found[env])) for env in promotion_order(project, list(found))]
 
 
 def install_step(project: Project) -> str:

@@ -27,12 +27,12 @@ from clustermgr.diff import applied as sources
 from clustermgr.diff import engine as diff
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.files import atomic_write
-from clustermgr.ops.gitlab import DEFAULT_ORDER
 from clustermgr.problems import ERROR
 from clustermgr.project import find_project
 from clustermgr.render import RenderSettings, project_renderer
 from clustermgr.validation import Linter
 from clustermgr.values import Overrides, cluster_values
+from clustermgr.values.environments import DEFAULT_ORDER
 from clustermgr.yamlio import Document, dump, is_plain, load_documents, scalar
 
 Path_ = tuple[str, ...]
