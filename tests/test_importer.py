@@ -110,7 +110,7 @@ def test_state_store_folders(run: Run, kops_data: Path, tmp_path: Path) -> None:
 def test_nothing_is_written_when_the_round_trip_fails(
     kops_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
 ) -> None:
-    monkeypatch.setattr(importer, "_round_trip", lambda *_: {("Cluster", ("spec", "x"))})
+    monkeypatch.setattr(importer.project, "_round_trip", lambda *_: {("Cluster", ("spec", "x"))})
     result = run("import", str(kops_data / "manifests" / "ha.yaml"), "--out", str(tmp_path / "o"))
     assert result.code == 1
     assert result.err == (
