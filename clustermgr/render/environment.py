@@ -9,27 +9,17 @@ its variables, the results are split into documents on `---` lines and empty doc
 from __future__ import annotations
 
 import re
-import signal
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from jinja2 import (
-    BaseLoader,
-    ChainableUndefined,
-    StrictUndefined,
-    TemplateNotFound,
     TemplateSyntaxError,
     Undefined,
-    UndefinedError,
     pass_context,
 )
-from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
-from jinja2.utils import missing
 
 from clustermgr import limits
 from clustermgr.errors import ChannelError, ClusterMgrError, TemplateError
@@ -38,38 +28,23 @@ from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.problems import Location
 from clustermgr.render import bounds as capped
 from clustermgr.render import helpers as funcs
+from clustermgr.render.failures import check_text, column_of, deadline, describe, syntax_error
 from clustermgr.render.manifest import RenderedDocument, split_documents
-from clustermgr.yamlio import YPath, format_path, read_text
+from clustermgr.render.sandbox import (
+    SAME_AS_FILTER,
+    Environment,
+    Lenient,
+    Strict,
+    TemplateLoader,
+    go_namespace,
+    wrap,
+)
+from clustermgr.yamlio import read_text
 
 MAX_INCLUDE_DEPTH = 50
-_DICT_METHODS = frozenset({"items", "keys", "values", "get"})
+
+
 _TEMPLATE_PREFIX = "\0template:"  # keeps template names apart from snippet names
-# Helpers whose function form takes the same arguments as the filter.
-_SAME_AS_FILTER = [
-    "toYaml",
-    "toJson",
-    "toPrettyJson",
-    "fromYaml",
-    "fromJson",
-    "b64enc",
-    "b64dec",
-    "sha256sum",
-    "sha1sum",
-    "quote",
-    "squote",
-    "empty",
-    "uniq",
-    "compact",
-    "toString",
-    "atoi",
-    "keys",
-    # Jinja's own filters kOps templates call as functions (Go: `{{ upper "x" }}`)
-    "upper",
-    "lower",
-    "title",
-    "trim",
-    "length",
-]
 
 
 class Source(NamedTuple):
@@ -85,10 +60,6 @@ class SandboxOptions(NamedTuple):
     # Seconds one cluster's render may take (a template from review can loop for ever:
     # `range` is capped, nested loops are not); None: limits.renderSeconds.
     timeout: float | None = None
-
-
-class _Timeout(Exception):
-    """Raised inside the render by the alarm."""
 
 
 class Renderer:
@@ -116,9 +87,9 @@ class Renderer:
             self._templates.append((key, template.display))
         self._displays = {display for _, display in self._sources.values()}
         self._stack: list[str] = []
-        self.env = _Environment(
-            loader=_TemplateLoader(self._sources),
-            undefined=_Strict if options.fail_on_missing else _Lenient,
+        self.env = Environment(
+            loader=TemplateLoader(self._sources),
+            undefined=Strict if options.fail_on_missing else Lenient,
             keep_trailing_newline=True,  # as Go templates: a snippet keeps its final newline
             trim_blocks=True,
             lstrip_blocks=True,
@@ -151,7 +122,7 @@ class Renderer:
         seconds = self.options.timeout or bounds.render_seconds
         started = time.monotonic()
         try:
-            with _deadline(min(seconds, left)):
+            with deadline(min(seconds, left)):
                 return self._render(values)
         finally:
             self._spent += time.monotonic() - started
@@ -161,7 +132,7 @@ class Renderer:
         for template, (_, display) in zip(self._compiled, self._templates, strict=True):
             self._stack = []
             # Wrapped afresh for each template: one cannot change what the next one sees.
-            context = {key: _wrap(value, (key,)) for key, value in values.items()}
+            context = {key: wrap(value, (key,)) for key, value in values.items()}
             try:
                 text = self._run(template, {**self._globals, **context})
             except ClusterMgrError as exc:
@@ -171,7 +142,7 @@ class Renderer:
             except Exception as exc:
                 raise self._render_error(exc, display) from None
             if not text.isascii():
-                _check_text(text, display)
+                check_text(text, display)
             texts.append((text, display))
         return texts
 
@@ -267,11 +238,11 @@ class Renderer:
                 "hasKey": funcs.has_key,
                 "coalesce": funcs.coalesce,
                 # converted Go templates (clustermgr convert): Go's functions and its root dot
-                "go": _go_namespace(),
+                "go": go_namespace(),
                 "go_root": self._go_root,
                 "list": lambda *items: list(items),
                 **{name: self._channel_call(name) for name in CHANNEL_FUNCTIONS},
-                **{name: self.env.filters[name] for name in _SAME_AS_FILTER},
+                **{name: self.env.filters[name] for name in SAME_AS_FILTER},
             }
         )
 
@@ -322,11 +293,11 @@ class Renderer:
         try:
             return self.env.get_template(key)
         except TemplateSyntaxError as exc:
-            raise _syntax_error(exc) from None
+            raise syntax_error(exc) from None
 
     def _render_error(self, exc: BaseException, display: str | None = None) -> TemplateError:
         if isinstance(exc, TemplateSyntaxError):  # a snippet compiled on first include
-            return _syntax_error(exc)
+            return syntax_error(exc)
         import traceback  # noqa: PLC0415  # the error path only
 
         frames = [
@@ -334,11 +305,11 @@ class Renderer:
             for frame in traceback.extract_tb(exc.__traceback__)
             if frame.filename in self._displays
         ]
-        message = _describe(exc)
+        message = describe(exc)
         if not frames:  # raised outside the template's code: the template as a whole
             return TemplateError(message, Location(display) if display else None)
         file, line = frames[-1]
-        col = _column(self._line(file, line), exc)
+        col = column_of(self._line(file, line), exc)
         location = Location(file, line, col)
         outer = [f"{f}:{n}" for f, n in reversed(frames[:-1]) if (f, n) != (file, line)]
         if outer:
@@ -360,196 +331,6 @@ class Renderer:
                 lines = text.splitlines()
                 return lines[line - 1] if 0 < line <= len(lines) else ""
         return ""
-
-
-def _check_text(text: str, display: str) -> None:
-    """Output that cannot be written as UTF-8 (a lone surrogate from a `\\ud800` escape)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise TemplateError(
-            f"the output holds a character that is not text (U+{ord(text[exc.start]):04X})",
-            Location(display),
-        ) from None
-
-
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """SIGALRM after `seconds`; no limit where signals cannot be used (not the main thread,
-    or no setitimer on this platform)."""
-
-    def expire(_signum: int, _frame: Any) -> None:
-        raise _Timeout
-
-    if seconds <= 0:
-        yield
-        return
-    try:
-        previous = signal.signal(signal.SIGALRM, expire)
-    except (ValueError, AttributeError):  # not the main thread / no SIGALRM
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, _Timeout):
-        return "the render took too long (a template that loops for ever?)"
-    if isinstance(exc, UndefinedError):
-        return exc.message or "undefined value"
-    if isinstance(exc, SecurityError):
-        return f"not allowed in the template sandbox: {exc}"
-    if isinstance(exc, funcs.TemplateFunctionError):
-        return str(exc)
-    if isinstance(exc, ClusterMgrError):
-        return exc.message
-    if isinstance(exc, RecursionError):
-        return "recursion too deep (a macro or include that calls itself?)"
-    if isinstance(exc, MemoryError):
-        return "the template used too much memory"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _column(line: str, exc: BaseException) -> int:
-    """Best effort: the column of the undefined name on the template line (1-based)."""
-    if isinstance(exc, UndefinedError) and exc.message and "'" in exc.message:
-        name = exc.message.split("'")[1]
-        starts = [i for i in (line.find("{{"), line.find("{%")) if i >= 0]
-        begin = min(starts) if starts else 0  # the name inside an expression, not a YAML key
-        for needle in (name, name.rsplit(".", 1)[-1]):
-            at = line.find(needle, begin)
-            if needle and at >= 0:
-                return at + 1
-    return 0
-
-
-def _syntax_error(exc: TemplateSyntaxError) -> TemplateError:
-    location = Location(exc.filename or exc.name or "<template>", exc.lineno or 0)
-    return TemplateError(f"template syntax error: {exc.message}", location)
-
-
-class _TemplateLoader(BaseLoader):
-    def __init__(self, sources: dict[str, tuple[str, str]]) -> None:
-        self.sources = sources
-
-    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
-        if template not in self.sources:
-            raise TemplateNotFound(template)
-        text, display = self.sources[template]
-        return text, display, lambda: True
-
-
-class _Environment(SandboxedEnvironment):
-    """The sandbox, with two changes: mapping keys win over dict methods (as `.key` does in Go
-    templates), and whatever grows a string or a list is bounded (render/bounds.py)."""
-
-    intercepted_binops = frozenset({"*", "**", "%", "+"})
-    code_generator_class = capped.CappedCodeGenerator
-    join_capped = staticmethod(capped.join_capped)
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if _chains(obj):
-            return type(obj)(name=f"{obj._undefined_name}.{attribute}")
-        if isinstance(obj, dict):
-            if attribute in obj:
-                return obj[attribute]
-            if attribute not in _DICT_METHODS:
-                return self.undefined(name=_child_name(obj, attribute))
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        if _chains(obj):
-            return type(obj)(name=f"{obj._undefined_name}[{argument!r}]")
-        if isinstance(obj, dict):
-            try:
-                return obj[argument]
-            except (KeyError, TypeError):
-                return self.undefined(name=_child_name(obj, argument))
-        return super().getitem(obj, argument)
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        capped.check_binop(operator, left, right)
-        return super().call_binop(context, operator, left, right)
-
-    def call(
-        __self,  # as SandboxedEnvironment.call: keeps `self` free for kwargs
-        __context: Context,
-        __obj: Any,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        capped.check_call(__obj, args, kwargs)
-        return super().call(__context, __obj, *args, **kwargs)
-
-
-class _Mapping(dict):  # type: ignore[type-arg]
-    """A values mapping that knows its path, so an undefined key is named in full."""
-
-    __slots__ = ("path",)
-    path: YPath
-
-
-class _LazyGo:
-    """`go.NAME(...)` in converted Go templates: Go's functions, imported on first use so
-    that templates that do not use them never pay for it."""
-
-    _loaded: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if _LazyGo._loaded is None:
-            from clustermgr.gotemplate.functions import GoNamespace  # noqa: PLC0415  # only templates converted from Go call go.*
-
-            _LazyGo._loaded = GoNamespace()
-        return getattr(_LazyGo._loaded, name)
-
-
-def _go_namespace() -> Any:
-    return _LazyGo()
-
-
-def _wrap(value: Any, path: YPath) -> Any:
-    if isinstance(value, dict):
-        mapping = _Mapping({k: _wrap(v, (*path, k)) for k, v in value.items()})
-        mapping.path = path
-        return mapping
-    if isinstance(value, list):
-        return [_wrap(v, (*path, i)) for i, v in enumerate(value)]
-    return value
-
-
-def _child_name(obj: Any, key: Any) -> str:
-    path: YPath = getattr(obj, "path", ())
-    return format_path((*path, key if isinstance(key, (str, int)) else str(key)))
-
-
-def _chains(obj: Any) -> bool:
-    """`a.b.c` on a missing `a` stays undefined (so `| default(x)` works) instead of failing."""
-    return isinstance(obj, _Strict) and not obj._undefined_hint
-
-
-class _Strict(StrictUndefined):
-    """Fails when used, but `a.b.c | default(x)` still works when `a` is missing."""
-
-    __slots__ = ()
-
-    @property
-    def _undefined_message(self) -> str:
-        if self._undefined_hint or self._undefined_obj is not missing:
-            return super()._undefined_message  # sandbox refusals, attributes of non-mappings
-        return f"undefined value '{self._undefined_name}'"
-
-
-class _Lenient(ChainableUndefined):
-    """--no-fail-on-missing: a missing value renders as nothing."""
-
-    __slots__ = ()
 
 
 def iter_template_files(paths: list[Path], exclude: list[Path]) -> Iterator[Path]:
