@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from clustermgr.gotemplate.evaluate import Evaluator
-from clustermgr.gotemplate.functions import SPRIG, sprig_table
 from clustermgr.gotemplate.parse import parse
+from clustermgr.gotemplate.sprig import SPRIG, sprig_table
 from clustermgr.ops.convert import _difference
 from tests.conftest import REPO, Run
 

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from clustermgr.errors import TemplateError
-from clustermgr.gotemplate.functions import FUNCTIONS, refused
+from clustermgr.gotemplate.functions import FUNCTIONS
 from clustermgr.gotemplate.parse import (
     Action,
     Arg,
@@ -33,6 +33,7 @@ from clustermgr.gotemplate.parse import (
     Tree,
     Var,
 )
+from clustermgr.gotemplate.sprig import refused
 from clustermgr.kops.channel import CHANNEL_FUNCTIONS
 from clustermgr.problems import Location
 

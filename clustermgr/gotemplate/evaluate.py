@@ -9,14 +9,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from clustermgr.errors import TemplateError
-from clustermgr.gotemplate.functions import (
-    FUNCTIONS,
-    MISSING,
-    GoFunctionError,
-    go_print,
-    truth,
-    type_name,
-)
+from clustermgr.gotemplate.functions import FUNCTIONS
+from clustermgr.gotemplate.govalues import MISSING, GoFunctionError, go_print, truth, type_name
 from clustermgr.gotemplate.parse import (
     Action,
     Arg,

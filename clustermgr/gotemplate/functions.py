@@ -9,154 +9,30 @@ randomness, files) are refused on purpose: templates come from merge requests.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
+import posixpath
 import re
+import zlib
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
-from jinja2 import Undefined
-
+from clustermgr.gotemplate.govalues import (
+    GoFunctionError,
+    _empty,
+    _eq,
+    _kind_name,
+    _ordered,
+    _printf,
+    _range_pairs,
+    _range_values,
+    _sprint,
+    go_print,
+    truth,
+    type_name,
+)
 from clustermgr.versions import VersionError, semver_compare
-
-MISSING = object()  # a map key that is not there (missingkey=default prints `<no value>`)
-
-
-class GoFunctionError(Exception):
-    """A function refused its arguments (the caller adds the location)."""
-
-
-# Read the machine, the clock or randomness: never in a render (README "Security model").
-REFUSED = {
-    "env": "reads the environment of the machine rendering",
-    "expandenv": "reads the environment of the machine rendering",
-    "now": "depends on the clock",
-    "date": "depends on the clock",
-    "dateInZone": "depends on the clock",
-    "htmlDate": "depends on the clock",
-    "unixEpoch": "depends on the clock",
-    "ago": "depends on the clock",
-    "randAlpha": "is random",
-    "randAlphaNum": "is random",
-    "randNumeric": "is random",
-    "randAscii": "is random",
-    "randInt": "is random",
-    "uuidv4": "is random",
-    "shuffle": "is random",
-    "genPrivateKey": "is random",
-    "genCA": "is random",
-    "genSelfSignedCert": "is random",
-    "genSignedCert": "is random",
-    "getHostByName": "reads the network",
-    "randBytes": "is random",
-    "genCAWithKey": "makes key material",
-    "genSelfSignedCertWithKey": "makes key material",
-    "genSignedCertWithKey": "makes key material",
-    "buildCustomCert": "makes key material",
-    "bcrypt": "is random",
-    "htpasswd": "is random",
-    "derivePassword": "makes secrets",
-    "encryptAES": "makes secrets",
-    "decryptAES": "reads secrets",
-    "osBase": "depends on the operating system",
-    "osClean": "depends on the operating system",
-    "osDir": "depends on the operating system",
-    "osExt": "depends on the operating system",
-    "osIsAbs": "depends on the operating system",
-}
-
-
-def truth(value: Any) -> bool:
-    """Go's truth: false, 0, nil and empty strings, lists and maps are false."""
-
-    if value is MISSING or value is None or isinstance(value, Undefined):
-        return False
-    if isinstance(value, (bool, int, float, str, list, tuple, dict, Mapping)):
-        return bool(value)
-    return True
-
-
-def go_print(value: Any) -> str:
-    """fmt's `%v`."""
-
-    if value is MISSING or value is None or isinstance(value, Undefined):
-        return "<no value>"  # a nil from a map prints as a missing key does
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return go_float(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return "[" + " ".join(go_print(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "map[" + " ".join(f"{k}:{go_print(value[k])}" for k in sorted(value)) + "]"
-    return str(value)
-
-
-def go_float(value: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 64), as `%v` prints a float64: the shortest digits
-    that read back, in exponent form when the exponent is below -4 or at least 6 (so
-    1000000.0 prints `1e+06`)."""
-
-    if value != value:
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
-    assert isinstance(exponent, int)
-    digits = "".join(map(str, digit_tuple))
-    point = len(digits) + exponent  # where the decimal point falls in `digits`
-    exp10 = point - 1
-    if exp10 < -4 or exp10 >= 6:
-        rest = digits[1:]
-        body = digits[0] + ("." + rest if rest else "")
-        return f"{sign}{body}e{'+' if exp10 >= 0 else '-'}{abs(exp10):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
-
-
-def _empty(value: Any) -> bool:
-    return not truth(value)
-
-
-def _eq(first: Any, *others: Any) -> bool:
-    if not others:
-        raise GoFunctionError("missing argument for comparison")
-    return any(_compare(first, o) == 0 for o in others)
-
-
-def _compare(a: Any, b: Any) -> int:
-    numbers = (int, float)
-    if isinstance(a, bool) or isinstance(b, bool):
-        if type(a) is not type(b):
-            raise GoFunctionError("incompatible types for comparison")
-        return int(a) - int(b)
-    if isinstance(a, numbers) and isinstance(b, numbers):
-        return (a > b) - (a < b)
-    if isinstance(a, str) and isinstance(b, str):
-        return (a > b) - (a < b)
-    if a is None or b is None:
-        return 0 if a is b else 1
-    raise GoFunctionError("incompatible types for comparison")
-
-
-def _ordered(op: Callable[[int], bool]) -> Callable[[Any, Any], bool]:
-    def compare(a: Any, b: Any) -> bool:
-        if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
-            raise GoFunctionError("invalid type for comparison")
-        return op(_compare(a, b))
-
-    return compare
 
 
 def _and(*args: Any) -> Any:
@@ -184,60 +60,6 @@ def _index(value: Any, *keys: Any) -> Any:
         else:
             raise GoFunctionError(f"can't index item of type {type(value).__name__}")
     return value
-
-
-def _sprint(*args: Any) -> str:
-    """fmt.Sprint: a space between operands when neither is a string."""
-    out = ""
-    for i, arg in enumerate(args):
-        if i and not isinstance(arg, str) and not isinstance(args[i - 1], str):
-            out += " "
-        out += "<nil>" if arg is None else go_print(arg)
-    return out
-
-
-_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([vsdqtfxXgeobc%])")
-
-
-def _printf(form: str, *args: Any) -> str:
-    values = list(args)
-
-    def one(found: re.Match[str]) -> str:
-        flags, width, precision, verb = found.groups()
-        if verb == "%":
-            return "%"
-        if not values:
-            return f"%!{verb}(MISSING)"
-        value = values.pop(0)
-        if verb in "vs":
-            text = go_print(value)
-        elif verb == "d":
-            text = str(int(value))
-        elif verb == "q":
-            text = json.dumps(go_print(value), ensure_ascii=False)
-        elif verb == "t":
-            text = go_print(bool(value))
-        elif verb in "feg":
-            text = f"%{'.' + precision if precision else ''}{verb}" % float(value)
-        elif verb in "xX":
-            text = format(value, verb) if isinstance(value, int) else value.encode().hex()
-        elif verb == "o":
-            text = format(int(value), "o")
-        elif verb == "b":
-            text = format(int(value), "b")
-        else:
-            text = chr(int(value))
-        if width:
-            pad = int(width) - len(text)
-            if pad > 0:
-                text = (
-                    text + " " * pad
-                    if "-" in flags
-                    else ("0" if "0" in flags else " ") * pad + text
-                )
-        return text
-
-    return _VERB.sub(one, form)
 
 
 def _kops_indent(spaces: int, text: str) -> str:
@@ -360,15 +182,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "until": lambda n: list(range(n)),
     "add": lambda *n: sum(_int(x) for x in n),
     "sub": lambda a, b: _int(a) - _int(b),
-    "mul": lambda *n: __import__("math").prod(_int(x) for x in n),
+    "mul": lambda *n: math.prod(_int(x) for x in n),
     "div": lambda a, b: _int(a) // _int(b),
     "int": _int,
     "toJson": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
     "toPrettyJson": lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False),
 }
-
-
-# -- more of Sprig's text functions (names and argument order as Sprig's functions.go) ----------
 
 
 def _case_words(text: str) -> list[str]:
@@ -432,10 +251,10 @@ MORE: dict[str, Callable[..., Any]] = {
     "kebabcase": lambda s: "-".join(w.lower() for w in _case_words(s)),
     "cat": lambda *a: " ".join(_to_string(x) for x in a if x is not None),
     "plural": lambda one, many, n: one if n == 1 else many,
-    "sha1sum": lambda s: __import__("hashlib").sha1(_to_string(s).encode()).hexdigest(),
-    "sha256sum": lambda s: __import__("hashlib").sha256(_to_string(s).encode()).hexdigest(),
-    "sha512sum": lambda s: __import__("hashlib").sha512(_to_string(s).encode()).hexdigest(),
-    "adler32sum": lambda s: str(__import__("zlib").adler32(_to_string(s).encode())),
+    "sha1sum": lambda s: hashlib.sha1(_to_string(s).encode()).hexdigest(),
+    "sha256sum": lambda s: hashlib.sha256(_to_string(s).encode()).hexdigest(),
+    "sha512sum": lambda s: hashlib.sha512(_to_string(s).encode()).hexdigest(),
+    "adler32sum": lambda s: str(zlib.adler32(_to_string(s).encode())),
     "atoi": _int,
     "int64": _int,
     "float64": lambda v: float(v) if v not in (None, "") else 0.0,
@@ -449,8 +268,8 @@ MORE: dict[str, Callable[..., Any]] = {
     "max": lambda *n: max(_int(x) for x in n),
     "min": lambda *n: min(_int(x) for x in n),
     "biggest": lambda *n: max(_int(x) for x in n),
-    "ceil": lambda v: float(__import__("math").ceil(float(v))),
-    "floor": lambda v: float(__import__("math").floor(float(v))),
+    "ceil": lambda v: float(math.ceil(float(v))),
+    "floor": lambda v: float(math.floor(float(v))),
     "round": _round,
     "sortAlpha": lambda items: sorted(_to_string(i) for i in items),
     "all": lambda *a: all(truth(x) for x in a),
@@ -460,10 +279,10 @@ MORE: dict[str, Callable[..., Any]] = {
     "toRawJson": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
     "deepCopy": lambda v: json.loads(json.dumps(v)),
     "deepEqual": lambda a, b: a == b,
-    "base": lambda p: __import__("posixpath").basename(p) or ".",
-    "dir": lambda p: __import__("posixpath").dirname(p) or ".",
-    "clean": lambda p: __import__("posixpath").normpath(p),
-    "ext": lambda p: __import__("posixpath").splitext(p)[1],
+    "base": lambda p: posixpath.basename(p) or ".",
+    "dir": lambda p: posixpath.dirname(p) or ".",
+    "clean": lambda p: posixpath.normpath(p),
+    "ext": lambda p: posixpath.splitext(p)[1],
     "isAbs": lambda p: p.startswith("/"),
     "b32enc": lambda s: base64.b32encode(_to_string(s).encode()).decode(),
     "b32dec": lambda s: base64.b32decode(s).decode(),
@@ -506,29 +325,6 @@ MORE: dict[str, Callable[..., Any]] = {
 }
 
 
-def _kind_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "slice"
-    if isinstance(value, Mapping):
-        return "map"
-    return "invalid" if value is None else "ptr"
-
-
-def type_name(value: Any) -> str:
-    """Go's name of a value's type, as its errors and `typeOf` say it."""
-    return {"slice": "[]interface {}", "map": "map[string]interface {}"}.get(
-        _kind_name(value), _kind_name(value)
-    )
-
-
 # `must*` variants fail where the plain ones return a zero value; here both fail on bad input.
 for _name in ("Compact", "FromJson", "ToJson", "ToPrettyJson", "ToRawJson", "DeepCopy", "Merge",
               "Append", "Prepend", "First", "Rest", "Last", "Initial", "Reverse", "Uniq",
@@ -536,29 +332,10 @@ for _name in ("Compact", "FromJson", "ToJson", "ToPrettyJson", "ToRawJson", "Dee
               "RegexReplaceAll", "RegexReplaceAllLiteral", "RegexSplit"):  # fmt: skip
     _plain = _name[0].lower() + _name[1:]
     MORE[f"must{_name}"] = MORE.get(_plain) or FUNCTIONS.get(_plain)  # type: ignore[assignment]
+
+
 for _name, _function in MORE.items():
     FUNCTIONS.setdefault(_name, _function)
-
-
-def refused(name: str) -> str | None:
-    """Why a function is refused on purpose, or None."""
-    reason = REFUSED.get(name)
-    return f"{name} {reason}: a render must not depend on the machine" if reason else None
-
-
-def _range_values(value: Any) -> list[Any]:
-    """What `range` visits: list items, map values in key order, 0..n-1 for a number."""
-    return [v for _, v in _range_pairs(value)]
-
-
-def _range_pairs(value: Any) -> list[tuple[Any, Any]]:
-    if isinstance(value, Mapping):
-        return [(k, value[k]) for k in sorted(value)]
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [(i, i) for i in range(value)]
-    if not value:
-        return []
-    return list(enumerate(value))
 
 
 class GoNamespace:
@@ -571,42 +348,3 @@ class GoNamespace:
         self.truth = truth
         self.range = _range_values
         self.pairs = _range_pairs
-
-
-# Sprig's text functions, as kOps vendors them (vendor/github.com/Masterminds/sprig/v3/
-# functions.go in the kOps repository; `hello` left out).
-SPRIG = """ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate
-htmlDateInZone must_date_modify mustDateModify mustToDate now toDate unixEpoch abbrev abbrevboth
-trunc trim upper lower title untitle substr repeat trimall trimAll trimSuffix trimPrefix nospace
-initials randAlphaNum randAlpha randAscii randNumeric swapcase shuffle snakecase camelcase
-kebabcase wrap wrapWith contains hasPrefix hasSuffix quote squote cat indent nindent replace
-plural sha1sum sha256sum sha512sum adler32sum toString atoi int64 int float64 seq toDecimal split
-splitList splitn toStrings until untilStep add1 add sub div mod mul randInt add1f addf subf divf
-mulf biggest max min maxf minf ceil floor round join sortAlpha default empty coalesce all any
-compact mustCompact fromJson toJson toPrettyJson toRawJson mustFromJson mustToJson
-mustToPrettyJson mustToRawJson ternary deepCopy mustDeepCopy typeOf typeIs typeIsLike kindOf
-kindIs deepEqual env expandenv getHostByName base dir clean ext isAbs osBase osClean osDir osExt
-osIsAbs b64enc b64dec b32enc b32dec tuple list dict get set unset hasKey pluck keys pick omit
-merge mergeOverwrite mustMerge mustMergeOverwrite values append mustAppend prepend mustPrepend
-first mustFirst rest mustRest last mustLast initial mustInitial reverse mustReverse uniq mustUniq
-without mustWithout has mustHas slice mustSlice concat dig chunk mustChunk bcrypt htpasswd
-genPrivateKey derivePassword buildCustomCert genCA genCAWithKey genSelfSignedCert
-genSelfSignedCertWithKey genSignedCert genSignedCertWithKey encryptAES decryptAES randBytes uuidv4
-semver semverCompare fail regexMatch mustRegexMatch regexFindAll mustRegexFindAll regexFind
-mustRegexFind regexReplaceAll mustRegexReplaceAll regexReplaceAllLiteral
-mustRegexReplaceAllLiteral regexSplit mustRegexSplit regexQuoteMeta urlParse urlJoin""".split()  # noqa: SIM905
-
-
-def sprig_table() -> str:
-    """The README's table: every Sprig function kOps offers, by what `convert` does with it."""
-    same = [n for n in SPRIG if n in FUNCTIONS]
-    refused_ = [n for n in SPRIG if n in REFUSED]
-    missing = [n for n in SPRIG if n not in FUNCTIONS and n not in REFUSED]
-    rows = [
-        ("converted (Go's semantics, `go.NAME`)", same),
-        ("refused on purpose: clock, randomness, environment, network, key material", refused_),
-        ("not available: reported at its line; write it by hand", missing),
-    ]
-    lines = ["| status | Sprig functions |", "| --- | --- |"]
-    lines += [f"| {title} ({len(names)}) | {', '.join(names)} |" for title, names in rows]
-    return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from clustermgr.errors import ClusterMgrError, MultipleErrors, TemplateError
 from clustermgr.files import atomic_write
 from clustermgr.gotemplate.convert import convert
 from clustermgr.gotemplate.evaluate import Evaluator
-from clustermgr.gotemplate.functions import GoFunctionError
+from clustermgr.gotemplate.govalues import GoFunctionError
 from clustermgr.gotemplate.parse import Tree, parse
 from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.problems import Location

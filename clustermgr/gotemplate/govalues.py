@@ -1,0 +1,202 @@
+"""Go's values as text/template sees them: truth, fmt's `%v` and `printf`, comparison, type
+names, what `range` visits."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Undefined
+
+MISSING = object()  # a map key that is not there (missingkey=default prints `<no value>`)
+
+
+class GoFunctionError(Exception):
+    """A function refused its arguments (the caller adds the location)."""
+
+
+def truth(value: Any) -> bool:
+    """Go's truth: false, 0, nil and empty strings, lists and maps are false."""
+
+    if value is MISSING or value is None or isinstance(value, Undefined):
+        return False
+    if isinstance(value, (bool, int, float, str, list, tuple, dict, Mapping)):
+        return bool(value)
+    return True
+
+
+def go_print(value: Any) -> str:
+    """fmt's `%v`."""
+
+    if value is MISSING or value is None or isinstance(value, Undefined):
+        return "<no value>"  # a nil from a map prints as a missing key does
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return go_float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(go_print(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "map[" + " ".join(f"{k}:{go_print(value[k])}" for k in sorted(value)) + "]"
+    return str(value)
+
+
+def go_float(value: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 64), as `%v` prints a float64: the shortest digits
+    that read back, in exponent form when the exponent is below -4 or at least 6 (so
+    1000000.0 prints `1e+06`)."""
+
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple))
+    point = len(digits) + exponent  # where the decimal point falls in `digits`
+    exp10 = point - 1
+    if exp10 < -4 or exp10 >= 6:
+        rest = digits[1:]
+        body = digits[0] + ("." + rest if rest else "")
+        return f"{sign}{body}e{'+' if exp10 >= 0 else '-'}{abs(exp10):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def _empty(value: Any) -> bool:
+    return not truth(value)
+
+
+def _eq(first: Any, *others: Any) -> bool:
+    if not others:
+        raise GoFunctionError("missing argument for comparison")
+    return any(_compare(first, o) == 0 for o in others)
+
+
+def _compare(a: Any, b: Any) -> int:
+    numbers = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        if type(a) is not type(b):
+            raise GoFunctionError("incompatible types for comparison")
+        return int(a) - int(b)
+    if isinstance(a, numbers) and isinstance(b, numbers):
+        return (a > b) - (a < b)
+    if isinstance(a, str) and isinstance(b, str):
+        return (a > b) - (a < b)
+    if a is None or b is None:
+        return 0 if a is b else 1
+    raise GoFunctionError("incompatible types for comparison")
+
+
+def _ordered(op: Callable[[int], bool]) -> Callable[[Any, Any], bool]:
+    def compare(a: Any, b: Any) -> bool:
+        if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+            raise GoFunctionError("invalid type for comparison")
+        return op(_compare(a, b))
+
+    return compare
+
+
+def _sprint(*args: Any) -> str:
+    """fmt.Sprint: a space between operands when neither is a string."""
+    out = ""
+    for i, arg in enumerate(args):
+        if i and not isinstance(arg, str) and not isinstance(args[i - 1], str):
+            out += " "
+        out += "<nil>" if arg is None else go_print(arg)
+    return out
+
+
+_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([vsdqtfxXgeobc%])")
+
+
+def _printf(form: str, *args: Any) -> str:
+    values = list(args)
+
+    def one(found: re.Match[str]) -> str:
+        flags, width, precision, verb = found.groups()
+        if verb == "%":
+            return "%"
+        if not values:
+            return f"%!{verb}(MISSING)"
+        value = values.pop(0)
+        if verb in "vs":
+            text = go_print(value)
+        elif verb == "d":
+            text = str(int(value))
+        elif verb == "q":
+            text = json.dumps(go_print(value), ensure_ascii=False)
+        elif verb == "t":
+            text = go_print(bool(value))
+        elif verb in "feg":
+            text = f"%{'.' + precision if precision else ''}{verb}" % float(value)
+        elif verb in "xX":
+            text = format(value, verb) if isinstance(value, int) else value.encode().hex()
+        elif verb == "o":
+            text = format(int(value), "o")
+        elif verb == "b":
+            text = format(int(value), "b")
+        else:
+            text = chr(int(value))
+        if width:
+            pad = int(width) - len(text)
+            if pad > 0:
+                text = (
+                    text + " " * pad
+                    if "-" in flags
+                    else ("0" if "0" in flags else " ") * pad + text
+                )
+        return text
+
+    return _VERB.sub(one, form)
+
+
+def _kind_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "slice"
+    if isinstance(value, Mapping):
+        return "map"
+    return "invalid" if value is None else "ptr"
+
+
+def type_name(value: Any) -> str:
+    """Go's name of a value's type, as its errors and `typeOf` say it."""
+    return {"slice": "[]interface {}", "map": "map[string]interface {}"}.get(
+        _kind_name(value), _kind_name(value)
+    )
+
+
+def _range_values(value: Any) -> list[Any]:
+    """What `range` visits: list items, map values in key order, 0..n-1 for a number."""
+    return [v for _, v in _range_pairs(value)]
+
+
+def _range_pairs(value: Any) -> list[tuple[Any, Any]]:
+    if isinstance(value, Mapping):
+        return [(k, value[k]) for k in sorted(value)]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [(i, i) for i in range(value)]
+    if not value:
+        return []
+    return list(enumerate(value))
