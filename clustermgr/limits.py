@@ -1,7 +1,7 @@
 """Bounds on every input, so that a hostile merge request costs an error, not the runner.
 
 Each limit has a default that no real fleet reaches and can be changed in clustermgr.yaml
-(`limits:`, README "Security model"). A run has one project, so the limits in force are
+(`limits:`, docs/security.md). A run has one project, so the limits in force are
 process-wide: the project sets them when it is loaded.
 """
 
@@ -20,7 +20,7 @@ class Limits(NamedTuple):
     jobs: int = 64  # `check --jobs`
 
 
-# The names used in clustermgr.yaml, in the order the README lists them.
+# The names used in clustermgr.yaml, in the order docs/security.md lists them.
 SETTINGS = {
     "fileBytes": "file_bytes",
     "depth": "depth",

@@ -282,9 +282,8 @@ def test_kops_channel_cases(run: Run, tmp_path: Path, template: str, expected: s
     assert (rendered.code, rendered.out) == (0, expected), rendered.err
 
 
-def test_the_readme_lists_every_sprig_function_with_its_status() -> None:
-
-    assert sprig_table() in (REPO / "README.md").read_text()
+def test_the_docs_list_every_sprig_function_with_its_status() -> None:
+    assert sprig_table() in (REPO / "docs" / "templates.md").read_text()
     assert len(SPRIG) == 208
 
 

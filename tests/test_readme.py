@@ -1,6 +1,7 @@
-"""The README's console examples, run: a `$ ` line is a shell command run in a copy of the
-example, the lines under it its expected output. A block ending in `...` shows a selection:
-its lines must appear in the output in that order. The README cannot drift from the tool."""
+"""The console examples of the README and docs/, run: a `$ ` line is a shell command run in a
+copy of the example, the lines under it its expected output. A block ending in `...` shows a
+selection: its lines must appear in the output in that order. The docs cannot drift from the
+tool (tools/refresh_examples.py rewrites the outputs after a deliberate change)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from tests.conftest import REPO, copy_example
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 
 
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
 def examples() -> list[tuple[str, list[str]]]:
     found = []
-    for block in BLOCK.findall((REPO / "README.md").read_text(encoding="utf-8")):
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    for block in BLOCK.findall(text):
         for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
             command, *expected = chunk.rstrip("\n").split("\n")
             while expected and not expected[-1]:

@@ -209,7 +209,7 @@ def test_templates_cannot_include_files(tmp_path: Path) -> None:
         ("{{ ternary('a', 'b', false) }}", {}, "b"),
         ("{{ ['b', 'a', 'b'] | uniq | join }}", {}, "ba"),
         ("{{ {'b': 1, 'a': 2} | keys }}", {}, '["a", "b"]'),
-        # Values print as YAML reads them back (README "How values print")
+        # Values print as YAML reads them back (docs/templates.md, "How values print")
         ("{{ flag }}/{{ off }}", {"flag": True, "off": False}, "true/false"),
         ("{{ n }} {{ m }} {{ k }}", {"n": 1.0, "m": 2.5, "k": 7}, "1 2.5 7"),
         ("{{ v }}", {"v": {"k": [1, "x", None]}}, '{"k": [1, "x", null]}'),

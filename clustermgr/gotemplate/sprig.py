@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from clustermgr.gotemplate.functions import FUNCTIONS
 
-# Read the machine, the clock or randomness: never in a render (README "Security model").
+# Read the machine, the clock or randomness: never in a render (docs/security.md).
 REFUSED = {
     "env": "reads the environment of the machine rendering",
     "expandenv": "reads the environment of the machine rendering",
@@ -76,7 +76,8 @@ mustRegexReplaceAllLiteral regexSplit mustRegexSplit regexQuoteMeta urlParse url
 
 
 def sprig_table() -> str:
-    """The README's table: every Sprig function kOps offers, by what `convert` does with it."""
+    """The table of docs/templates.md: every Sprig function kOps offers, by what `convert`
+    does with it."""
     same = [n for n in SPRIG if n in FUNCTIONS]
     refused_ = [n for n in SPRIG if n in REFUSED]
     missing = [n for n in SPRIG if n not in FUNCTIONS and n not in REFUSED]

@@ -381,7 +381,7 @@ def worst(impacts: list[str]) -> str:
 
 
 def reviewer_table() -> str:
-    """The README's table for reviewers (field -> impact -> why), generated from the data."""
+    """The table for reviewers in docs/reviewing.md (field -> impact -> why), generated from the data."""
     rows = ["| field | impact | lands in | why | kOps source |", "| --- | --- | --- | --- | --- |"]
     for kind, table in (("Cluster", CLUSTER), ("InstanceGroup", INSTANCE_GROUP)):
         for field, entry in table.items():

@@ -112,7 +112,7 @@ def _templates(project: Project) -> dict[str, Any]:
                 "paths": [".cache/pip", ".cache/clustermgr"],
             },
         },
-        ".kops": {  # its image needs python, git, kops and the cloud's CLI (README)
+        ".kops": {  # its image needs python, git, kops and the cloud's CLI (docs/ci.md)
             "extends": ".clustermgr",
             "image": config.ci_kops_image or config.ci_image,
         },

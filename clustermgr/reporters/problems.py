@@ -94,7 +94,7 @@ def problem_record(p: Problem) -> dict[str, Any]:
 
 
 def json_report(groups: list[Group], options: ReportOptions) -> str:
-    """See README ("JSON report"): stable keys; `version` changes when they do."""
+    """See docs/validation.md ("JSON report"): stable keys; `version` changes when they do."""
     data = {
         "version": JSON_VERSION,
         "command": options.command,

@@ -128,7 +128,7 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 
 def readme_table() -> str:
-    """The README's rule table, generated from RULES (a test keeps the two equal)."""
+    """The rule table of docs/validation.md, generated from RULES (a test keeps the two equal)."""
     rows = [
         "| rule | level | kOps version | stage | what it finds |",
         "| --- | --- | --- | --- | --- |",
