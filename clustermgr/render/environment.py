@@ -158,10 +158,10 @@ class Renderer:
 
     def _finalize(self, value: Any) -> Any:
         """Every `{{ }}` output, printed as YAML needs it (docs/templates.md, "How values
-        print"): a null is refused (it would print `None` where kOps needs a value, e.g. `name: None`), or
-        prints nothing with --no-fail-on-missing; booleans print `true`/`false`; a whole
-        number read as a float prints without `.0`; lists and mappings print as JSON flow,
-        which YAML reads back (never Python's `['a']`)."""
+        print"): a null is refused (it would print `None` where kOps needs a value, e.g.
+        `name: None`), or prints nothing with --no-fail-on-missing; booleans print
+        `true`/`false`; a whole number read as a float prints without `.0`; lists and
+        mappings print as JSON flow, which YAML reads back (never Python's `['a']`)."""
         if value is None:
             if self.options.fail_on_missing:
                 raise funcs.TemplateFunctionError(
