@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
@@ -27,6 +28,14 @@ class Result:
 
 
 Run = Callable[..., Result]
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """`clustermgr ARGS...` in a child process (for module-scoped fixtures)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "clustermgr", *args], capture_output=True, text=True, timeout=300
+    )
+    return done.returncode, done.stdout, done.stderr
 
 
 @pytest.fixture

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from clustermgr.ops.edit import edit_text
+from clustermgr.ops.edit import Change
+from clustermgr.ops.edit import edit_text as edit_changes
 from clustermgr.yamlio import iter_leaves, load_mapping
 from tests.conftest import Run
+
+
+def edit_text(text: str, pairs: list[tuple[Any, Any]], display: str, schema: Any = None) -> str:
+    return edit_changes(text, [Change(tuple(p), v) for p, v in pairs], display, schema)[0]
 
 
 def changed_lines(before: str, after: str) -> list[str]:
@@ -34,19 +40,30 @@ def test_set_for_an_environment_edits_one_line(run: Run, example: Path) -> None:
     assert result.err == "wrote values/prod/_env.yaml\n"
 
 
+def test_a_shared_layer_is_judged_by_effect(run: Run, example: Path) -> None:
+    # prod-us1 merges values/prod/_env.yaml too, but sets its own maxSize: it does not change
+    env = example / "values/prod/_env.yaml"
+    before = env.read_text()
+    result = run("-C", str(example), "set", "nodeGroups.nodes.maxSize=30", "prod-eu1")
+    assert (result.code, result.err) == (0, "wrote values/prod/_env.yaml\n")
+    assert changed_lines(before, env.read_text()) == ["-    maxSize: 20", "+    maxSize: 30"]
+    assert "prod-us1" not in result.out
+
+
 def test_an_edit_reaching_clusters_not_named_is_refused(run: Run, example: Path) -> None:
-    result = run("-C", str(example), "set", "nodeGroups.nodes.maxSize=25", "prod-eu1")
+    result = run("-C", str(example), "set", "nodeGroups.nodes.minSize=5", "prod-eu1")
     assert (result.code, result.err) == (
         2,
-        "error: values/prod/_env.yaml is shared by prod-us1 too: name them as well, or pass "
+        "error: values/prod/_env.yaml is shared by clusters not named, and the edit would "
+        "change their values (prod-us1: nodeGroups.nodes.minSize): name them as well, or pass "
         "--layer cluster to write the value in each named cluster's own file\n",
     )
     own = run(
-        "-C", str(example), "set", "nodeGroups.nodes.maxSize=25", "prod-eu1", "--layer", "cluster"
+        "-C", str(example), "set", "nodeGroups.nodes.minSize=5", "prod-eu1", "--layer", "cluster"
     )
     assert own.code == 0, own.err
     text = (example / "values/prod/prod-eu1.yaml").read_text()
-    assert text.endswith("nodeGroups:\n  nodes:\n    maxSize: 25\n")
+    assert text.endswith("nodeGroups:\n  nodes:\n    minSize: 5\n")
 
 
 def test_dry_run_writes_nothing_and_a_schema_error_exits_1(run: Run, example: Path) -> None:
@@ -161,7 +178,7 @@ def test_a_secret_set_is_never_printed(run: Run, example: Path) -> None:
     [
         (["set", "kubernetesVersion=1.34.1"], "name the clusters, or pass --all or --env (one of them)"),
         (["set", "x=1", "dev-eu1", "--all"], "name the clusters, or pass --all or --env (one of them)"),
-        (["set", "dev-eu1"], "name at least one KEY=VALUE"),
+        (["set", "dev-eu1"], "name at least one KEY=VALUE (or --set-file, --unset)"),
         (["set", "x=1", "--env", "nope"], "no cluster has environment: nope"),
         (["promote", "kubernetesVersion", "--from", "dev", "--to", "nope"], "no cluster has environment: nope"),
         (

@@ -108,6 +108,14 @@ def convert_cmd(
     help="Write here instead of where each value comes from now (new keys: the cluster's file).",
 )
 @click.option("--string", "as_string", is_flag=True, help="Values are text (as --set-string).")
+@click.option(
+    "--set-file",
+    "set_files",
+    multiple=True,
+    metavar="KEY=PATH",
+    help="Replace KEY with the YAML in PATH (a mapping, a list or a scalar).",
+)
+@click.option("--unset", "unsets", multiple=True, metavar="KEY", help="Remove KEY where it is set.")
 @click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
 @click.pass_context
 def set_cmd(
@@ -117,28 +125,40 @@ def set_cmd(
     env: str | None,
     layer: str | None,
     as_string: bool,
+    set_files: tuple[str, ...],
+    unsets: tuple[str, ...],
     dry_run: bool,
 ) -> int:
-    """Set KEY=VALUE (the --set grammar) for the clusters named, --all or --env ENV, in the
-    file each value comes from now, keeping every comment, blank line, key order and quoting.
-    Then: the edit as a diff, the clusters whose render it changes with what kOps would do,
-    and their validation (exit 1 on a problem; without --dry-run the edit stays). An edit of
-    a shared layer that would change clusters not named is refused, with their names.
+    """Set KEY=VALUE for the clusters named, --all or --env ENV, in the file each value comes
+    from now, keeping every comment, blank line, key order, quoting, line ending and every
+    other byte. A path addresses what is there: `list[1]=v` changes element 1 of the list,
+    `subnets[zone=eu-west-1b].cidr=v` the element whose zone is eu-west-1b, `list={a,b}`
+    replaces the whole list (docs/editing.md has the table of how this differs from --set).
+    Before anything is written, every cluster that merges an edited file is computed again and
+    compared with what was asked: a named cluster must change exactly as asked, any other not
+    at all (else the edit is refused, naming the clusters and paths). Then: the edit as a
+    diff, each affected cluster's render diff with its plan, and their validation (exit 1 on a
+    problem; without --dry-run the edit stays, unless kOps would refuse it).
 
     \b
     Examples:
       clustermgr set kubernetesVersion=1.34.10 --env prod --dry-run
       clustermgr set nodeGroups.nodes.maxSize=30 prod-eu1
+      clustermgr set 'kubernetesApiAccess[1]=203.0.113.0/24' prod-eu1
+      clustermgr set 'subnets[zone=eu-west-1b].cidr=10.30.96.0/19' prod-eu1 --dry-run
       clustermgr set etcd.memoryRequest=200Mi --all --layer defaults
+      clustermgr set --unset kubelet.maxPods prod-eu1
     """
-
     project = project_of(ctx)
     exprs = [a for a in args if "=" in a]
     named = [a for a in args if "=" not in a]
-    if not exprs:
-        raise UsageError("name at least one KEY=VALUE")
+    changes = [edit.parse_assignment(a, as_string) for a in exprs]
+    changes += [edit.parse_file_assignment(a) for a in set_files]
+    changes += [edit.parse_unset(a) for a in unsets]
+    if not changes:
+        raise UsageError("name at least one KEY=VALUE (or --set-file, --unset)")
     targets = edit.targets(project, named, all_clusters, env)
-    plan = edit.plan(project, edit.assignments(exprs, as_string), targets, layer)
+    plan = edit.plan(project, changes, targets, layer)
     return _edit_report(project, plan, dry_run)
 
 
@@ -162,14 +182,25 @@ def _edit_report(project: Any, plan: Any, dry_run: bool) -> int:
     "--from", "source", required=True, metavar="ENV", help="The environment to copy from."
 )
 @click.option("--to", "target", required=True, metavar="ENV", help="The environment to copy to.")
+@click.option(
+    "--skip-stages",
+    is_flag=True,
+    help="Allow --to an environment further on than the next one in the promotion order.",
+)
 @click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
 @click.pass_context
 def promote_cmd(
-    ctx: click.Context, keys: tuple[str, ...], source: str, target: str, dry_run: bool
+    ctx: click.Context,
+    keys: tuple[str, ...],
+    source: str,
+    target: str,
+    skip_stages: bool,
+    dry_run: bool,
 ) -> int:
     """Copy the effective values of KEY (dotted paths) from every cluster of one environment,
     which must agree, to the layer the clusters of the next environment share, with the same
-    report as set.
+    report and proof as set. One stage at a time, in the promotion order of clustermgr.yaml
+    (ci.environments), unless --skip-stages.
 
     \b
     Examples:
@@ -177,6 +208,6 @@ def promote_cmd(
     """
 
     project = project_of(ctx)
-    sets = edit.promotion(project, list(keys), edit.targets(project, [], False, source))
-    plan = edit.plan(project, sets, edit.targets(project, [], False, target), None)
+    changes = edit.promotion(project, list(keys), source, target, skip_stages)
+    plan = edit.plan(project, changes, edit.targets(project, [], False, target), None)
     return _edit_report(project, plan, dry_run)

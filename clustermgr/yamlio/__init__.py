@@ -7,7 +7,13 @@
 """
 
 from clustermgr.yamlio.emit import dump, dump_all, is_plain, scalar
-from clustermgr.yamlio.load import Document, load_documents, load_mapping, read_text
+from clustermgr.yamlio.load import (
+    Document,
+    load_documents,
+    load_mapping,
+    mapping_from_text,
+    read_text,
+)
 from clustermgr.yamlio.paths import Match, Part, YPath, format_path, iter_leaves
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "iter_leaves",
     "load_documents",
     "load_mapping",
+    "mapping_from_text",
     "read_text",
     "scalar",
 ]

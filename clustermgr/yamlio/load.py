@@ -74,7 +74,12 @@ def load_documents(text: str, file: str, cache: bool = True) -> list[Document]:
 def load_mapping(path: str | Path, display: str | None = None, cache: bool = True) -> Document:
     """Load a values-style file: one document whose top level is a mapping (empty means {})."""
     name = display or str(path)
-    docs = load_documents(read_text(path, name), name, cache)
+    return mapping_from_text(read_text(path, name), name, cache)
+
+
+def mapping_from_text(text: str, name: str, cache: bool = True) -> Document:
+    """`load_mapping` of a text already read (an edit before it is written)."""
+    docs = load_documents(text, name, cache)
     if len(docs) > 1:
         raise YAMLError(
             "holds several YAML documents; a values file holds one", Location(name, 1, 1)
