@@ -173,6 +173,24 @@ def test_a_failing_read_of_a_remote_store_writes_nothing(
     assert [c.split()[0] for c in fake_kops.calls()] == ["get"]
 
 
+def test_not_found_in_any_other_words_fails_closed(
+    run: Run, example: Path, fake_kops: FakeKops, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a kubeconfig warning that says "not found", then a throttling error: not a new cluster
+    monkeypatch.setenv("FAKE_KOPS_FAIL", "get")
+    monkeypatch.setenv("FAKE_KOPS_STDERR", "W1204 kubeconfig context not found, using defaults")
+    code, _out, err = apply_cmd(run, example, "s3://bucket", "--yes")
+    assert code == 1 and "nothing was written" in err
+    assert [c.split()[0] for c in fake_kops.calls()] == ["get"]
+
+
+def test_kops_own_not_found_is_a_new_cluster(run: Run, example: Path, fake_kops: FakeKops) -> None:
+    code, _out, err = apply_cmd(run, example, "s3://empty-bucket")
+    assert code == 0, err
+    assert fake_kops.calls()[0].startswith("get --name dev-eu1.k8s.example.com")
+    assert "creates cluster dev-eu1" in _out
+
+
 def test_a_store_changed_after_the_diff_stops_the_apply(
     example: Path, fake_kops: FakeKops, store: Path, run: Run
 ) -> None:

@@ -23,7 +23,25 @@ DEFAULT_TIMEOUT = 3600.0  # seconds; `--kops-timeout`
 
 
 class KopsError(ClusterMgrError):
-    """kops failed (or was stopped): its last lines of stderr are in the message."""
+    """kops failed (or was stopped): its last lines of stderr are in the message, and kept
+    as data (`tail`) for callers that must recognise one of kOps' own messages."""
+
+    def __init__(
+        self, message: str, code: int | None = None, tail: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.code = code  # kops' exit code; None when it was stopped or never ran to the end
+        self.tail = tail
+
+
+def cluster_not_found(error: KopsError, cluster: str) -> bool:
+    """Whether kops failed because the state store has no such cluster, as kOps itself says
+    it: its client returns Kubernetes' NotFound for the Cluster resource, which cobra prints
+    as `Error: Cluster.kops.k8s.io "NAME" not found` (kOps: pkg/client/simple/vfsclientset/
+    cluster.go, ClusterVFS.Get: errors.NewNotFound(GroupResource{kops.k8s.io, Cluster})).
+    Nothing else counts: a warning that happens to say "not found" is not this."""
+    wanted = f'Error: Cluster.kops.k8s.io "{cluster}" not found'
+    return error.code not in (None, 0) and any(line.strip() == wanted for line in error.tail)
 
 
 def kops_path() -> str:
@@ -102,7 +120,11 @@ def run(
             if fired.is_set()
             else f"failed with exit code {code}"
         )
-        raise KopsError(f"kops {name} {reason}" + (f":\n{detail}" if detail else ""))
+        raise KopsError(
+            f"kops {name} {reason}" + (f":\n{detail}" if detail else ""),
+            None if fired.is_set() else code,
+            tuple(tail),
+        )
     if state["over"]:
         raise KopsError(f"kops {name} printed more than {capture:,} bytes")
     return b"".join(kept).decode("utf-8", errors="replace")

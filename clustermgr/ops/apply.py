@@ -180,8 +180,8 @@ def read_state(state: str, cluster_name: str, timeout: float) -> list[Document]:
             announce=False,
         )
     except runner.KopsError as exc:
-        if "not found" in exc.message.lower():
-            return []
+        if runner.cluster_not_found(exc, name):
+            return []  # the one answer that means "a new cluster"; anything else stops
         raise ApplyError(
             f"cannot read {name} from {state}, so nothing was written: {exc.message}"
         ) from None

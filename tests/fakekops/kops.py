@@ -11,7 +11,7 @@
 - `update`, `rolling-update`, `reconcile` only record their arguments.
 
 Every call is appended to $FAKE_KOPS_LOG (with $KUBECONFIG when set). $FAKE_KOPS_FAIL names a
-subcommand that fails; $FAKE_KOPS_OUTPUT=nonutf8|big makes it print bytes that are not UTF-8
+subcommand that fails (after $FAKE_KOPS_STDERR, printed first when set); $FAKE_KOPS_OUTPUT=nonutf8|big makes it print bytes that are not UTF-8
 or a lot; $FAKE_KOPS_SLEEP makes it hang that many seconds.
 """
 
@@ -98,7 +98,9 @@ def get(args: list[str]) -> None:
     name = option(args, "--name") or ""
     folder = store_of(args) / name
     if not (folder / "config").exists():
-        fail(f'cluster not found "{name}"')
+        # kOps: pkg/client/simple/vfsclientset/cluster.go, ClusterVFS.Get returns
+        # errors.NewNotFound(GroupResource{Group: "kops.k8s.io", Resource: "Cluster"}, name)
+        fail(f'Cluster.kops.k8s.io "{name}" not found')
     if args[:1] == ["cluster"]:
         print(f"NAME\t{name}")
         return
@@ -129,6 +131,8 @@ def main(argv: list[str]) -> None:
         for _ in range(60_000):  # 60 MB on each stream
             sys.stdout.buffer.write(line)
             sys.stderr.buffer.write(line)
+    if os.environ.get("FAKE_KOPS_STDERR"):
+        sys.stderr.write(os.environ["FAKE_KOPS_STDERR"] + "\n")
     if argv[0] == os.environ.get("FAKE_KOPS_FAIL"):
         sys.stderr.write("I1126 starting\n")
         fail("the cloud said no", 3)
