@@ -7,6 +7,7 @@ import pytest
 from clustermgr import yamlio
 from clustermgr.errors import YAMLError
 from clustermgr.yamlio import compose as yamlparse
+from clustermgr.yamlio import load_documents
 
 
 def load(text: str) -> yamlio.Document:
@@ -136,3 +137,36 @@ def test_format_path() -> None:
     assert yamlio.format_path(("a", "b", 0, "kops.k8s.io/cluster")) == (
         'a.b[0]["kops.k8s.io/cluster"]'
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # go-yaml v2 resolves a tagged scalar by the implicit rules, then checks the type
+        # (kOps: vendor/gopkg.in/yaml.v2/resolve.go, resolve)
+        ("x: !!bool yes", True),
+        ("x: !!bool off", False),
+        ("x: !!int 0x1F", 31),
+        ("x: !!float 3", 3.0),
+        ("x: !!null ~", None),
+        # !!binary is base64 decoded into text (vendor/gopkg.in/yaml.v2/decode.go, scalar)
+        ("x: !!binary aGVsbG8=", "hello"),
+        ("x: !!binary |\n  aGVs\n  bG8=\n", "hello"),
+    ],
+)
+def test_tagged_scalars_as_go_yaml_reads_them(text: str, value: object) -> None:
+    assert load_documents(text, "t.yaml", cache=False)[0].data == {"x": value}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x: !!bool maybe", "cannot decode !!str `maybe` as a !!bool"),
+        ("x: !!int 1.5", "cannot decode !!float `1.5` as a !!int"),
+        ("x: !!binary '!!'", "!!binary value contains invalid base64 data"),
+    ],
+)
+def test_a_tagged_scalar_of_another_type_is_go_yamls_error(text: str, message: str) -> None:
+    with pytest.raises(YAMLError) as error:
+        load_documents(text, "t.yaml", cache=False)
+    assert (str(error.value.location), error.value.message) == ("t.yaml:1:4", message)

@@ -6,6 +6,8 @@ for importing PyYAML.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import yaml
@@ -50,7 +52,6 @@ Trap = tuple[YPath, str, str]  # path, the plain scalar as written, what kOps re
 MAX_NODES = 1_000_000  # aliases can expand a small file exponentially ("billion laughs")
 
 _TAG = "tag:yaml.org,2002:"
-_scalar_constructor = yaml.constructor.SafeConstructor()
 
 
 def parse(text: str, file: str) -> list[tuple[Any, Positions, list[Trap]]]:
@@ -159,17 +160,36 @@ class _Builder:
             return resolve(node.value)
         if tag == _TAG + "str" or tag == _TAG + "timestamp":
             return node.value  # Go's YAML-to-JSON conversion keeps timestamps as text
-        if tag == _TAG + "int":
-            return _scalar_constructor.construct_yaml_int(node)
-        if tag == _TAG + "bool":
-            return _scalar_constructor.construct_yaml_bool(node)
-        if tag == _TAG + "null":
-            return None
-        if tag == _TAG + "float":
-            return _scalar_constructor.construct_yaml_float(node)
-        if tag in (_TAG + "binary", _TAG + "value"):
+        if tag in _TYPED:
+            return self._typed(node, tag[len(_TAG) :])
+        if tag == _TAG + "binary":
+            return self._binary(node)
+        if tag == _TAG + "value":
             return node.value
         raise self._error(node, f"unknown tag {tag!r}")
+
+    def _typed(self, node: ScalarNode, wanted: str) -> Any:
+        """`!!bool x`, `!!int x`, `!!float x`, `!!null x` as go-yaml v2 reads them: the text
+        resolved by the implicit rules must be of the tag's type (an int does for a float);
+        else go-yaml's own error (kOps: vendor/gopkg.in/yaml.v2/resolve.go, resolve)."""
+        value = resolve(node.value)
+        found = _short_tag(value)
+        if found == wanted:
+            return value
+        if wanted == "float" and found == "int":
+            return float(value)
+        raise self._error(node, f"cannot decode !!{found} `{node.value}` as a !!{wanted}")
+
+    def _binary(self, node: ScalarNode) -> str:
+        """`!!binary` is base64, decoded into the text kOps reads (Go's StdEncoding, which
+        skips line breaks; bytes that are not UTF-8 become U+FFFD in kOps' JSON) (kOps:
+        vendor/gopkg.in/yaml.v2/decode.go, decoder.scalar)."""
+        compact = node.value.replace("\r", "").replace("\n", "")
+        try:
+            data = base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            raise self._error(node, "!!binary value contains invalid base64 data") from None
+        return data.decode("utf-8", errors="replace")
 
     def _trap(self, node: ScalarNode, value: Any, path: YPath) -> None:
         """What kOps reads differently from what the scalar seems to say (and from YAML 1.2):
@@ -183,6 +203,21 @@ class _Builder:
     def _error(self, node: Node, message: str) -> YAMLError:
         line, col = _pos(node)
         return YAMLError(message, Location(self.file, line, col))
+
+
+_TYPED = {_TAG + name for name in ("bool", "int", "float", "null")}
+
+
+def _short_tag(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "str"
 
 
 def _yaml11_only_number(raw: str) -> bool:

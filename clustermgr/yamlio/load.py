@@ -18,7 +18,7 @@ from clustermgr.files import read_bytes
 from clustermgr.problems import Location
 from clustermgr.yamlio.paths import YPath
 
-_CACHE_FORMAT = b"clustermgr-yaml-4\n"  # bump when parsing rules change
+_CACHE_FORMAT = b"clustermgr-yaml-5\n"  # bump when parsing rules change
 Parsed = list[tuple[Any, dict[YPath, tuple[int, ...]], list[tuple[YPath, str, str]]]]
 
 
