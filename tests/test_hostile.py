@@ -17,8 +17,13 @@ LONG = "9" * 5000
 @pytest.mark.parametrize(
     ("layer", "expected"),
     [
-        ("a: !!int ''\n", "values/_zz.yaml:1:4: error: not a number kOps can read: \n"),
-        ("a: !!float x\n", "values/_zz.yaml:1:4: error: not a number kOps can read: x\n"),
+        # go-yaml v2's own words (kOps: vendor/gopkg.in/yaml.v2/resolve.go, resolve)
+        ("a: !!int ''\n", "values/_zz.yaml:1:4: error: cannot decode !!null `` as a !!int\n"),
+        ("a: !!float x\n", "values/_zz.yaml:1:4: error: cannot decode !!str `x` as a !!float\n"),
+        (
+            "a: !!bool maybe\n",
+            "values/_zz.yaml:1:4: error: cannot decode !!str `maybe` as a !!bool\n",
+        ),
         (
             "a: &a\n  <<: *a\n",
             "values/_zz.yaml:1:4: error: nested deeper than 100 levels (limits.depth)\n",
@@ -235,3 +240,28 @@ def test_gitlab_variables_are_not_expanded(run: Run, example: Path) -> None:
     result = run("-C", str(example), "ci", "gitlab")
     assert result.code == 1
     assert result.err == "error: cluster 'dev-eu1': '$HOME.x' is not a kOps cluster name\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        (
+            "a: 1\nx: {{ " + "(" * 100 + "1" + ")" * 100 + " }}\n",
+            "template/99-deep.yaml.j2:2: error: template syntax error: brackets nest deeper than 50",
+        ),
+        (
+            "x: {{ 1" + "+1" * 20000 + " }}\n",
+            "template/99-deep.yaml.j2: error: the template's expressions are too deeply nested or "
+            "too long to compile",
+        ),
+    ],
+)
+def test_templates_too_deep_to_compile(
+    run: Run, example: Path, tmp_path: Path, template: str, message: str
+) -> None:
+    (example / "template" / "99-deep.yaml.j2").write_text(template)
+    rendered = run("-C", str(example), "render", "dev-eu1")
+    assert (rendered.code, rendered.err.splitlines()[-1]) == (1, message)
+    report = tmp_path / "report.json"
+    checked = run("-C", str(example), "check", "--all", "--json", str(report))
+    assert checked.code == 1 and report.is_file()  # every cluster reported, no internal error

@@ -294,6 +294,12 @@ class Renderer:
             return self.env.get_template(key)
         except TemplateSyntaxError as exc:
             raise syntax_error(exc) from None
+        except (RecursionError, MemoryError):  # an expression too long to compile
+            display = self._sources[key][1]
+            raise TemplateError(
+                "the template's expressions are too deeply nested or too long to compile",
+                Location(display),
+            ) from None
 
     def _render_error(self, exc: BaseException, display: str | None = None) -> TemplateError:
         if isinstance(exc, TemplateSyntaxError):  # a snippet compiled on first include

@@ -12,6 +12,7 @@ from jinja2 import (
     ChainableUndefined,
     StrictUndefined,
     TemplateNotFound,
+    TemplateSyntaxError,
 )
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
@@ -62,6 +63,9 @@ class TemplateLoader(BaseLoader):
         return text, display, lambda: True
 
 
+MAX_NESTING = 50  # brackets inside one expression: deep enough for any real template
+
+
 class Environment(SandboxedEnvironment):
     """The sandbox, with two changes: mapping keys win over dict methods (as `.key` does in Go
     templates), and whatever grows a string or a list is bounded (render/bounds.py)."""
@@ -69,6 +73,23 @@ class Environment(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+"})
     code_generator_class = capped.CappedCodeGenerator
     join_capped = staticmethod(capped.join_capped)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
+        """Brackets nested deeper than MAX_NESTING are refused at their line before Jinja's
+        recursive parser and Python's compiler meet them (they would run out of stack)."""
+        depth = 0
+        for lineno, token, value in self.lex(source, name, filename):
+            if token != "operator":
+                continue
+            if value in ("(", "[", "{"):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise TemplateSyntaxError(
+                        f"brackets nest deeper than {MAX_NESTING}", lineno, name, filename
+                    )
+            elif value in (")", "]", "}"):
+                depth -= 1
+        return super()._parse(source, name, filename)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if _chains(obj):
