@@ -265,3 +265,29 @@ def test_templates_too_deep_to_compile(
     report = tmp_path / "report.json"
     checked = run("-C", str(example), "check", "--all", "--json", str(report))
     assert checked.code == 1 and report.is_file()  # every cluster reported, no internal error
+
+
+@pytest.mark.parametrize(
+    ("args", "err"),
+    [
+        (
+            ["../../../outside", "--env", "dev"],
+            "cluster name '../../../outside' is not a DNS label",
+        ),
+        (["x", "--env", "/abs"], "environment '/abs': folder '' is not a DNS label"),
+        (["x", "--env", "../up"], "environment '../up': folder '..' is not a DNS label"),
+        (["_x", "--env", "dev"], "cluster name '_x' is not a DNS label"),
+        (["Bad Name", "--env", "dev"], "cluster name 'Bad Name' is not a DNS label"),
+        (
+            ["ok", "--env", "dev", "--kops-name", "zz.example.com\nsshAccess: [0.0.0.0/0]"],
+            "--kops-name 'zz.example.com\\nsshAccess: [0.0.0.0/0]': not a DNS name kOps accepts",
+        ),
+    ],
+)
+def test_new_names_are_checked_at_the_door(
+    run: Run, example: Path, args: list[str], err: str
+) -> None:
+    before = sorted(p for p in example.parent.rglob("*"))
+    result = run("-C", str(example), "new", *args)
+    assert result.code == 2 and result.err.startswith(f"error: {err}"), result.err
+    assert sorted(p for p in example.parent.rglob("*")) == before

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from clustermgr.errors import UsageError
 from clustermgr.files import atomic_write
+from clustermgr.kops import valid_cluster_name
 from clustermgr.project import Project
-from clustermgr.values import kops_names
+from clustermgr.values import find_cluster, kops_names
 from clustermgr.yamlio import dump, load_mapping
 
 SKELETON = Path(__file__).resolve().parent.parent / "data" / "init"
@@ -31,7 +33,18 @@ def new_cluster(
     project: Project, name: str, env: str, source: str | None, kops_name: str | None
 ) -> Path:
     """A values file for cluster `name` in environment `env`: the cluster-owned keys of
-    `source`'s own file when given, with a kOps name no other cluster has."""
+    `source`'s own file when given, with a kOps name no other cluster has. Names are checked
+    at the door: a cluster and each folder of its environment are DNS labels (never a path
+    out of the project, never a shared layer's `_` name), the kOps name a DNS subdomain as
+    kOps requires."""
+    _check_label(name, "cluster name")
+    for part in env.split("/"):
+        _check_label(part, f"environment {env!r}: folder")
+    if kops_name is not None and not valid_cluster_name(kops_name):
+        raise UsageError(
+            f"--kops-name {kops_name!r}: not a DNS name kOps accepts (lower-case letters, "
+            "digits, '-' and '.', e.g. dev-eu2.k8s.example.com)"
+        )
     if name in project.clusters():
         raise UsageError(
             f"cluster {name!r} exists already: {project.display(project.cluster(name).file)}"
@@ -42,15 +55,29 @@ def new_cluster(
     owners = [n for n, k in kops_names(project).items() if k == kops_name]
     if owners:
         raise UsageError(f"kOps name {kops_name!r} is in use by cluster {owners[0]!r}")
-    body = f"clusterName: {kops_name}\n"
+    body = dump({"clusterName": kops_name}, sort_keys=False)
     if source is not None:
-        own = project.cluster(source).file
+        own = find_cluster(project, source).file
         data = dict(load_mapping(own, project.display(own)).data)
         data.pop("clusterName", None)
         if data:
             body += dump(data, sort_keys=False)
     atomic_write(target, body)
     return target
+
+
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def _check_label(text: str, what: str) -> None:
+    """clustermgr's rule for names that become file, folder and CI job names: a DNS-1123 label
+    (no dots: a name with one is read as a kOps name, which kOps itself checks as a DNS-1123
+    subdomain: pkg/apis/kops/validation/validation.go, ValidateCluster)."""
+    if not _LABEL.fullmatch(text):
+        raise UsageError(
+            f"{what} {text!r} is not a DNS label: lower-case letters, digits and '-', at most "
+            "63, starting and ending with a letter or digit (e.g. prod-eu2)"
+        )
 
 
 def _derived_name(project: Project, name: str, source: str | None) -> str:
