@@ -291,3 +291,23 @@ def test_new_names_are_checked_at_the_door(
     result = run("-C", str(example), "new", *args)
     assert result.code == 2 and result.err.startswith(f"error: {err}"), result.err
     assert sorted(p for p in example.parent.rglob("*")) == before
+
+
+def test_a_configured_snapshot_folder_that_is_not_there(run: Run, example: Path) -> None:
+    with open(example / "clustermgr.yaml", "a") as config:
+        config.write("diff:\n  applied: nowhere\n")
+    for command in (["diff", "dev-eu1"], ["check", "--all"]):
+        result = run("-C", str(example), *command)
+        assert result.code in (1, 2) and result.code != 0
+        assert result.err == "clustermgr.yaml: error: diff.applied: 'nowhere' does not exist\n"
+
+
+def test_a_missing_store_is_one_error_however_it_is_named(
+    run: Run, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flag = run("-C", str(example), "check", "--all", "--state", "/missing/store")
+    monkeypatch.setenv("KOPS_STATE_STORE", "/missing/store")
+    env = run("-C", str(example), "check", "--all")
+    assert (flag.code, env.code) == (2, 2)
+    assert flag.err == "error: state store not found: /missing/store\n"
+    assert env.err == "error: state store not found: /missing/store (KOPS_STATE_STORE)\n"

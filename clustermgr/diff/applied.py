@@ -229,10 +229,14 @@ def effective_source(project: Project, against: Against) -> tuple[str, str]:
     if against.ref is not None:
         return REF, against.ref
     if project.config.diff_applied:
-        folder = project.path(project.config.diff_applied, "diff.applied", must_exist=False)
+        # a folder that is not there compares every cluster with nothing: an error instead
+        folder = project.path(project.config.diff_applied, "diff.applied")
         return SNAPSHOTS, str(folder)
     store = state_store_from_env()
     if store and not store.startswith(REMOTE_SCHEMES):
+        if not Path(store.removeprefix("file://")).is_dir():
+            # the same answer as `--state DIR` for the same mistake
+            raise UsageError(f"state store not found: {store} (KOPS_STATE_STORE)")
         return STATE, store
     return NONE, ""
 

@@ -26,9 +26,7 @@ class KopsError(ClusterMgrError):
     """kops failed (or was stopped): its last lines of stderr are in the message, and kept
     as data (`tail`) for callers that must recognise one of kOps' own messages."""
 
-    def __init__(
-        self, message: str, code: int | None = None, tail: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, message: str, code: int | None = None, tail: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.code = code  # kops' exit code; None when it was stopped or never ran to the end
         self.tail = tail
