@@ -8,6 +8,7 @@ miss. Entries hold plain data (marshal of dicts, lists and scalars), never code.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -43,6 +44,24 @@ def cache_dir(kind: str) -> Path | None:
             NOTICES.append(notice)
         return None  # another user could plant entries here
     return folder
+
+
+@functools.cache
+def code_digest() -> bytes:
+    """A hash of clustermgr's own code and data as installed (about 5 ms, once per process):
+    a cached check result is never served to code that would compute it otherwise, even at
+    the same version number. (Parse caches keep their format tag: they are asked per file.)"""
+    package = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                path = os.path.join(folder, name)
+                digest.update(os.path.relpath(path, package).encode() + b"\0")
+                with open(path, "rb") as handle:
+                    digest.update(handle.read())
+    return digest.digest()
 
 
 class ContentCache:

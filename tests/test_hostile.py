@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from clustermgr.diff import Against
+from clustermgr.fleet import CheckRequest
+from clustermgr.fleet import store as store_module
+from clustermgr.fleet.store import CacheKeys
+from clustermgr.project import find_project
 from tests.conftest import Run
 
 LONG = "9" * 5000
@@ -311,3 +316,21 @@ def test_a_missing_store_is_one_error_however_it_is_named(
     assert (flag.code, env.code) == (2, 2)
     assert flag.err == "error: state store not found: /missing/store\n"
     assert env.err == "error: state store not found: /missing/store (KOPS_STATE_STORE)\n"
+
+
+def test_check_cache_keys_hold_the_admin_ssh_keys_and_the_code(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "state"
+    keys = store / "dev-eu1.k8s.example.com" / "pki" / "ssh" / "public" / "admin"
+    keys.mkdir(parents=True)
+    (keys / "a1").write_text("ssh-ed25519 AAAAold\n")
+    (store / "dev-eu1.k8s.example.com" / "config").write_text("kind: Cluster\n")
+    project = find_project(example)
+    request = CheckRequest(against=Against(state=str(store)))
+    before = CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com")
+    (keys / "a1").write_text("ssh-ed25519 AAAAswapped\n")
+    swapped = CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com")
+    assert swapped != before
+    monkeypatch.setattr(store_module, "code_digest", lambda: b"other code, same version")
+    assert CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com") != swapped

@@ -249,8 +249,11 @@ def source_files(project: Project, against: Against, name: str, cluster_name: st
         return [Path(where)]
     if kind == STATE:
         folder = Path(where.removeprefix("file://")) / store_name(cluster_name)
-        groups = folder / "instancegroup"
-        return [folder / "config", *(sorted(groups.iterdir()) if groups.is_dir() else [])]
+        found = [folder / "config"]
+        # everything the diff reads: the groups and the admin SSH keys (ssh_keys above)
+        for sub in (folder / "instancegroup", folder / "pki" / "ssh" / "public" / "admin"):
+            found += sorted(sub.iterdir()) if sub.is_dir() else []
+        return found
     if kind == SNAPSHOTS:
         return [Path(where) / f"{name}.yaml"]
     return []

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from clustermgr import __version__, git
+from clustermgr import git
+from clustermgr.cache import code_digest
 from clustermgr.diff.applied import REF, effective_source, source_files
 from clustermgr.diff.engine import Change
 from clustermgr.errors import ClusterMgrError
@@ -36,7 +37,8 @@ class CacheKeys:
         self.request = request
         self._files: dict[Path, bytes] = {}  # shared layers are read once per run, not per cluster
         digest = hashlib.sha256()
-        digest.update(f"{CACHE_FORMAT}\0{__version__}\0{json.dumps(request, default=str)}".encode())
+        digest.update(code_digest())  # the code itself, not its version string
+        digest.update(f"{CACHE_FORMAT}\0{json.dumps(request, default=str)}".encode())
         for path in self._shared_files():
             digest.update(self._file(path))
         kind, where = effective_source(project, request.against)
