@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -20,11 +21,23 @@ NOTES = re.compile(r"/api/v4/projects/(\d+)/merge_requests/(\d+)/notes(?:/(\d+))
 TOKEN = "glpat-test-token"
 
 
+BOT, REVIEWER = {"id": 99, "username": "fleet-bot"}, {"id": 5, "username": "reviewer"}
+
+
 class FakeGitLab:
+    """GitLab's notes API as documented, or misbehaving as `mode` says: `redirect` (to
+    another host), `object` (a mapping where a list belongs), `no-body` (a note without its
+    body), `loop` (a `next` page link to the same page), `echo` (a 401 that repeats the
+    token)."""
+
     def __init__(self) -> None:
-        self.notes: list[dict[str, Any]] = [{"id": 1, "body": "LGTM, but see the diff"}]
+        self.notes: list[dict[str, Any]] = [
+            {"id": 1, "body": "LGTM, but see the diff", "author": REVIEWER}
+        ]
         self.requests: list[str] = []
         self.fail_with: int | None = None
+        self.mode = ""
+        self.seen_tokens: list[str] = []
 
 
 @pytest.fixture
@@ -46,8 +59,20 @@ def gitlab() -> Iterator[tuple[FakeGitLab, str]]:
         def _route(self, method: str) -> None:
             path = self.path.split("?", 1)[0]
             fake.requests.append(f"{method} {path}")
+            fake.seen_tokens.append(self.headers.get("PRIVATE-TOKEN") or "")
+            if fake.mode == "echo":
+                message = f"401 Unauthorized: token {self.headers.get('PRIVATE-TOKEN')}"
+                return self._send(401, {"message": message})
             if self.headers.get("PRIVATE-TOKEN") != TOKEN:
                 return self._send(401, {"message": "401 Unauthorized"})
+            if fake.mode == "redirect":
+                self.send_response(302)
+                self.send_header("Location", "http://127.0.0.2:9/steal" + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            if path == "/api/v4/user":
+                return self._send(200, BOT)
             if fake.fail_with:
                 return self._send(fake.fail_with, {"message": "Note is too long"})
             found = NOTES.fullmatch(path)
@@ -57,9 +82,25 @@ def gitlab() -> Iterator[tuple[FakeGitLab, str]]:
             sent = json.loads(self.rfile.read(length) or b"{}") if length else {}
             note_id = found.group(3)
             if method == "GET" and note_id is None:
+                if fake.mode == "object":
+                    return self._send(200, {"notes": fake.notes})
+                if fake.mode == "no-body":
+                    return self._send(200, [{"id": 1, "author": BOT}])
+                if fake.mode == "loop":
+                    page = [{"id": i, "body": "x", "author": REVIEWER} for i in range(100)]
+                    self.send_response(200)
+                    raw = json.dumps(page).encode()
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header(
+                        "Link", f'<http://{self.headers["Host"]}{self.path}>; rel="next"'
+                    )
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                    return None
                 return self._send(200, fake.notes)
             if method == "POST" and note_id is None:
-                note = {"id": len(fake.notes) + 1, "body": sent["body"]}
+                note = {"id": len(fake.notes) + 1, "body": sent["body"], "author": BOT}
                 fake.notes.append(note)
                 return self._send(201, note)
             if method == "PUT" and note_id is not None:
@@ -187,3 +228,67 @@ def test_outside_a_merge_request_job(
         "CI_MERGE_REQUEST_IID, CLUSTERMGR_GITLAB_TOKEN not set (CLUSTERMGR_GITLAB_TOKEN: a "
         "project access token with api scope)\n"
     )
+
+
+def test_a_note_of_someone_else_quoting_the_marker_is_left_alone(job_env: FakeGitLab) -> None:
+    job_env.notes.append({"id": 2, "body": f"quoting: {mrnote.MARKER}", "author": REVIEWER})
+    to = mrnote.target(os.environ, "CLUSTERMGR_GITLAB_TOKEN", "r.md")
+    assert mrnote.post(to, mrnote.body("report", None)) == "created"
+    assert job_env.notes[1]["body"] == f"quoting: {mrnote.MARKER}"
+    assert mrnote.post(to, mrnote.body("report 2", None)) == "updated"
+    assert job_env.notes[2]["body"].endswith("report 2")
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "message"),
+    [
+        ("object", 2, "error: GitLab's answer does not have the shape its API documents"),
+        ("no-body", 2, "error: GitLab's answer has no body of the documented type"),
+        ("loop", 2, "error: the merge request has more than 5000 notes"),
+        (
+            "redirect", 0,
+            "warning: GitLab answered with a redirect; it is not followed (the token would go "
+            "with it); the report stays in the job's artifacts",
+        ),
+        (
+            "echo", 0,
+            "warning: GitLab refused the note (HTTP 401): 401 Unauthorized: token [the token]; "
+            "the report stays in the job's artifacts",
+        ),
+    ],
+)  # fmt: skip
+def test_a_misbehaving_gitlab(
+    run: Run, example: Path, job_env: FakeGitLab, mode: str, code: int, message: str
+) -> None:
+    job_env.mode = mode
+    report = example / "report.md"
+    report.write_text("### clustermgr check\n")
+    result = run("-C", str(example), "ci", "gitlab-note", "--report", str(report))
+    assert (result.code, result.err.splitlines()[-1]) == (code, message)
+    assert TOKEN not in result.out + result.err
+    assert len(job_env.requests) <= 60  # pages asked for by number, a bounded number of them
+    assert set(job_env.seen_tokens) <= {TOKEN}  # nothing sent anywhere else
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "CLUSTERMGR_GITLAB_TOKEN", TOKEN + "\n",
+            "error: CLUSTERMGR_GITLAB_TOKEN holds whitespace or a control character (a trailing "
+            "newline?): GitLab cannot mask such a variable; set it again without them",
+        ),
+        (
+            "CI_MERGE_REQUEST_IID", "9" * 5000,
+            f"error: CI_MERGE_REQUEST_IID: {'9' * 40!r} is not a merge-request number",
+        ),
+    ],
+)  # fmt: skip
+def test_unusable_job_settings(
+    run: Run, example: Path, job_env: FakeGitLab, monkeypatch: pytest.MonkeyPatch,
+    variable: str, value: str, message: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv(variable, value)
+    result = run("-C", str(example), "ci", "gitlab-note", "--report", str(example / "x.md"))
+    assert (result.code, result.err) == (2, message + "\n")
+    assert TOKEN not in result.out + result.err and job_env.requests == []

@@ -119,7 +119,7 @@ def ci_gitlab_note_cmd(ctx: click.Context, report_path: Path) -> int:
     report = read_bytes(report_path).decode("utf-8", errors="replace")
     try:
         done = mrnote.post(to, mrnote.body(report, to.artifact_url))
-    except ClusterMgrError as exc:
+    except mrnote.NoteUnsent as exc:
         click.echo(f"warning: {exc.message}; the report stays in the job's artifacts", err=True)
         return EXIT_OK
     click.echo(f"{done} the clustermgr note on merge request !{to.merge_request}")
