@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,34 @@ def test_check_cache_keys_hold_the_admin_ssh_keys_and_the_code(
     assert swapped != before
     monkeypatch.setattr(store_module, "code_digest", lambda: b"other code, same version")
     assert CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com") != swapped
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "x: 1\n" * 1_900_000,  # 9.5 MB: under limits.fileBytes, over templateBytes
+            "template/99-big.yaml.j2: error: the template is larger than limits.templateBytes "
+            "(1,000,000 characters)",
+        ),
+        (
+            "{{ x }}\n" * 20_001,
+            "template/99-big.yaml.j2: error: the template has 20,001 tags, more than "
+            "limits.templateActions (20,000)",
+        ),
+    ],
+)
+def test_templates_are_bounded_before_they_compile(
+    run: Run, example: Path, tmp_path: Path, text: str, message: str
+) -> None:
+    (example / "template" / "99-big.yaml.j2").write_text(text)
+    started = time.monotonic()
+    rendered = run("-C", str(example), "render", "dev-eu1")
+    assert (rendered.code, rendered.err.splitlines()[-1]) == (1, message)
+    checked = run("-C", str(example), "check", "--all", "--json", str(tmp_path / "r.json"))
+    assert checked.code == 1 and (tmp_path / "r.json").is_file()
+    go = tmp_path / "big.tmpl"
+    go.write_text(text.replace("{{ x }}", "{{ .x }}"))
+    converted = run("convert", str(go), "--out-dir", str(tmp_path / "out"), cwd=tmp_path)
+    assert converted.code == 1 and "limits.template" in converted.err
+    assert time.monotonic() - started < 30

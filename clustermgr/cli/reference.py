@@ -37,7 +37,8 @@ def markdown() -> str:
         "",
     ]
     for name, command in commands():
-        ctx = click.Context(command, info_name=f"clustermgr {name}")
+        settings = {**command.context_settings, "terminal_width": 100, "max_content_width": 100}
+        ctx = click.Context(command, info_name=f"clustermgr {name}", **settings)
         out += [f"## `clustermgr {name}`", "", "```text", command.get_usage(ctx), "```", ""]
         out += [*_paragraphs(command.help or ""), ""]
         rows = [_row(p, ctx) for p in command.get_params(ctx) if isinstance(p, click.Option)]

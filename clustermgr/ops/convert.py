@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from clustermgr import limits
 from clustermgr.errors import ClusterMgrError, MultipleErrors, TemplateError
 from clustermgr.files import atomic_write
 from clustermgr.gotemplate.convert import convert
@@ -42,7 +43,7 @@ def convert_files(
 ) -> list[Converted]:
     """Convert and prove every template and snippet; a ClusterMgrError on the first file
     that fails either."""
-    snippets = {p.name: parse(read_text(p, str(p)), str(p)) for p in snippet_files}
+    snippets = {p.name: parse(_bounded(p), str(p)) for p in snippet_files}
     errors: list[ClusterMgrError] = []
     out: list[Converted] = []
     jinja_snippets: dict[str, str] = {}
@@ -54,7 +55,7 @@ def convert_files(
     trees: list[tuple[Path, Tree]] = []
     for path in templates:
         try:
-            tree = parse(read_text(path, str(path)), str(path))
+            tree = parse(_bounded(path), str(path))
             trees.append((path, tree))
             out.append(Converted(path, f"{path.name}.j2", convert(tree)))
         except ClusterMgrError as exc:
@@ -152,3 +153,9 @@ def write(folder: Path, converted: list[Converted]) -> list[Path]:
         atomic_write(target, item.jinja)
         written.append(target)
     return written
+
+
+def _bounded(path: Path) -> str:
+    text = read_text(path, str(path))
+    limits.check_template(text, str(path), ("{{",))
+    return text

@@ -28,7 +28,14 @@ from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.problems import Location
 from clustermgr.render import bounds as capped
 from clustermgr.render import helpers as funcs
-from clustermgr.render.failures import check_text, column_of, deadline, describe, syntax_error
+from clustermgr.render.failures import (
+    RenderTimeout,
+    check_text,
+    column_of,
+    deadline,
+    describe,
+    syntax_error,
+)
 from clustermgr.render.manifest import RenderedDocument, split_documents
 from clustermgr.render.sandbox import (
     SAME_AS_FILTER,
@@ -79,11 +86,11 @@ class Renderer:
                     f"snippet {name!r} is defined twice: {first} and {snippet.display}"
                 )
             self._snippets[name] = snippet.display
-            self._sources[name] = (read_text(snippet.path, snippet.display), snippet.display)
+            self._sources[name] = (_bounded(snippet.path, snippet.display), snippet.display)
         self._templates: list[tuple[str, str]] = []
         for index, template in enumerate(templates):
             key = f"{_TEMPLATE_PREFIX}{index}"
-            self._sources[key] = (read_text(template.path, template.display), template.display)
+            self._sources[key] = (_bounded(template.path, template.display), template.display)
             self._templates.append((key, template.display))
         self._displays = {display for _, display in self._sources.values()}
         self._stack: list[str] = []
@@ -290,10 +297,17 @@ class Renderer:
             self._stack.pop()
 
     def _compile(self, key: str) -> Any:
+        seconds = limits.current().render_seconds
         try:
-            return self.env.get_template(key)
+            with deadline(seconds):  # compiling is bounded like rendering
+                return self.env.get_template(key)
         except TemplateSyntaxError as exc:
             raise syntax_error(exc) from None
+        except RenderTimeout:
+            raise TemplateError(
+                f"the template took longer than limits.renderSeconds ({seconds:g} s) to compile",
+                Location(self._sources[key][1]),
+            ) from None
         except (RecursionError, MemoryError):  # an expression too long to compile
             display = self._sources[key][1]
             raise TemplateError(
@@ -350,3 +364,9 @@ def iter_template_files(paths: list[Path], exclude: list[Path]) -> Iterator[Path
                     yield file
         else:
             yield path
+
+
+def _bounded(path: Path, display: str) -> str:
+    text = read_text(path, display)
+    limits.check_template(text, display)
+    return text
