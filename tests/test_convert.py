@@ -319,6 +319,23 @@ def test_a_difference_is_placed_at_the_template_line(tmp_path: Path) -> None:
     assert str(value.location) == "t.tmpl:1:6"
 
 
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        # Go's regexp is RE2: linear time, so this ends at once (with no match)
+        ('{{ regexMatch "(a+)+$" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" }}', "false"),
+        # regexp.Expand: `$1x` is the group named `1x` (none: empty), `${1}x` group 1 then x
+        ('{{ regexReplaceAll "(a)(b)" "abab" "$1x" }}', ""),
+        ('{{ regexReplaceAll "(a)(b)" "abab" "${1}x" }}', "axax"),
+        ('{{ regexReplaceAll "(?P<n>a)" "ab" "[$n]" }}', "[a]b"),
+    ],
+)
+def test_regular_expressions_as_go_reads_them(
+    run: Run, tmp_path: Path, template: str, expected: str
+) -> None:
+    assert convert_and_render(run, tmp_path, {}, {}, template) == (0, expected, "")
+
+
 def test_a_null_prints_as_go_prints_it(run: Run, tmp_path: Path) -> None:
     code, out, _err = convert_and_render(run, tmp_path, {"x": None}, {}, "[{{ .x }}]")
     assert (code, out) == (0, "[<no value>]")
@@ -333,8 +350,21 @@ def test_a_null_prints_as_go_prints_it(run: Run, tmp_path: Path) -> None:
             '{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}',
             "templates call each other deeper than 50",
         ),
+        # Go's lexer: one character between single quotes (text/template/parse/lex.go)
+        ("{{ 'ab' }}", "malformed character constant: 'ab'"),
+        # a Go function's panic is text/template's "error calling" (text/template/funcs.go)
+        ("{{ div 1 0 }}", "error calling div: integer division or modulo by zero"),
+        ("{{ until 1000000000 | len }}", "until: builds 1,000,000,000 items, more than clustermgr allows (1,000,000)"),
+        ('{{ mustRegexMatch "(" "x" }}', "mustRegexMatch: error parsing regexp: missing ): ("),
+        (
+            "\n".join(
+                [f'{{{{ define "t{i}" }}}}{{{{ template "t{i + 1}" . }}}}{{{{ template "t{i + 1}" . }}}}{{{{ end }}}}' for i in range(30)]
+                + ['{{ define "t30" }}x{{ end }}{{ template "t0" . }}']
+            ),
+            "the template runs more than 5,000,000 steps",
+        ),
     ],
-)
+)  # fmt: skip
 def test_hostile_templates_are_bounded(
     run: Run, tmp_path: Path, template: str, message: str
 ) -> None:

@@ -5,10 +5,12 @@ goes in key order, missing keys fail (kOps' `missingkey=error`) or print `<no va
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from clustermgr.errors import TemplateError
+from clustermgr import limits
+from clustermgr.errors import ClusterMgrError, TemplateError
 from clustermgr.gotemplate.functions import FUNCTIONS
 from clustermgr.gotemplate.govalues import MISSING, GoFunctionError, go_print, truth, type_name
 from clustermgr.gotemplate.parse import (
@@ -41,6 +43,18 @@ class _Continue(Exception):
     pass
 
 
+MAX_STEPS = 5_000_000  # nodes and calls in one execution: far above any real template
+
+
+class _Budget:
+    """Steps and seconds one execution (with its includes) may take: a template that calls
+    itself twice per level, or loops for ever, ends with an error instead of a hung job."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.ends = time.monotonic() + limits.current().render_seconds
+
+
 class Evaluator:
     """Executes one template tree with snippets (`include`) and the channel functions."""
 
@@ -59,12 +73,24 @@ class Evaluator:
         # (output offset, the node that wrote it, whether it was template text)
         self.spans: list[tuple[int, Location, bool]] = []
         self._size = 0
+        self.budget = _Budget()
 
     def run(self, tree: Tree, data: Any) -> str:
         self.defines = {**tree.defines}
         out: list[str] = []
         self._nodes(tree.body, data, [{"$": data}], out)
         return "".join(out)
+
+    def _step(self, at: Location | None) -> None:
+        budget = self.budget
+        budget.steps += 1
+        if budget.steps > MAX_STEPS:
+            raise TemplateError(f"the template runs more than {MAX_STEPS:,} steps", at)
+        if budget.steps % 4096 == 0 and time.monotonic() > budget.ends:
+            seconds = limits.current().render_seconds
+            raise TemplateError(
+                f"the template runs longer than limits.renderSeconds ({seconds:g} s)", at
+            )
 
     def _include(self, name: str, data: Any) -> str:
         tree = self.snippets.get(name)
@@ -76,6 +102,7 @@ class Evaluator:
                 raise GoFunctionError("include nests too deep")
             inner = Evaluator(self.snippets, self.fail_on_missing)
             inner.functions = self.functions
+            inner.budget = self.budget
             return inner.run(tree, data)
         finally:
             self.depth -= 1
@@ -86,6 +113,7 @@ class Evaluator:
         self, nodes: list[Node], dot: Any, scope: list[dict[str, Any]], out: list[str]
     ) -> None:
         for node in nodes:
+            self._step(node.at)
             if isinstance(node, Text):
                 self._emit(out, node.text, node.at, True)
             elif isinstance(node, Action):
@@ -191,12 +219,15 @@ class Evaluator:
             args = [self._arg(a, dot, scope, at) for a in command.args[1:]]
             if piped is not MISSING:
                 args.append(piped)
+            self._step(first.at)
             try:
                 return function(*args)
             except GoFunctionError as exc:
                 raise TemplateError(f"{first.name}: {exc}", first.at) from None
-            except (TypeError, ValueError, KeyError, IndexError) as exc:
-                raise TemplateError(f"{first.name}: {exc}", first.at) from None
+            except ClusterMgrError:
+                raise
+            except Exception as exc:  # a Go function's panic is text/template's error too
+                raise TemplateError(f"error calling {first.name}: {exc}", first.at) from None
         if len(command.args) > 1 or piped is not MISSING:
             raise TemplateError("only a function takes arguments", at)
         return self._arg(first, dot, scope, at)
@@ -214,10 +245,15 @@ class Evaluator:
             function = self.functions.get(arg.name)
             if function is None:
                 raise TemplateError(f'function "{arg.name}" not defined', arg.at)
+            self._step(arg.at)
             try:
                 return function()
-            except (GoFunctionError, TypeError) as exc:
+            except GoFunctionError as exc:
                 raise TemplateError(f"{arg.name}: {exc}", arg.at) from None
+            except ClusterMgrError:
+                raise
+            except Exception as exc:
+                raise TemplateError(f"error calling {arg.name}: {exc}", arg.at) from None
         assert isinstance(arg, Field)
         if arg.base is None:
             value = dot

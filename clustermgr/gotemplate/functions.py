@@ -18,6 +18,8 @@ import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import re2
+
 from clustermgr.gotemplate.govalues import (
     GoFunctionError,
     _empty,
@@ -104,13 +106,55 @@ def _join(sep: str, items: Any) -> str:
     return sep.join(_to_string(i) for i in items)
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(re.sub(r"\(\?P<", "(?P<", pattern))
+MAX_ITEMS = 1_000_000  # items (or characters) one function call builds
 
 
-def _repl(replacement: str) -> str:
-    # Go's ${1} and $1 to Python's \g<1>
-    return re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement.replace("\\", "\\\\"))
+def _items(size: int, value: int) -> int:
+    """`value` when what it builds has at most MAX_ITEMS items or characters; else an error
+    (Go would try to allocate it all: `until 1000000000` is gigabytes)."""
+    if size > MAX_ITEMS:
+        raise GoFunctionError(f"builds {size:,} items, more than clustermgr allows ({MAX_ITEMS:,})")
+    return value
+
+
+def regex(pattern: str) -> Any:
+    """Go's regexp is RE2: linear time, whatever the pattern (`(a+)+$` cannot run for ever),
+    and RE2 is what reads it here too. Go's `(?<name>` is RE2's `(?P<name>`."""
+    options = re2.Options()
+    options.log_errors = False  # a bad pattern is our error message, not RE2's log line
+    try:
+        return re2.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern), options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise GoFunctionError(f"error parsing regexp: {reason}") from None
+
+
+def repl(template: str) -> Callable[[Any], str]:
+    """Go's Regexp.Expand: `$name` takes the longest run of letters, digits and `_` (so `$1x`
+    is the group named `1x`, empty when there is none), `${name}` is explicit, `$$` is `$`."""
+    parts = re.split(r"(\$\$|\$\{\w+\}|\$\w+)", template)
+
+    def expand(match: Any) -> str:
+        out = []
+        for part in parts:
+            if part == "$$":
+                out.append("$")
+            elif part.startswith("$"):
+                name = part[1:].strip("{}")
+                out.append(_group(match, name))
+            else:
+                out.append(part)
+        return "".join(out)
+
+    return expand
+
+
+def _group(match: Any, name: str) -> str:
+    try:
+        value = match.group(int(name)) if name.isdigit() else match.group(name)
+    except (IndexError, KeyError, ValueError, TypeError):
+        return ""
+    return value or ""
 
 
 def _dict(*pairs: Any) -> dict[str, Any]:
@@ -157,15 +201,15 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "hasSuffix": lambda p, s: _to_string(s).endswith(p),
     "contains": lambda part, s: part in _to_string(s),
     "replace": lambda old, new, s: _to_string(s).replace(old, new),
-    "repeat": lambda n, s: _to_string(s) * n,
+    "repeat": lambda n, s: _to_string(s) * _items(len(_to_string(s)) * n, n),
     "nindent": lambda n, s: "\n" + _sprig_indent(n, _to_string(s)),
     "quote": _quote,
     "squote": _squote,
     "join": _join,
     "splitList": lambda sep, s: _to_string(s).split(sep),
     "toString": _to_string,
-    "regexMatch": lambda pattern, s: _regex(pattern).search(s) is not None,
-    "regexReplaceAll": lambda pattern, s, repl: _regex(pattern).sub(_repl(repl), s),
+    "regexMatch": lambda pattern, s: regex(pattern).search(s) is not None,
+    "regexReplaceAll": lambda pattern, s, template: regex(pattern).sub(repl(template), s),
     "b64enc": lambda s: base64.b64encode(_to_string(s).encode()).decode(),
     "b64dec": lambda s: base64.b64decode(s).decode(),
     # Sprig: defaults, lists, dicts, numbers, encoding
@@ -179,7 +223,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "keys": lambda *ms: [k for m in ms for k in m],
     "first": lambda v: v[0] if v else None,
     "last": lambda v: v[-1] if v else None,
-    "until": lambda n: list(range(n)),
+    "until": lambda n: list(range(_items(n, n))),
     "add": lambda *n: sum(_int(x) for x in n),
     "sub": lambda a, b: _int(a) - _int(b),
     "mul": lambda *n: math.prod(_int(x) for x in n),
@@ -262,7 +306,11 @@ MORE: dict[str, Callable[..., Any]] = {
     "split": _split_dict,
     "splitn": lambda sep, n, s: _split_dict(sep, s, n),
     "toStrings": lambda items: [_to_string(i) for i in items],
-    "untilStep": lambda start, stop, step: list(range(start, stop, step)),
+    "untilStep": lambda start, stop, step: (
+        list(range(start, stop, step))
+        if len(range(start, stop, step)) <= MAX_ITEMS
+        else _items(len(range(start, stop, step)), 0)
+    ),
     "add1": lambda n: _int(n) + 1,
     "mod": lambda a, b: _int(a) % _int(b),
     "max": lambda *n: max(_int(x) for x in n),
@@ -308,13 +356,13 @@ MORE: dict[str, Callable[..., Any]] = {
     "dig": _dig,
     "chunk": lambda size, items: [list(items[i : i + size]) for i in range(0, len(items), size)],
     "fail": _fail,
-    "regexFind": lambda pattern, s: m.group() if (m := _regex(pattern).search(s)) else "",
-    "regexFindAll": lambda pattern, s, n: [m.group() for m in _regex(pattern).finditer(s)][
+    "regexFind": lambda pattern, s: m.group() if (m := regex(pattern).search(s)) else "",
+    "regexFindAll": lambda pattern, s, n: [m.group() for m in regex(pattern).finditer(s)][
         : n if n >= 0 else None
     ],
-    "regexReplaceAllLiteral": lambda pattern, s, repl: _regex(pattern).sub(lambda _: repl, s),
+    "regexReplaceAllLiteral": lambda pattern, s, text: regex(pattern).sub(lambda _: text, s),
     "regexSplit": lambda pattern, s, n: (
-        _regex(pattern).split(s, maxsplit=max(n - 1, 0)) if n > 0 else _regex(pattern).split(s)
+        regex(pattern).split(s, maxsplit=max(n - 1, 0)) if n > 0 else regex(pattern).split(s)
     ),
     "regexQuoteMeta": lambda s: re.escape(s),
     "semverCompare": _semver_compare,

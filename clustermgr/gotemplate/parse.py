@@ -247,7 +247,10 @@ def _operand(tokens: _Tokens, kind: str, value: str, offset: int) -> Arg:
     if kind in ("string", "raw"):
         arg = Literal(_unquote(value, tokens, offset))
     elif kind == "char":
-        arg = Literal(ord(_unquote('"' + value[1:-1] + '"', tokens, offset)))
+        text = _unquote('"' + value[1:-1] + '"', tokens, offset)
+        if len(text) != 1:  # Go's lexer: one character between the quotes
+            raise tokens.error(f"malformed character constant: {value}")
+        arg = Literal(ord(text))
     elif kind == "number":
         arg = Literal(_number(value))
     elif kind == "field":

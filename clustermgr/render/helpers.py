@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from typing import Any
 
 from jinja2 import Undefined
@@ -113,20 +112,29 @@ def split_list(text: Any, separator: str) -> list[str]:
 
 
 def regex_replace_all(text: Any, pattern: str, replacement: str) -> str:
-    """Sprig's `regexReplaceAll`: Go regular expressions, `$1`/`${name}` in the replacement."""
-    try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise TemplateFunctionError(f"regexReplaceAll: bad pattern {pattern!r}: {exc}") from None
-    python_repl = re.sub(r"\$\{(\w+)\}|\$(\w+)", r"\\g<\1\2>", replacement.replace("\\", "\\\\"))
-    try:
-        return compiled.sub(python_repl, str(text))
-    except (re.error, IndexError) as exc:
-        raise TemplateFunctionError(f"regexReplaceAll: {exc}") from None
+    """Sprig's `regexReplaceAll`, the Go templates' own function: RE2 patterns (Go's regexp;
+    linear time), Go's `$1`/`${name}` expansion in the replacement."""
+    return str(_go_regex("regexReplaceAll", pattern).sub(_go().repl(replacement), str(text)))
 
 
 def regex_match(text: Any, pattern: str) -> bool:
-    return re.search(pattern, str(text)) is not None
+    """Sprig's `regexMatch`, the Go templates' own function (RE2, as Go's regexp)."""
+    return _go_regex("regexMatch", pattern).search(str(text)) is not None
+
+
+def _go() -> Any:
+    # the Go function table (and RE2) load only for templates that call a regex function
+    from clustermgr.gotemplate import functions  # noqa: PLC0415
+
+    return functions
+
+
+def _go_regex(name: str, pattern: str) -> Any:
+    go = _go()
+    try:
+        return go.regex(pattern)
+    except go.GoFunctionError as exc:
+        raise TemplateFunctionError(f"{name}: {exc}") from None
 
 
 def semver_compare_filter(version: Any, constraint: str) -> bool:
