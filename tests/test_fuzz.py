@@ -11,7 +11,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clustermgr.errors import ClusterMgrError
+from clustermgr.errors import ClusterMgrError, TemplateError
+from clustermgr.gotemplate.evaluate import Evaluator
+from clustermgr.gotemplate.parse import parse
 from clustermgr.validation.lint import Linter
 from clustermgr.values.setexpr import parse_into
 from clustermgr.yamlio import Document, load_documents
@@ -124,3 +126,22 @@ def test_lint_of_mutated_manifests(edits: list[tuple[tuple[int, tuple[Any, ...]]
 
     documents = [Document(d, "m.yaml", {}, i) for i, d in enumerate(docs)]
     Linter().lint_documents(documents)
+
+
+_GO_TOKENS = st.sampled_from(
+    ["{{", "}}", " ", ".", "x", "$", "$v", ":=", "=", "|", "(", ")", '"a"', "'b'", "'ab'", "1",
+     "0x1F", "1e3", "-", "if", "else", "end", "range", "with", "define", '"t"', "template",
+     "block", "printf", '"%d"', "len", "index", "div", "0", "until", "regexMatch", '"(a+)+$"',
+     "default", "toJson", "and", "or", "not", "eq", "/*", "*/", "\n", "nil", "true"]
+)  # fmt: skip
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_GO", "400")), derandomize=True, deadline=None)
+@given(st.lists(_GO_TOKENS, max_size=40).map("".join))
+def test_go_templates(text: str) -> None:
+    """Any text: a located template error or output, never another exception or a hang."""
+    try:
+        tree = parse(text, "t.tmpl")
+        Evaluator({}).run(tree, {"x": [1, 2], "v": {"a": "b"}})
+    except TemplateError as exc:
+        assert exc.location is not None and exc.location.file == "t.tmpl"

@@ -198,15 +198,15 @@ def preview(prepared: Prepared, out: runner.Output, err: runner.Output, timeout:
             f"nothing is written to {prepared.state}"
         )
         state = f"file://{copy}"
-        runner.run(
-            ["replace", "-f", str(manifest), "--state", state, "--force"], out, err, timeout=timeout
-        )
-        runner.run(
-            ["update", "cluster", "--name", prepared.cluster_name, "--state", state],
-            out,
-            err,
-            timeout=timeout,
-        )
+        try:
+            replace = ["replace", "-f", str(manifest), "--state", state, "--force"]
+            runner.run(replace, out, err, timeout=timeout)
+            update = ["update", "cluster", "--name", prepared.cluster_name, "--state", state]
+            runner.run(update, out, err, timeout=timeout)
+        except runner.KopsError as exc:  # its message repeats kops' stderr: hidden as it was
+            raise ApplyError(
+                f"{prepared.secrets.hide(exc.message)}\nthe preview stopped; nothing was written"
+            ) from None
     plan = prepared.plan
     for group in plan.removed_groups:
         if not any(s.kind == "delete" for s in plan.steps):
