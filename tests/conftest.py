@@ -30,6 +30,19 @@ class Result:
 Run = Callable[..., Result]
 
 
+def run_example(command: str, root: Path) -> subprocess.CompletedProcess[str]:
+    """A console example of the docs, run by the shell in `root` as a reader would run it."""
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "NO_COLOR": "1",
+        "COLUMNS": "100",
+    }
+    return subprocess.run(
+        command, shell=True, cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """`clustermgr ARGS...` in a child process (for module-scoped fixtures)."""
     done = subprocess.run(

@@ -5,15 +5,12 @@ tool (tools/refresh_examples.py rewrites the outputs after a deliberate change).
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_example
+from tests.conftest import REPO, copy_example, run_example
 
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 
@@ -42,16 +39,7 @@ def test_the_readme_has_console_examples() -> None:
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
 def test_readme_example(command: str, expected: list[str], tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "project")
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "NO_COLOR": "1",
-        "COLUMNS": "100",
-    }
-    done = subprocess.run(
-        command, shell=True, cwd=root, env=env, capture_output=True, text=True, timeout=60
-    )
+    done = run_example(command, copy_example(tmp_path / "project"))
     lines = done.stdout.splitlines()
     if expected and expected[-1] == "...":
         shown = expected[:-1]

@@ -7,9 +7,7 @@ tests/test_readme.py runs them). Blocks that end in `...` show a selection and a
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,24 +15,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.conftest import copy_example  # noqa: E402
+from tests.conftest import copy_example, run_example  # noqa: E402
 
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 
 
 def run(command: str) -> str:
     with tempfile.TemporaryDirectory() as folder:
-        root = copy_example(Path(folder) / "project")
-        env = {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "NO_COLOR": "1",
-            "COLUMNS": "100",
-        }
-        done = subprocess.run(
-            command, shell=True, cwd=root, env=env, capture_output=True, text=True, timeout=120
-        )
-        return done.stdout
+        return run_example(command, copy_example(Path(folder) / "project")).stdout
 
 
 def refresh(block: str) -> str:
