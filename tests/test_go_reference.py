@@ -32,7 +32,6 @@ NAMES = [case["name"] for case in CORPUS]
 # clustermgr's evaluator keeps YAML's ints.
 NUMBERS = "numbers are float64 in kOps (YAML -> JSON); clustermgr keeps ints"
 PRINTF = "printf: Go's %!verb(type=value), %T and %!(EXTRA ...) are not there yet"
-NIL = "a nil inside a value prints <nil> in Go; clustermgr prints <no value>"
 LEXER = "the lexer does not read this yet"
 SPRIG = "this Sprig function does not give Sprig's answer yet"
 KNOWN: dict[str, str] = {
@@ -44,19 +43,10 @@ KNOWN: dict[str, str] = {
     "printf-s": PRINTF,
     "printf-T": PRINTF,
     "printf-extra": PRINTF,
-    "len-bytes": "Go's len counts bytes",
-    "index-string": "Go's index of a string is a byte",
     "and-short-circuit": "and/or stop at the first deciding argument in Go (1.18+)",
-    "nil-in-map": NIL,
-    "toString": NIL,
     "octal-literal": LEXER,
     "string-with-braces": LEXER,
-    "title": SPRIG,
     "snakecase": SPRIG,
-    "join-nil": SPRIG,
-    "int-conversions": SPRIG,
-    "slice": "Go's slice refuses a string",
-    "toJson": "Go's encoding/json escapes <, > and &",
     "define-in-snippet": "kOps parses snippets into the main template's set: their defines count",
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",
     "html-js-urlquery": "html, js and urlquery are refused",

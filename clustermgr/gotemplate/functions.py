@@ -21,6 +21,7 @@ from typing import Any
 import re2
 
 from clustermgr.gotemplate.govalues import (
+    MISSING,
     GoFunctionError,
     _empty,
     _eq,
@@ -55,7 +56,12 @@ def _index(value: Any, *keys: Any) -> Any:
     for key in keys:
         if isinstance(value, Mapping):
             value = value.get(key)
-        elif isinstance(value, (list, tuple, str)):
+        elif isinstance(value, str):  # Go indexes a string's bytes
+            data = value.encode()
+            if not isinstance(key, int) or not 0 <= key < len(data):
+                raise GoFunctionError(f"index out of range: {key}")
+            value = data[key]
+        elif isinstance(value, (list, tuple)):
             if not isinstance(key, int) or not 0 <= key < len(value):
                 raise GoFunctionError(f"index out of range: {key}")
             value = value[key]
@@ -79,7 +85,41 @@ def _sprig_indent(spaces: int, text: str) -> str:
 
 
 def _to_string(value: Any) -> str:
+    """Sprig's strval: fmt's `%v` (a nil is `<nil>`)."""
+    if value is None:
+        return "<nil>"
     return value if isinstance(value, str) else go_print(value)
+
+
+def _len(value: Any) -> int:
+    """Go's len: a string's length in bytes."""
+    return len(value.encode()) if isinstance(value, str) else len(value)
+
+
+def _slice(value: Any, *indexes: int) -> Any:
+    """text/template's slice, as Sprig's functions table gives it to kOps: slices and arrays
+    only (a string is refused with Sprig's words)."""
+    if not isinstance(value, (list, tuple)):
+        raise GoFunctionError(f"list should be type of slice or array but {_kind(value)}")
+    return list(value[slice(*indexes)])
+
+
+def _kind(value: Any) -> str:
+    return "string" if isinstance(value, str) else type(value).__name__
+
+
+def _title(text: Any) -> str:
+    """strings.Title: the first letter of each word upper-cased, the rest left as it is."""
+    return re.sub(r"(^|[^\w'])(\w)", lambda m: m.group(1) + m.group(2).upper(), _to_string(text))
+
+
+def _to_json(value: Any, indent: int | None = None) -> str:
+    """encoding/json: keys sorted, and <, >, & escaped as \u003c, \u003e, \u0026."""
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(
+        value, separators=separators, sort_keys=True, ensure_ascii=False, indent=indent
+    )
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _default(default: Any, *given: Any) -> Any:
@@ -101,6 +141,9 @@ def _squote(*args: Any) -> str:
 
 
 def _join(sep: str, items: Any) -> str:
+    """Sprig's join of strslice: a nil is no items, a string one item."""
+    if items is None or items is MISSING:
+        return ""
     if isinstance(items, str):
         return items
     return sep.join(_to_string(i) for i in items)
@@ -164,9 +207,27 @@ def _dict(*pairs: Any) -> dict[str, Any]:
 
 
 def _int(value: Any) -> int:
+    """spf13/cast's ToInt64 (Sprig's int, int64): a string parses with base 0 (`0x1F`, `012`
+    octal), anything unreadable is 0."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if re.fullmatch(r"[-+]?0[0-7]+", text):  # Go's base 0: a leading 0 is octal
+                return int(text, 8)
+            return int(text, 0)
+        except ValueError:
+            return 0
     try:
-        return int(float(value)) if isinstance(value, (str, float)) else int(value)
-    except (TypeError, ValueError):
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _atoi(value: Any) -> int:
+    """strconv.Atoi: base 10 only; anything else is 0 (Sprig drops the error)."""
+    try:
+        return int(str(value), 10) if re.fullmatch(r"[-+]?\d+", str(value)) else 0
+    except ValueError:
         return 0
 
 
@@ -181,9 +242,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "le": _ordered(lambda c: c <= 0),
     "gt": _ordered(lambda c: c > 0),
     "ge": _ordered(lambda c: c >= 0),
-    "len": lambda v: len(v),
+    "len": _len,
     "index": _index,
-    "slice": lambda v, *i: v[slice(*i)],
+    "slice": _slice,
     "print": _sprint,
     "printf": _printf,
     "println": lambda *a: " ".join(go_print(x) for x in a) + "\n",
@@ -192,7 +253,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     # Sprig: strings
     "upper": lambda s: _to_string(s).upper(),
     "lower": lambda s: _to_string(s).lower(),
-    "title": lambda s: _to_string(s).title(),
+    "title": _title,
     "trim": lambda s: _to_string(s).strip(),
     "trimAll": lambda cut, s: _to_string(s).strip(cut),
     "trimPrefix": lambda p, s: _to_string(s).removeprefix(p),
@@ -229,8 +290,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "mul": lambda *n: math.prod(_int(x) for x in n),
     "div": lambda a, b: _int(a) // _int(b),
     "int": _int,
-    "toJson": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
-    "toPrettyJson": lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False),
+    "toJson": _to_json,
+    "toPrettyJson": lambda v: _to_json(v, 2),
 }
 
 
@@ -299,7 +360,7 @@ MORE: dict[str, Callable[..., Any]] = {
     "sha256sum": lambda s: hashlib.sha256(_to_string(s).encode()).hexdigest(),
     "sha512sum": lambda s: hashlib.sha512(_to_string(s).encode()).hexdigest(),
     "adler32sum": lambda s: str(zlib.adler32(_to_string(s).encode())),
-    "atoi": _int,
+    "atoi": _atoi,
     "int64": _int,
     "float64": lambda v: float(v) if v not in (None, "") else 0.0,
     "toDecimal": lambda s: int(str(s), 8) if str(s).isdigit() else 0,

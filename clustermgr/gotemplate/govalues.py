@@ -42,10 +42,16 @@ def go_print(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)):
-        return "[" + " ".join(go_print(v) for v in value) + "]"
+        return "[" + " ".join(_inner(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "map[" + " ".join(f"{k}:{go_print(value[k])}" for k in sorted(value)) + "]"
+        return "map[" + " ".join(f"{k}:{_inner(value[k])}" for k in sorted(value)) + "]"
     return str(value)
+
+
+def _inner(value: Any) -> str:
+    """fmt inside a list or map: a nil is `<nil>` (text/template's `<no value>` is only for
+    what an action prints itself)."""
+    return "<nil>" if value is None else go_print(value)
 
 
 def go_float(value: float) -> str:
