@@ -32,7 +32,6 @@ NAMES = [case["name"] for case in CORPUS]
 # clustermgr's evaluator keeps YAML's ints.
 NUMBERS = "numbers are float64 in kOps (YAML -> JSON); clustermgr keeps ints"
 PRINTF = "printf: Go's %!verb(type=value), %T and %!(EXTRA ...) are not there yet"
-LEXER = "the lexer does not read this yet"
 SPRIG = "this Sprig function does not give Sprig's answer yet"
 KNOWN: dict[str, str] = {
     "big-number": NUMBERS,
@@ -43,9 +42,6 @@ KNOWN: dict[str, str] = {
     "printf-s": PRINTF,
     "printf-T": PRINTF,
     "printf-extra": PRINTF,
-    "and-short-circuit": "and/or stop at the first deciding argument in Go (1.18+)",
-    "octal-literal": LEXER,
-    "string-with-braces": LEXER,
     "snakecase": SPRIG,
     "define-in-snippet": "kOps parses snippets into the main template's set: their defines count",
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",

@@ -212,6 +212,8 @@ class Evaluator:
         self, command: Command, dot: Any, scope: list[dict[str, Any]], at: Location, piped: Any
     ) -> Any:
         first = command.args[0]
+        if isinstance(first, Ident) and first.name in ("and", "or"):
+            return self._logic(first, command.args[1:], dot, scope, at, piped)
         if isinstance(first, Ident):
             function = self.functions.get(first.name)
             if function is None:
@@ -231,6 +233,30 @@ class Evaluator:
         if len(command.args) > 1 or piped is not MISSING:
             raise TemplateError("only a function takes arguments", at)
         return self._arg(first, dot, scope, at)
+
+    def _logic(
+        self,
+        name: Ident,
+        args: list[Arg],
+        dot: Any,
+        scope: list[dict[str, Any]],
+        at: Location,
+        piped: Any,
+    ) -> Any:
+        """`and` and `or` evaluate their arguments in order and stop at the one that decides
+        (Go 1.18+: text/template/funcs.go), so `and false .missing.key` is false."""
+        self._step(name.at)
+        count = len(args) + (piped is not MISSING)
+        if not count:
+            raise TemplateError(
+                f"wrong number of args for {name.name}: want at least 1 got 0", name.at
+            )
+        value: Any = None
+        for arg in args:
+            value = self._arg(arg, dot, scope, at)
+            if truth(value) == (name.name == "or"):
+                return value
+        return piped if piped is not MISSING else value
 
     def _arg(self, arg: Arg, dot: Any, scope: list[dict[str, Any]], at: Location) -> Any:
         if isinstance(arg, Literal):

@@ -125,7 +125,8 @@ _TOKEN = re.compile(
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<raw>`[^`]*`)
   | (?P<char>'(?:[^'\\\n]|\\.)+')
-  | (?P<number>[+-]?(?:0[xX][0-9a-fA-F_]+|(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))
+  | (?P<number>[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+
+                    |(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))
   | (?P<declare>:=)
   | (?P<punct>[|(),=])
   | (?P<var>\$[A-Za-z0-9_]*)
@@ -194,9 +195,13 @@ def _unquote(raw: str, tokens: _Tokens, offset: int) -> str:
 
 
 def _number(raw: str) -> int | float:
+    """Go's number literals as the template parser reads them (strconv, base 0): `0x1F`,
+    `0o17`, `0b101`, and a leading 0 is octal (`017` is 15)."""
     text = raw.replace("_", "")
-    if re.fullmatch(r"[+-]?0[xX][0-9a-fA-F]+", text):
-        return int(text, 16)
+    if re.fullmatch(r"[+-]?0[xXoObB][0-9a-fA-F]+", text):
+        return int(text, 0)
+    if re.fullmatch(r"[+-]?0[0-7]+", text):
+        return int(text, 8)
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
     return float(text)
@@ -296,7 +301,14 @@ def _operand(tokens: _Tokens, kind: str, value: str, offset: int) -> Arg:
 
 # -- the template -----------------------------------------------------------------------------
 
-_ACTION = re.compile(r"\{\{(-[ \t\r\n])?(.*?)([ \t\r\n]-)?\}\}", re.S)
+# An action ends at the first `}}` outside a comment, a string or a character constant: Go's
+# lexer reads `{{ "}}" }}` as one action (text/template/parse/lex.go, lexInsideAction).
+_ACTION = re.compile(
+    r"""\{\{(-[ \t\r\n])?
+    ((?:/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'|[^"`'/]|/(?!\*))*?)
+    ([ \t\r\n]-)?\}\}""",
+    re.S | re.X,
+)
 _COMMENT = re.compile(r"\s*/\*.*\*/\s*", re.S)
 
 
