@@ -28,20 +28,8 @@ GOLDENS: dict[str, dict[str, str]] = json.loads(
 )
 NAMES = [case["name"] for case in CORPUS]
 
-# kOps reads values YAML -> JSON, so numbers reach a template as float64 (printed %v: 1e+06);
-# clustermgr's evaluator keeps YAML's ints.
-NUMBERS = "numbers are float64 in kOps (YAML -> JSON); clustermgr keeps ints"
-PRINTF = "printf: Go's %!verb(type=value), %T and %!(EXTRA ...) are not there yet"
 SPRIG = "this Sprig function does not give Sprig's answer yet"
 KNOWN: dict[str, str] = {
-    "big-number": NUMBERS,
-    "account-id": NUMBERS,
-    "printf-d-of-value": NUMBERS,
-    "eq-number-literal": NUMBERS,
-    "typeOf-number": NUMBERS,
-    "printf-s": PRINTF,
-    "printf-T": PRINTF,
-    "printf-extra": PRINTF,
     "snakecase": SPRIG,
     "define-in-snippet": "kOps parses snippets into the main template's set: their defines count",
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",

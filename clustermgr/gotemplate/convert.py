@@ -179,7 +179,7 @@ class _Emitter:
         if isinstance(arg, Literal):
             return _literal(arg.value)
         if isinstance(arg, Dot):
-            return self.dot or self.root
+            return self.dot or f"go.v({self.root})"
         if isinstance(arg, Var):
             return self.root if arg.name == "$" else _var(arg.name)
         if isinstance(arg, Pipe):
@@ -200,7 +200,7 @@ class _Emitter:
             base = f"({self.pipe(arg.base, at)})"
         for name in names:
             base += f".{name}" if _attribute_ok(name) else f'["{name}"]'
-        return base
+        return f"go.v({base})"  # numbers read from the data are float64 in Go templates
 
 
 # Functions whose result is already text, printed as it is.

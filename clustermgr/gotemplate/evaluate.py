@@ -12,7 +12,14 @@ from typing import Any
 from clustermgr import limits
 from clustermgr.errors import ClusterMgrError, TemplateError
 from clustermgr.gotemplate.functions import FUNCTIONS
-from clustermgr.gotemplate.govalues import MISSING, GoFunctionError, go_print, truth, type_name
+from clustermgr.gotemplate.govalues import (
+    MISSING,
+    GoFunctionError,
+    go_print,
+    go_value,
+    truth,
+    type_name,
+)
 from clustermgr.gotemplate.parse import (
     Action,
     Arg,
@@ -76,6 +83,8 @@ class Evaluator:
         self.budget = _Budget()
 
     def run(self, tree: Tree, data: Any) -> str:
+        """The template's output for `data` (its numbers become float64, as in kOps)."""
+        data = go_value(data)
         self.defines = {**tree.defines}
         out: list[str] = []
         self._nodes(tree.body, data, [{"$": data}], out)

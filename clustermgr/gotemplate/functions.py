@@ -16,6 +16,7 @@ import posixpath
 import re
 import zlib
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import re2
@@ -31,7 +32,9 @@ from clustermgr.gotemplate.govalues import (
     _range_pairs,
     _range_values,
     _sprint,
+    go_float,
     go_print,
+    go_value,
     truth,
     type_name,
 )
@@ -114,12 +117,46 @@ def _title(text: Any) -> str:
 
 
 def _to_json(value: Any, indent: int | None = None) -> str:
-    """encoding/json: keys sorted, and <, >, & escaped as \u003c, \u003e, \u0026."""
-    separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(
-        value, separators=separators, sort_keys=True, ensure_ascii=False, indent=indent
-    )
+    """encoding/json's Marshal (MarshalIndent with `indent`): keys sorted, <, > and &
+    escaped as \\u003c, \\u003e, \\u0026, a float64 in Go's shortest form (1 not 1.0)."""
+    return _json(value, indent, 0)
+
+
+def _json(value: Any, indent: int | None, depth: int) -> str:
+    if isinstance(value, Mapping):
+        items = [
+            (_json(str(k), None, 0), _json(value[k], indent, depth + 1)) for k in sorted(value)
+        ]
+        pairs = [f"{k}:{' ' if indent is not None else ''}{v}" for k, v in items]
+        return _joined("{", pairs, "}", indent, depth)
+    if isinstance(value, (list, tuple)):
+        return _joined("[", [_json(v, indent, depth + 1) for v in value], "]", indent, depth)
+    if isinstance(value, float) and not isinstance(value, bool):
+        return _json_float(value)
+    text = json.dumps(value, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _joined(open_: str, parts: list[str], close: str, indent: int | None, depth: int) -> str:
+    if not parts:
+        return open_ + close
+    if indent is None:
+        return open_ + ",".join(parts) + close
+    inner = "\n" + " " * indent * (depth + 1)
+    return open_ + inner + ("," + inner).join(parts) + "\n" + " " * indent * depth + close
+
+
+def _json_float(value: float) -> str:
+    """encoding/json's float64: strconv 'f' with the shortest digits, 'e' below 1e-6 or from
+    1e21 on (with `e-07` written `e-7`)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise GoFunctionError("json: unsupported value: " + go_print(value))
+    size = abs(value)
+    if size != 0 and (size < 1e-6 or size >= 1e21):
+        text = go_float(value)  # %v already writes the shortest 'e' form here
+        return re.sub(r"e-0(\d)$", r"e-\1", text)
+    digits = format(Decimal(repr(value)), "f")
+    return digits.rstrip("0").rstrip(".") if "." in digits else digits
 
 
 def _default(default: Any, *given: Any) -> Any:
@@ -454,6 +491,7 @@ class GoNamespace:
         for name, function in FUNCTIONS.items():
             setattr(self, {"and": "and_", "or": "or_", "not": "not_"}.get(name, name), function)
         self.out = go_print  # what an action prints (Go's `print` is go.print)
+        self.v = go_value  # a value read from the data: its numbers are float64, as in kOps
         self.truth = truth
         self.range = _range_values
         self.pairs = _range_pairs

@@ -93,12 +93,16 @@ def _eq(first: Any, *others: Any) -> bool:
 
 
 def _compare(a: Any, b: Any) -> int:
+    """text/template's comparison: the same basic kind on both sides (an int and a float64
+    are incompatible: text/template/funcs.go, basicKind)."""
     numbers = (int, float)
     if isinstance(a, bool) or isinstance(b, bool):
         if type(a) is not type(b):
             raise GoFunctionError("incompatible types for comparison")
         return int(a) - int(b)
     if isinstance(a, numbers) and isinstance(b, numbers):
+        if type(a) is not type(b):
+            raise GoFunctionError("incompatible types for comparison")
         return (a > b) - (a < b)
     if isinstance(a, str) and isinstance(b, str):
         return (a > b) - (a < b)
@@ -126,10 +130,36 @@ def _sprint(*args: Any) -> str:
     return out
 
 
-_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([vsdqtfxXgeobc%])")
+_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([vsdqtfxXgeobcT%])")
+# The kinds each verb prints (fmt's documentation); any other is `%!verb(type=value)`.
+_ACCEPTS = {
+    "s": (str,),
+    "q": (str, int),
+    "d": (int,),
+    "t": (bool,),
+    "f": (float,),
+    "e": (float,),
+    "g": (float,),
+    "x": (str, int, float),
+    "X": (str, int, float),
+    "o": (int,),
+    "b": (int, float),
+    "c": (int,),
+}
+
+
+def _fits(verb: str, value: Any) -> bool:
+    kinds = _ACCEPTS.get(verb)
+    if kinds is None:  # %v and %T print anything
+        return True
+    if isinstance(value, bool):
+        return bool in kinds
+    return isinstance(value, kinds)
 
 
 def _printf(form: str, *args: Any) -> str:
+    """fmt.Sprintf as Go prints it, with its words for what does not fit: `%!d(string=x)`,
+    `%!s(MISSING)`, `%!(EXTRA string=b)`."""
     values = list(args)
 
     def one(found: re.Match[str]) -> str:
@@ -139,6 +169,11 @@ def _printf(form: str, *args: Any) -> str:
         if not values:
             return f"%!{verb}(MISSING)"
         value = values.pop(0)
+        if verb == "T":
+            return "<nil>" if value is None else type_name(value)
+        if not _fits(verb, value):
+            shown = "<nil>" if value is None else f"{type_name(value)}={go_print(value)}"
+            return f"%!{verb}({shown})"
         if verb in "vs":
             text = go_print(value)
         elif verb == "d":
@@ -167,7 +202,11 @@ def _printf(form: str, *args: Any) -> str:
                 )
         return text
 
-    return _VERB.sub(one, form)
+    text = _VERB.sub(one, form)
+    if values:
+        extra = ", ".join("<nil>" if v is None else f"{type_name(v)}={go_print(v)}" for v in values)
+        text += f"%!(EXTRA {extra})"
+    return text
 
 
 def _kind_name(value: Any) -> str:
@@ -206,3 +245,19 @@ def _range_pairs(value: Any) -> list[tuple[Any, Any]]:
     if not value:
         return []
     return list(enumerate(value))
+
+
+def go_value(value: Any) -> Any:
+    """A value as it reaches a Go template in kOps: values are read YAML -> JSON
+    (sigs.k8s.io/yaml), so every number is a float64 (`1000000` prints `1e+06`, `eq .n 3`
+    compares a float64 with an int and fails). Lists and maps are copied with their numbers
+    converted; everything else is itself."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, list):
+        return [go_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: go_value(v) for k, v in value.items()}
+    return value
