@@ -31,7 +31,6 @@ NAMES = [case["name"] for case in CORPUS]
 SPRIG = "this Sprig function does not give Sprig's answer yet"
 KNOWN: dict[str, str] = {
     "snakecase": SPRIG,
-    "define-in-snippet": "kOps parses snippets into the main template's set: their defines count",
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",
     "html-js-urlquery": "html, js and urlquery are refused",
 }

@@ -48,10 +48,15 @@ _NOT_ATTRIBUTES = {
 }  # fmt: skip
 
 
-def convert(tree: Tree) -> str:
-    """The Jinja text of one parsed Go template (its `define`s become macros)."""
+def convert(tree: Tree, snippets: dict[str, Tree] | None = None) -> str:
+    """The Jinja text of one parsed Go template (its `define`s become macros; those of the
+    `snippets` it is rendered with are imported, as kOps parses snippets into its set)."""
     emitter = _Emitter(tree.display)
     out = []
+    for file, snippet in sorted((snippets or {}).items()):
+        names = [_macro(n) for n in sorted(snippet.defines) if n not in tree.defines]
+        if names:
+            out.append(f'{{%+ from "{file}" import {", ".join(names)} +%}}')
     for name, body in sorted(tree.defines.items()):
         emitter.dot, emitter.root = "dot", "dot"
         macro = f"{{%+ macro {_macro(name)}(dot) +%}}{emitter.nodes(body)}{{%+ endmacro +%}}"

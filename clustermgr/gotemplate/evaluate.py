@@ -85,7 +85,11 @@ class Evaluator:
     def run(self, tree: Tree, data: Any) -> str:
         """The template's output for `data` (its numbers become float64, as in kOps)."""
         data = go_value(data)
+        # kOps parses the snippets into the template's own set after it: their defines count,
+        # and a later definition wins (pkg/util/templater/templater.go, Render)
         self.defines = {**tree.defines}
+        for snippet in self.snippets.values():
+            self.defines.update(snippet.defines)
         out: list[str] = []
         self._nodes(tree.body, data, [{"$": data}], out)
         return "".join(out)

@@ -57,7 +57,7 @@ def convert_files(
         try:
             tree = parse(_bounded(path), str(path))
             trees.append((path, tree))
-            out.append(Converted(path, f"{path.name}.j2", convert(tree)))
+            out.append(Converted(path, f"{path.name}.j2", convert(tree, snippets)))
         except ClusterMgrError as exc:
             errors.append(exc)
     if errors:
