@@ -38,8 +38,6 @@ KNOWN: dict[str, str] = {
 KNOWN_CONVERT: dict[str, str] = {
     **KNOWN,
     "variable-reassign": "convert refuses $x = ...",
-    "clusterName-default": "convert has no --name",
-    "clusterName-from-values": "convert has no --name",
     "crlf-template": "convert refuses CRLF templates",
 }
 

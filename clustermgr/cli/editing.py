@@ -53,6 +53,12 @@ from clustermgr.values import Overrides
     metavar="VERSION",
     help="The kOps whose ChannelRecommendedKopsKubernetesVersion answers (default: the newest).",
 )
+@click.option(
+    "--name",
+    "cluster_name",
+    metavar="CLUSTER",
+    help="Cluster name; clusterName when the values have none (as kops toolbox template).",
+)
 def convert_cmd(
     sources: tuple[Path, ...],
     snippets: tuple[str, ...],
@@ -63,6 +69,7 @@ def convert_cmd(
     fail_on_missing: bool,
     channel: str | None,
     kops_version: str | None,
+    cluster_name: str | None,
 ) -> int:
     """Convert Go templates (kops toolbox template's: text/template, Sprig, include, the
     channel functions) to Jinja2 that renders the same bytes. Each one is rendered both ways
@@ -78,6 +85,7 @@ def convert_cmd(
     request = TemplateRequest(
         templates=[str(s) for s in sources],
         overrides=Overrides(split_commas(values_files), list(sets), list(set_strings)),
+        cluster_name=cluster_name,
     )
     values = template_values(request)
     snippet_files = [

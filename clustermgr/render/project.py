@@ -135,8 +135,12 @@ class TemplateRequest(NamedTuple):
 def template_values(request: TemplateRequest) -> Values:
     files = [(p, str(p)) for p in expand_values_paths(request.overrides.values_files)]
     values = build_values(files, request.overrides.sets, request.overrides.set_strings)
-    if request.cluster_name:
-        values.default("clusterName", request.cluster_name, "--name")
+    # kOps: a clusterName that is not text is replaced by --name, which defaults to ""
+    # (cmd/kops/toolbox_template.go, RunToolBoxTemplate)
+    if not isinstance(values.data.get("clusterName"), str):
+        values.data.pop("clusterName", None)
+        source = "--name" if request.cluster_name else "the empty --name"
+        values.default("clusterName", request.cluster_name or "", source)
     return values
 
 
