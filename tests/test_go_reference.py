@@ -32,7 +32,6 @@ SPRIG = "this Sprig function does not give Sprig's answer yet"
 KNOWN: dict[str, str] = {
     "snakecase": SPRIG,
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",
-    "html-js-urlquery": "html, js and urlquery are refused",
 }
 # Only `convert` (its command line and its refusals) stands in the way of these.
 KNOWN_CONVERT: dict[str, str] = {

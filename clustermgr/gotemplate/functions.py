@@ -14,6 +14,7 @@ import json
 import math
 import posixpath
 import re
+import urllib.parse
 import zlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -92,6 +93,35 @@ def _to_string(value: Any) -> str:
     if value is None:
         return "<nil>"
     return value if isinstance(value, str) else go_print(value)
+
+
+def _html(text: str) -> str:
+    """text/template's html: template.HTMLEscapeString."""
+    for raw, escaped in (
+        ("&", "&amp;"),
+        ("'", "&#39;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&#34;"),
+    ):
+        text = text.replace(raw, escaped)
+    return text.replace("\0", "\ufffd")
+
+
+_JS = {
+    "\\": "\\\\",
+    "'": "\\'",
+    '"': '\\"',
+    "<": "\\u003C",
+    ">": "\\u003E",
+    "&": "\\u0026",
+    "=": "\\u003D",
+}
+
+
+def _js(text: str) -> str:
+    """text/template's js: template.JSEscapeString (control characters as \\uXXXX)."""
+    return "".join(_JS.get(c, f"\\u{ord(c):04X}" if ord(c) < 0x20 else c) for c in text)
 
 
 def _len(value: Any) -> int:
@@ -283,6 +313,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "index": _index,
     "slice": _slice,
     "print": _sprint,
+    "html": lambda *a: _html(_sprint(*a)),
+    "js": lambda *a: _js(_sprint(*a)),
+    "urlquery": lambda *a: urllib.parse.quote_plus(_sprint(*a), safe="-_.~"),
     "printf": _printf,
     "println": lambda *a: " ".join(go_print(x) for x in a) + "\n",
     # kOps
