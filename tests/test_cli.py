@@ -202,8 +202,8 @@ def test_internal_errors_are_short_unless_debug(
 def kops_layout(write: Callable[..., Path]) -> Path:
     return write(
         {
-            "tpl/cluster.yaml": "name: {{ clusterName }}\nversion: {{ k8s }}\n",
-            "tpl/ig.yaml": "---\n{{ include('ig', ig) }}\n",
+            "tpl/cluster.yaml.j2": "name: {{ clusterName }}\nversion: {{ k8s }}\n",
+            "tpl/ig.yaml.j2": "---\n{{ include('ig', ig) }}\n",
             "snippets/ig": "ig: {{ name }}\nsize: {{ size }}\n",
             "a.yaml": "k8s: 1.33.0\nig: {name: nodes, size: 1}\n",
             "b.yaml": "ig: {size: 2}\n",
@@ -238,7 +238,7 @@ def test_template_output_and_format(run: Run, kops_layout: Path) -> None:
     result = run(
         "template",
         "--template",
-        "tpl/cluster.yaml,tpl/ig.yaml",
+        "tpl/cluster.yaml.j2,tpl/ig.yaml.j2",
         "--snippets",
         "snippets",
         "--values",
@@ -260,15 +260,15 @@ def test_template_output_and_format(run: Run, kops_layout: Path) -> None:
 
 def test_template_fail_on_missing_false(run: Run, kops_layout: Path) -> None:
     result = run(
-        "template", "--template", "tpl/cluster.yaml", "--fail-on-missing=false", cwd=kops_layout
+        "template", "--template", "tpl/cluster.yaml.j2", "--fail-on-missing=false", cwd=kops_layout
     )
     assert (result.code, result.out) == (0, "name: \nversion: \n")
-    result = run("template", "--template", "tpl/cluster.yaml", cwd=kops_layout)
+    result = run("template", "--template", "tpl/cluster.yaml.j2", cwd=kops_layout)
     # kOps sets clusterName to --name, "" without it (cmd/kops/toolbox_template.go): the first
     # undefined value is the next one
     assert (result.code, result.err) == (
         1,
-        "tpl/cluster.yaml:2:13: error: undefined value 'k8s'\n",
+        "tpl/cluster.yaml.j2:2:13: error: undefined value 'k8s'\n",
     )
 
 
@@ -300,17 +300,27 @@ def test_template_format_yaml_names_the_template(run: Run, write: Callable[..., 
     )
 
 
-def test_template_channel_functions(run: Run, write: Callable[..., Path], kops_data: Path) -> None:
-    root = write(
-        {
-            "t.yaml": "image: {{ ChannelRecommendedImage('aws', '1.33.0', 'arm64') }}\n"
-            "k8s: {{ ChannelRecommendedKopsKubernetesVersion() }}\n"
-        }
-    )
+@pytest.mark.parametrize(
+    "template",
+    [
+        # a kOps Go template, as kops toolbox template reads it
+        'image: {{ ChannelRecommendedImage "aws" "1.33.0" "arm64" }}\n'
+        "k8s: {{ ChannelRecommendedKopsKubernetesVersion }}\n",
+        # the same in clustermgr's Jinja2 (a .j2 file)
+        "image: {{ ChannelRecommendedImage('aws', '1.33.0', 'arm64') }}\n"
+        "k8s: {{ ChannelRecommendedKopsKubernetesVersion() }}\n",
+    ],
+    ids=["go", "jinja"],
+)
+def test_template_channel_functions(
+    run: Run, write: Callable[..., Path], kops_data: Path, template: str
+) -> None:
+    name = "t.yaml" if "(" not in template else "t.yaml.j2"
+    root = write({name: template})
     result = run(
         "template",
         "--template",
-        "t.yaml",
+        name,
         "--channel",
         str(kops_data / "channels" / "stable"),
         "--kops-version",
@@ -560,7 +570,7 @@ def test_color_always_colours_a_pipe_and_never_does_not(
 def test_template_takes_the_cluster_like_kops(
     run: Run, kops_layout: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = ["template", "--template", "tpl/cluster.yaml", "--values", "a.yaml"]
+    base = ["template", "--template", "tpl/cluster.yaml.j2", "--values", "a.yaml"]
     positional = run(*base, "pos.example.com", cwd=kops_layout)
     assert positional.out == "name: pos.example.com\nversion: 1.33.0\n"
     monkeypatch.setenv("KOPS_CLUSTER_NAME", "env.example.com")

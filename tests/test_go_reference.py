@@ -106,3 +106,25 @@ def test_convert_then_render_gives_gos_answer(name: str, run: Run, tmp_path: Pat
         template_args += ["--snippets", "out/snippets"]
     rendered = run("template", "--template", "out/t.tmpl.j2", *template_args, cwd=tmp_path)
     judge(name, (rendered.out, None) if rendered.code == 0 else (None, rendered.err))
+
+
+@pytest.mark.parametrize("name", [_mark(n, KNOWN) for n in NAMES])
+def test_template_renders_go_templates_as_kops(name: str, run: Run, tmp_path: Path) -> None:
+    """`clustermgr template` with kOps' Go template as it is: the drop-in for
+    `kops toolbox template`, held to Go's answers."""
+    case = next(c for c in CORPUS if c["name"] == name)
+    (tmp_path / "t.tmpl").write_text(case["template"], encoding="utf-8")
+    (tmp_path / "values.yaml").write_text(case.get("values", "") or "{}\n", encoding="utf-8")
+    args = ["--values", "values.yaml"]
+    if case.get("clusterName"):
+        args += ["--name", case["clusterName"]]
+    if not case.get("failOnMissing", True):
+        args.append("--no-fail-on-missing")
+    snippets = case.get("snippets") or {}
+    if snippets:
+        (tmp_path / "snip").mkdir()
+        for file, text in snippets.items():
+            (tmp_path / "snip" / file).write_text(text, encoding="utf-8")
+        args += ["--snippets", "snip"]
+    rendered = run("template", "--template", "t.tmpl", *args, cwd=tmp_path)
+    judge(name, (rendered.out, None) if rendered.code == 0 else (None, rendered.err))

@@ -113,6 +113,13 @@ def render_cmd(
 @click.option(
     "--name", "cluster_name", metavar="CLUSTER", help="Cluster name; the default for clusterName."
 )
+@click.option(
+    "--syntax",
+    type=click.Choice(["auto", "go", "jinja"]),
+    default="auto",
+    show_default=True,
+    help="Template language: auto reads .j2 files as Jinja2 and the others as Go (kOps').",
+)
 @render_options
 def template_cmd(
     cluster: str | None,
@@ -124,14 +131,17 @@ def template_cmd(
     output: Path | None,
     config_key: str | None,
     cluster_name: str | None,
+    syntax: str,
     format_yaml: bool,
     fail_on_missing: bool,
     channel: str | None,
     kops_version: str | None,
 ) -> int:
     """Render templates like `kops toolbox template [CLUSTER]`, flag for flag, without a
-    project. The cluster name (the default for clusterName) is CLUSTER, --name or
-    KOPS_CLUSTER_NAME, as kOps takes it; the output is what kOps writes, byte for byte.
+    project: kOps' Go templates as kOps renders them (Go's text/template semantics, Sprig,
+    include, the channel functions), clustermgr's `.j2` files as Jinja2. The cluster name
+    (the default for clusterName) is CLUSTER, --name or KOPS_CLUSTER_NAME, as kOps takes it;
+    the output is what kOps writes, byte for byte.
 
     \b
     Examples:
@@ -150,6 +160,7 @@ def template_cmd(
         overrides=Overrides(split_commas(values_files), list(sets), list(set_strings)),
         settings=RenderSettings(fail_on_missing, format_yaml, channel, kops_version),
         cluster_name=cluster_name,
+        syntax=syntax,
     )
     if config_key:
         click.echo(config_value(template_values(request), config_key), nl=False)

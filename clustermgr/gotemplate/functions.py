@@ -22,6 +22,7 @@ from typing import Any
 
 import re2
 
+from clustermgr.errors import ClusterMgrError
 from clustermgr.gotemplate.govalues import (
     MISSING,
     GoFunctionError,
@@ -39,6 +40,7 @@ from clustermgr.gotemplate.govalues import (
     truth,
     type_name,
 )
+from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
 from clustermgr.versions import VersionError, semver_compare
 
 
@@ -528,3 +530,20 @@ class GoNamespace:
         self.truth = truth
         self.range = _range_values
         self.pairs = _range_pairs
+
+
+def channel_functions(channel: Channel | None) -> dict[str, Callable[..., Any]]:
+    """kOps' channel functions for the Go side, answering from the same channel file."""
+    if channel is None:
+        return {}
+
+    def function(name: str) -> Callable[..., Any]:
+        def call(*args: Any) -> str:
+            try:
+                return channel.lookup(name, *(str(a) for a in args))
+            except ClusterMgrError as exc:
+                raise GoFunctionError(exc.message) from None
+
+        return call
+
+    return {name: function(name) for name in CHANNEL_FUNCTIONS}

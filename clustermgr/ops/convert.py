@@ -8,18 +8,17 @@ difference is reported at the first line that differs, and nothing is written.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from clustermgr import limits
 from clustermgr.errors import ClusterMgrError, MultipleErrors, TemplateError
 from clustermgr.files import atomic_write
 from clustermgr.gotemplate.convert import convert
 from clustermgr.gotemplate.evaluate import Evaluator
-from clustermgr.gotemplate.govalues import GoFunctionError
+from clustermgr.gotemplate.functions import channel_functions
 from clustermgr.gotemplate.parse import Tree, parse
-from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
+from clustermgr.kops.channel import Channel
 from clustermgr.problems import Location
 from clustermgr.render import RenderSettings
 from clustermgr.render.project import renderer_for_files
@@ -65,7 +64,7 @@ def convert_files(
 
     secrets = for_cluster(None, values.data)  # messages quote output lines and values
     for (path, tree), item in zip(trees, out, strict=True):
-        evaluator = Evaluator(snippets, fail_on_missing, _channel_functions(channel))
+        evaluator = Evaluator(snippets, fail_on_missing, channel_functions(channel))
         try:
             expected = evaluator.run(tree, values.data)
             got = _render_jinja(
@@ -79,23 +78,6 @@ def convert_files(
         Converted(path, f"snippets/{path.name}", jinja_snippets[path.name])
         for path in snippet_files
     ]
-
-
-def _channel_functions(channel: Channel | None) -> dict[str, Callable[..., Any]]:
-    """kOps' channel functions for the Go side, answering from the same channel file."""
-    if channel is None:
-        return {}
-
-    def function(name: str) -> Callable[..., Any]:
-        def call(*args: Any) -> str:
-            try:
-                return channel.lookup(name, *(str(a) for a in args))
-            except ClusterMgrError as exc:
-                raise GoFunctionError(exc.message) from None
-
-        return call
-
-    return {name: function(name) for name in CHANNEL_FUNCTIONS}
 
 
 def _render_jinja(

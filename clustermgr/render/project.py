@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from clustermgr import yamlio
+from clustermgr import limits, yamlio
 from clustermgr.errors import ClusterMgrError, ConfigError, MultipleErrors, UsageError
 from clustermgr.kops import NEWEST_KOPS
 from clustermgr.kops.channel import Channel, load_channel
@@ -27,7 +27,7 @@ from clustermgr.values import (
     cluster_values,
     expand_values_paths,
 )
-from clustermgr.yamlio import Document, load_documents
+from clustermgr.yamlio import Document, load_documents, read_text
 
 
 class RenderSettings(NamedTuple):
@@ -130,6 +130,18 @@ class TemplateRequest(NamedTuple):
     overrides: Overrides = Overrides()
     settings: RenderSettings = RenderSettings()
     cluster_name: str | None = None
+    syntax: str = "auto"  # go, jinja, or auto: Jinja2 for .j2 files, Go for the others
+
+
+JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def syntax_of(path: Path, syntax: str) -> str:
+    """The template language of a file: `auto` reads kOps' Go templates as Go and clustermgr's
+    `.j2` (`.jinja`, `.jinja2`) files as Jinja2."""
+    if syntax != "auto":
+        return syntax
+    return "jinja" if path.suffix in JINJA_SUFFIXES else "go"
 
 
 def template_values(request: TemplateRequest) -> Values:
@@ -160,7 +172,8 @@ def channel_file(path: str, kops_version: str | None) -> Channel:
 
 
 def run_template(request: TemplateRequest) -> str:
-    """Render like `kops toolbox template`, without any project configuration."""
+    """Render like `kops toolbox template`, without any project configuration: each template
+    file in its own language (Go for kOps' templates, Jinja2 for `.j2`), in the order given."""
     values = template_values(request)
     snippet_dirs = [_existing(p, "--snippets") for p in request.snippets]
     template_paths = [_existing(p, "--template") for p in request.templates]
@@ -169,8 +182,47 @@ def run_template(request: TemplateRequest) -> str:
     if settings.channel:
         kops = settings.kops_version or NEWEST_KOPS
         channel = _channel(Path(settings.channel), settings.channel, kops)
-    renderer = _renderer(template_paths, snippet_dirs, str, settings, channel)
-    return kops_join(renderer.render_texts(values.data), settings.format_yaml)
+    files = list(iter_template_files(template_paths, snippet_dirs))
+    if not files:
+        raise ConfigError(f"no template files found in {', '.join(request.templates)}")
+    syntaxes = {f: syntax_of(f, request.syntax) for f in files}
+    jinja = [f for f in files if syntaxes[f] == "jinja"]
+    rendered: dict[Path, str] = {}
+    if jinja:
+        renderer = _renderer(jinja, snippet_dirs, str, settings, channel)
+        rendered.update(zip(jinja, (t for t, _ in renderer.render_texts(values.data)), strict=True))
+    go = [f for f in files if syntaxes[f] == "go"]
+    if go:
+        rendered.update(_render_go(go, snippet_dirs, values, settings, channel))
+    return kops_join([(rendered[f], str(f)) for f in files], settings.format_yaml)
+
+
+def _render_go(
+    templates: list[Path],
+    snippet_dirs: list[Path],
+    values: Values,
+    settings: RenderSettings,
+    channel: Channel | None,
+) -> dict[Path, str]:
+    """kOps' Go templates as kOps renders them: Go's text/template semantics and functions,
+    snippets in the template's set (clustermgr/gotemplate)."""
+    # the Go evaluator loads only when a Go template is rendered: `render` never needs it
+    from clustermgr.gotemplate.evaluate import Evaluator  # noqa: PLC0415
+    from clustermgr.gotemplate.functions import channel_functions  # noqa: PLC0415
+    from clustermgr.gotemplate.parse import parse  # noqa: PLC0415
+
+    snippets = {}
+    for file in iter_template_files(snippet_dirs, []):
+        text = read_text(file, str(file))
+        limits.check_template(text, str(file), ("{{",))
+        snippets[file.name] = parse(text, str(file))
+    out = {}
+    for file in templates:
+        text = read_text(file, str(file))
+        limits.check_template(text, str(file), ("{{",))
+        evaluator = Evaluator(snippets, settings.fail_on_missing, channel_functions(channel))
+        out[file] = evaluator.run(parse(text, str(file)), values.data)
+    return out
 
 
 def kops_join(texts: list[tuple[str, str]], format_yaml: bool) -> str:
