@@ -394,6 +394,54 @@ def _merge(dest: dict[str, Any], *sources: dict[str, Any]) -> dict[str, Any]:
     return dest
 
 
+def _merge_overwrite(dest: dict[str, Any], *sources: dict[str, Any]) -> dict[str, Any]:
+    """Sprig's mergeOverwrite: later sources win, mappings merged key by key."""
+    for source in sources:
+        for key, value in source.items():
+            if isinstance(dest.get(key), dict) and isinstance(value, dict):
+                _merge_overwrite(dest[key], value)
+            else:
+                dest[key] = value
+    return dest
+
+
+def _float(value: Any) -> float:
+    """spf13/cast's ToFloat64: numbers and numeric text; anything else is 0."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _decimal_op(op: Callable[[Decimal, Decimal], Decimal], *values: Any) -> float:
+    """Sprig's addf, subf, mulf, divf: decimal arithmetic, a float64 result."""
+    result = Decimal(repr(_float(values[0])))
+    for value in values[1:]:
+        result = op(result, Decimal(repr(_float(value))))
+    return float(result)
+
+
+def _seq(*args: Any) -> str:
+    """Sprig's seq, as GNU seq: `seq 3`, `seq 1 3`, `seq 1 2 9`; the numbers joined by spaces."""
+    numbers = [_int(a) for a in args]
+    if len(numbers) == 1:
+        start, step, end = 1, 1, numbers[0]
+    elif len(numbers) == 2:
+        start, end = numbers
+        step = 1 if end >= start else -1
+    elif len(numbers) == 3:
+        start, step, end = numbers
+    else:
+        return ""
+    if step == 0 or (end - start) * step < 0:
+        return ""
+    count = (end - start) // step + 1
+    _items(count, 0)
+    return " ".join(str(start + i * step) for i in range(count))
+
+
 def _dig(*args: Any) -> Any:
     *keys, default, data = args
     node = data
@@ -475,6 +523,15 @@ MORE: dict[str, Callable[..., Any]] = {
     "pick": lambda d, *ks: {k: d[k] for k in ks if k in d},
     "omit": lambda d, *ks: {k: v for k, v in d.items() if k not in ks},
     "merge": _merge,
+    "mergeOverwrite": _merge_overwrite,
+    "addf": lambda *n: _decimal_op(lambda a, b: a + b, *n),
+    "subf": lambda *n: _decimal_op(lambda a, b: a - b, *n),
+    "mulf": lambda *n: _decimal_op(lambda a, b: a * b, *n),
+    "divf": lambda *n: _decimal_op(lambda a, b: a / b, *n),
+    "maxf": lambda a, *n: max([_float(a), *(_float(x) for x in n)]),
+    "minf": lambda a, *n: min([_float(a), *(_float(x) for x in n)]),
+    "trimall": lambda cut, s: _to_string(s).strip(cut),
+    "seq": _seq,
     "values": lambda d: list(d.values()),
     "append": lambda items, v: [*items, v],
     "push": lambda items, v: [*items, v],
