@@ -390,4 +390,21 @@ def test_a_failing_proof_never_prints_a_secret(run: Run, tmp_path: Path) -> None
 
 def test_a_missing_template_file(run: Run, tmp_path: Path) -> None:
     result = run("convert", "nope.tmpl", "--out-dir", "out", cwd=tmp_path)
-    assert (result.code, result.err) == (2, "error: no such template file: nope.tmpl\n")
+    assert (result.code, result.err) == (2, "error: no such template file or folder: nope.tmpl\n")
+
+
+def test_a_folder_of_templates_and_outputs_that_would_collide(run: Run, tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "cluster.tmpl").write_text(f"x: {folder}\n")
+    ok = run("convert", "a", "--out-dir", "out", cwd=tmp_path)
+    assert ok.code == 0, ok.err
+    assert (tmp_path / "out" / "cluster.tmpl.j2").read_text() == "x: a\n"
+    assert ok.err.startswith("1 template proved: the Jinja renders the same bytes as clustermgr's")
+    clash = run("convert", "a/cluster.tmpl", "b/cluster.tmpl", "--out-dir", "out2", cwd=tmp_path)
+    assert (clash.code, clash.err) == (
+        2,
+        "error: a/cluster.tmpl and b/cluster.tmpl would both be written to cluster.tmpl.j2: "
+        "convert them in separate runs (or rename one)\n",
+    )
+    assert not (tmp_path / "out2").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from clustermgr import limits
-from clustermgr.errors import ClusterMgrError, MultipleErrors, TemplateError
+from clustermgr.errors import ClusterMgrError, MultipleErrors, TemplateError, UsageError
 from clustermgr.files import atomic_write
 from clustermgr.gotemplate.convert import convert
 from clustermgr.gotemplate.evaluate import Evaluator
@@ -128,7 +128,21 @@ def _difference(evaluator: Evaluator, display: str, expected: str, got: str) -> 
     )
 
 
+def check_targets(converted: list[Converted]) -> None:
+    """Two files that would be written to one place are an error before anything is written
+    (templates of the same name in different folders)."""
+    seen: dict[str, Path] = {}
+    for item in converted:
+        first = seen.setdefault(item.target, item.source)
+        if first != item.source:
+            raise UsageError(
+                f"{first} and {item.source} would both be written to {item.target}: convert "
+                "them in separate runs (or rename one)"
+            )
+
+
 def write(folder: Path, converted: list[Converted]) -> list[Path]:
+    check_targets(converted)
     written = []
     for item in converted:
         target = folder / item.target
