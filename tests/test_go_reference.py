@@ -28,10 +28,8 @@ GOLDENS: dict[str, dict[str, str]] = json.loads(
 )
 NAMES = [case["name"] for case in CORPUS]
 
-SPRIG = "this Sprig function does not give Sprig's answer yet"
 MISSING = "a Sprig function clustermgr does not have yet (reported at its line)"
 KNOWN: dict[str, str] = {
-    "snakecase": SPRIG,
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",
     "wrap": MISSING,
     "wrapWith": MISSING,

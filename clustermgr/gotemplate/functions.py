@@ -14,6 +14,7 @@ import json
 import math
 import posixpath
 import re
+import unicodedata
 import urllib.parse
 import zlib
 from collections.abc import Callable, Mapping
@@ -471,9 +472,9 @@ MORE: dict[str, Callable[..., Any]] = {
     "nospace": lambda s: re.sub(r"\s+", "", s),
     "initials": lambda s: "".join(w[0] for w in s.split()),
     "swapcase": lambda s: s.swapcase(),
-    "snakecase": lambda s: "_".join(w.lower() for w in _case_words(s)),
+    "snakecase": lambda s: _case_to_lower(s, "_"),
     "camelcase": lambda s: "".join(w[:1].upper() + w[1:] for w in _case_words(s)),
-    "kebabcase": lambda s: "-".join(w.lower() for w in _case_words(s)),
+    "kebabcase": lambda s: _case_to_lower(s, "-"),
     "cat": lambda *a: " ".join(_to_string(x) for x in a if x is not None),
     "plural": lambda one, many, n: one if n == 1 else many,
     "sha1sum": lambda s: hashlib.sha1(_to_string(s).encode()).hexdigest(),
@@ -604,3 +605,123 @@ def channel_functions(channel: Channel | None) -> dict[str, Callable[..., Any]]:
         return call
 
     return {name: function(name) for name in CHANNEL_FUNCTIONS}
+
+
+# -- huandu/xstrings' ToSnakeCase and ToKebabCase (Sprig's snakecase, kebabcase), step by step
+INVALID, NUMBER, UPPER, ALPHABET, CONNECTOR, PUNCT, OTHER = range(7)
+
+
+def _is_connector(ch: str) -> bool:
+    return ch in "-_" or ch.isspace()
+
+
+def _is_alphabet(ch: str) -> bool:
+    return ch.isalpha() and not (ord(ch) >= 0x3400 and "CJK" in unicodedata.name(ch, ""))
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_number(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("N")
+
+
+def _is_upper(ch: str) -> bool:
+    return unicodedata.category(ch) == "Lu"
+
+
+def _next_word(text: str) -> tuple[int, str, str]:
+    """xstrings' nextWord: the type of the first word, the word, and what remains."""
+    if not text:
+        return INVALID, "", ""
+    first = text[0]
+    end = 1
+    if _is_connector(first):
+        kind = CONNECTOR
+        while end < len(text) and _is_connector(text[end]):
+            end += 1
+    elif _is_punct(first):
+        kind = PUNCT
+        while end < len(text) and _is_punct(text[end]):
+            end += 1
+    elif _is_upper(first):
+        kind = UPPER
+        if end < len(text) and _is_upper(text[end]):
+            while end < len(text) and _is_upper(text[end]):
+                end += 1
+            if end < len(text) and _is_alphabet(text[end]):
+                end -= 1  # "HTTPStatus": the S starts the next word
+        elif end < len(text) and _is_alphabet(text[end]):
+            while end < len(text) and _is_alphabet(text[end]) and not _is_upper(text[end]):
+                end += 1
+    elif _is_alphabet(first):
+        kind = ALPHABET
+        while end < len(text) and _is_alphabet(text[end]) and not _is_upper(text[end]):
+            end += 1
+    elif _is_number(first):
+        kind = NUMBER
+        while end < len(text) and _is_number(text[end]):
+            end += 1
+    else:
+        kind = OTHER
+        while end < len(text) and not (
+            _is_connector(text[end]) or _is_alphabet(text[end]) or _is_number(text[end])
+            or _is_punct(text[end])
+        ):  # fmt: skip
+            end += 1
+    return kind, text[:end], text[end:]
+
+
+def _lower(out: list[str], kind: int, word: str, connector: str) -> None:
+    if kind not in (UPPER, CONNECTOR):
+        out.append(word)
+        return
+    out.extend(connector if _is_connector(c) else c.lower() if _is_upper(c) else c for c in word)
+
+
+def _case_to_lower(text: str, connector: str) -> str:
+    """xstrings' camelCaseToLowerCase ("HTTPServer" -> "http_server", "Bld4Floor" ->
+    "bld4_floor", "HTTP2xx" -> "http_2xx")."""
+    if not text:
+        return ""
+    out: list[str] = []
+    kind, word, remaining = _next_word(text)
+    while remaining:
+        if kind != CONNECTOR:
+            _lower(out, kind, word, connector)
+        prev, last = kind, word
+        kind, word, remaining = _next_word(remaining)
+        if prev == NUMBER:
+            while kind in (ALPHABET, NUMBER):
+                _lower(out, kind, word, connector)
+                kind, word, remaining = _next_word(remaining)
+            if kind not in (INVALID, PUNCT, CONNECTOR):
+                out.append(connector)
+        elif prev == CONNECTOR:
+            _lower(out, prev, last, connector)
+        elif prev == PUNCT:
+            pass
+        else:
+            if kind != NUMBER:
+                if kind not in (CONNECTOR, PUNCT):
+                    out.append(connector)
+                continue
+            if not remaining:
+                continue
+            last = word
+            kind, word, remaining = _next_word(remaining)
+            if kind != ALPHABET:
+                _lower(out, NUMBER, last, connector)
+                if kind not in (CONNECTOR, PUNCT):
+                    out.append(connector)
+                continue
+            out.append(connector)
+            _lower(out, NUMBER, last, connector)
+            while kind in (ALPHABET, NUMBER):
+                _lower(out, kind, word, connector)
+                kind, word, remaining = _next_word(remaining)
+            if kind not in (INVALID, CONNECTOR, PUNCT):
+                out.append(connector)
+    _lower(out, kind, word, connector)
+    return "".join(out)
