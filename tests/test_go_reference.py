@@ -31,9 +31,6 @@ NAMES = [case["name"] for case in CORPUS]
 MISSING = "a Sprig function clustermgr does not have yet (reported at its line)"
 KNOWN: dict[str, str] = {
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",
-    "wrap": MISSING,
-    "wrapWith": MISSING,
-    "abbrevboth": MISSING,
     "semver-fn": MISSING,
     "osBase-clean": "the os* functions are refused on purpose (they depend on the machine)",
 }

@@ -465,7 +465,7 @@ def _semver_compare(constraint: str, version: str) -> bool:
 
 
 MORE: dict[str, Callable[..., Any]] = {
-    "abbrev": lambda width, s: s if len(s) <= width else s[: max(width - 3, 0)] + "...",
+    "abbrev": lambda width, s: s if width < 4 else _abbreviate(s, 0, width),
     "trunc": lambda n, s: s[:n] if n >= 0 else s[n:],
     "untitle": lambda s: " ".join(w[:1].lower() + w[1:] for w in s.split(" ")),
     "substr": lambda start, end, s: s[start:end] if end >= 0 else s[start:],
@@ -532,6 +532,9 @@ MORE: dict[str, Callable[..., Any]] = {
     "maxf": lambda a, *n: max([_float(a), *(_float(x) for x in n)]),
     "minf": lambda a, *n: min([_float(a), *(_float(x) for x in n)]),
     "trimall": lambda cut, s: _to_string(s).strip(cut),
+    "wrap": lambda width, s: _wrap_custom(_to_string(s), width, "", False),
+    "wrapWith": lambda width, sep, s: _wrap_custom(_to_string(s), width, sep, True),
+    "abbrevboth": lambda left, right, s: _abbrevboth(left, right, s),
     "seq": _seq,
     "values": lambda d: list(d.values()),
     "append": lambda items, v: [*items, v],
@@ -725,3 +728,61 @@ def _case_to_lower(text: str, connector: str) -> str:
                 out.append(connector)
     _lower(out, kind, word, connector)
     return "".join(out)
+
+
+# -- Masterminds/goutils: Sprig's wrap, wrapWith, abbrev and abbrevboth ------------------------
+
+
+def _wrap_custom(text: str, width: int, newline: str, long_words: bool) -> str:
+    """goutils.WrapCustom: break at the last space within `width`; a longer word is cut
+    (`long_words`) or left whole. Works on bytes' offsets as Go does (text here is ASCII-safe
+    for the common case)."""
+    if not text:
+        return ""
+    newline = newline or "\n"
+    width = max(width, 1)
+    out: list[str] = []
+    offset = 0
+    while len(text) - offset > width:
+        if text[offset] == " ":
+            offset += 1
+            continue
+        space = text.rfind(" ", offset, width + offset + 1)
+        if space >= offset:
+            out += [text[offset:space], newline]
+            offset = space + 1
+        elif long_words:
+            out += [text[offset : offset + width], newline]
+            offset += width
+        else:
+            index = text.find(" ", width + offset)
+            if index == -1:
+                out.append(text[offset:])
+                offset = len(text)
+            else:
+                out += [text[offset:index], newline]
+                offset = index + 1
+    out.append(text[offset:])
+    return "".join(out)
+
+
+def _abbreviate(text: str, offset: int, width: int) -> str:
+    """goutils.AbbreviateFull (an error there is the text unchanged in Sprig)."""
+    if not text or width < 4 or len(text) <= width:
+        return text
+    offset = min(offset, len(text))
+    if len(text) - offset < width - 3:
+        offset = len(text) - (width - 3)
+    if offset <= 4:
+        return text[: width - 3] + "..."
+    if width < 7:
+        return text
+    if offset + width - 3 < len(text):
+        return "..." + _abbreviate(text[offset:], 0, width - 3)
+    return "..." + text[len(text) - (width - 3) :]
+
+
+def _abbrevboth(left: int, right: int, text: str) -> str:
+    if right < 4 or (left > 0 and right < 7):
+        return text
+    return _abbreviate(text, left, right)
