@@ -215,8 +215,8 @@ def test_go_constructs(
             "converted); write it by hand in the Jinja, or pass its result in as a value",
         ),
         (
-            "{{ range .l }}{{ break }}{{ end }}",
-            "cluster.tmpl:1:18: error: {{break}} has no equivalent in clustermgr's Jinja",
+            "{{ if .a }}{{ break }}{{ end }}",
+            "cluster.tmpl:1:15: error: {{break}} outside {{range}}",
         ),
         ("{{ if .a }}x", "cluster.tmpl:1:4: error: missing {{end}} for this if"),
     ],

@@ -38,8 +38,6 @@ KNOWN: dict[str, str] = {
 KNOWN_CONVERT: dict[str, str] = {
     **KNOWN,
     "variable-reassign": "convert refuses $x = ...",
-    "crlf-template": "convert refuses CRLF templates",
-    "break-continue": "convert refuses break and continue",
 }
 
 

@@ -82,8 +82,10 @@ class _Emitter:
 
     def node(self, node: Node) -> str:
         if isinstance(node, Text):
-            # Jinja's own delimiters in text print as themselves.
-            return re.sub(r"(\{[{%#])", lambda m: '{{ "' + m.group(1) + '" }}', node.text)
+            # Jinja's own delimiters in text print as themselves; a carriage return is written
+            # out, since Jinja reads every line ending in a template as "\n"
+            text = re.sub(r"(\{[{%#])", lambda m: '{{ "' + m.group(1) + '" }}', node.text)
+            return text.replace("\r", '{{ "\\r" }}')
         if isinstance(node, Action):
             if node.pipe.assign:
                 raise TemplateError(
@@ -103,7 +105,7 @@ class _Emitter:
             data = self.pipe(node.pipe, node.at) if node.pipe else "none"
             return f"{{{{ {_macro(node.name)}({data}) }}}}"
         assert isinstance(node, Loop)
-        raise TemplateError(f"{{{{{node.kind}}}}} has no equivalent in clustermgr's Jinja", node.at)
+        return f"{{%+ {node.kind} +%}}"  # Jinja's loopcontrols extension, which the sandbox has
 
     def branch(self, node: Branch) -> str:
         saved = self.dot

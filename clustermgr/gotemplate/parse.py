@@ -355,6 +355,7 @@ class _Parser:
         self.display = display
         self.defines: dict[str, list[Node]] = {}
         self.depth = 0
+        self.loops = 0  # ranges the parser is inside the body of
 
     def nodes(self, ends: tuple[str, ...]) -> list[Node]:
         out: list[Node] = []
@@ -408,6 +409,8 @@ class _Parser:
                 pipe = _pipe(tokens) if tokens.peek() is not None else None
                 out.append(Call(name, pipe, at))
             elif word in ("break", "continue"):
+                if not self.loops:  # Go's parser: text/template/parse/parse.go
+                    raise TemplateError(f"{{{{{word}}}}} outside {{{{range}}}}", at)
                 out.append(Loop(word, at))
             else:
                 out.append(Action(_pipe(tokens), at))
@@ -428,7 +431,11 @@ class _Parser:
             self.depth -= 1
 
     def _branch(self, kind: str, pipe: Pipe, at: Location) -> Branch:
-        body = self.nodes(("end", "else"))
+        self.loops += kind == "range"
+        try:
+            body = self.nodes(("end", "else"))
+        finally:
+            self.loops -= kind == "range"
         orelse: list[Node] = []
         if self.pos >= len(self.items):
             raise TemplateError(f"missing {{{{end}}}} for this {kind}", at)

@@ -96,6 +96,7 @@ class Renderer:
         self._stack: list[str] = []
         self.env = Environment(
             loader=TemplateLoader(self._sources),
+            extensions=["jinja2.ext.loopcontrols"],  # {% break %}, {% continue %}: Go has them
             undefined=Strict if options.fail_on_missing else Lenient,
             keep_trailing_newline=True,  # as Go templates: a snippet keeps its final newline
             trim_blocks=True,
