@@ -352,6 +352,7 @@ def test_a_null_prints_as_go_prints_it(run: Run, tmp_path: Path) -> None:
         ),
         # Go's lexer: one character between single quotes (text/template/parse/lex.go)
         ("{{ 'ab' }}", "malformed character constant: 'ab'"),
+        ('{{ "a" ' + '| printf "%s" ' * 20000 + "}}", "a pipeline of more than 40 commands"),
         # a Go function's panic is text/template's "error calling" (text/template/funcs.go)
         ("{{ div 1 0 }}", "error calling div: integer division or modulo by zero"),
         ("{{ until 1000000000 | len }}", "until: builds 1,000,000,000 items, more than clustermgr allows (1,000,000)"),

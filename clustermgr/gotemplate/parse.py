@@ -116,6 +116,7 @@ class Tree:
 
 
 MAX_NESTING = 100  # parentheses, and blocks inside blocks: templates come from merge requests
+MAX_PIPELINE = 40  # commands in one pipeline (each one nests a call in the Jinja convert writes)
 
 # -- lexing actions ---------------------------------------------------------------------------
 
@@ -239,6 +240,8 @@ def _pipe(tokens: _Tokens, closing: str | None = None) -> Pipe:
         if value == "|":
             if not commands[-1].args:
                 raise tokens.error("missing command before |", offset)
+            if len(commands) >= MAX_PIPELINE:
+                raise tokens.error(f"a pipeline of more than {MAX_PIPELINE} commands", offset)
             commands.append(Command([]))
             continue
         commands[-1].args.append(_operand(tokens, kind, value, offset))
