@@ -81,11 +81,11 @@ def test_the_evaluator_gives_gos_answer(name: str) -> None:
     judge(name, ours(case))
 
 
-@pytest.mark.parametrize("name", [_mark(n, KNOWN_CONVERT) for n in NAMES])
-def test_convert_then_render_gives_gos_answer(name: str, run: Run, tmp_path: Path) -> None:
-    case = next(c for c in CORPUS if c["name"] == name)
-    (tmp_path / "t.tmpl").write_text(case["template"], encoding="utf-8")
-    (tmp_path / "values.yaml").write_text(case.get("values", "") or "{}\n", encoding="utf-8")
+def lay_out(case: dict[str, Any], folder: Path) -> tuple[list[str], bool]:
+    """The case's files in `folder` (t.tmpl, values.yaml, snip/), and the flags that pass them
+    as kops toolbox template takes them; whether there are snippets."""
+    (folder / "t.tmpl").write_text(case["template"], encoding="utf-8")
+    (folder / "values.yaml").write_text(case.get("values", "") or "{}\n", encoding="utf-8")
     args = ["--values", "values.yaml"]
     if case.get("clusterName"):
         args += ["--name", case["clusterName"]]
@@ -93,18 +93,22 @@ def test_convert_then_render_gives_gos_answer(name: str, run: Run, tmp_path: Pat
         args.append("--no-fail-on-missing")
     snippets = case.get("snippets") or {}
     if snippets:
-        (tmp_path / "snip").mkdir()
+        (folder / "snip").mkdir()
         for file, text in snippets.items():
-            (tmp_path / "snip" / file).write_text(text, encoding="utf-8")
-        args += ["--snippets", "snip"]
-    converted = run("convert", "t.tmpl", "--out-dir", "out", *args, cwd=tmp_path)
+            (folder / "snip" / file).write_text(text, encoding="utf-8")
+    return args, bool(snippets)
+
+
+@pytest.mark.parametrize("name", [_mark(n, KNOWN_CONVERT) for n in NAMES])
+def test_convert_then_render_gives_gos_answer(name: str, run: Run, tmp_path: Path) -> None:
+    args, snippets = lay_out(next(c for c in CORPUS if c["name"] == name), tmp_path)
+    snippet_args = ["--snippets", "snip"] if snippets else []
+    converted = run("convert", "t.tmpl", "--out-dir", "out", *args, *snippet_args, cwd=tmp_path)
     if converted.code != 0:
         judge(name, (None, converted.err))
         return
-    template_args = [a for a in args if a != "--snippets" and a != "snip"]
-    if snippets:
-        template_args += ["--snippets", "out/snippets"]
-    rendered = run("template", "--template", "out/t.tmpl.j2", *template_args, cwd=tmp_path)
+    snippet_args = ["--snippets", "out/snippets"] if snippets else []
+    rendered = run("template", "--template", "out/t.tmpl.j2", *args, *snippet_args, cwd=tmp_path)
     judge(name, (rendered.out, None) if rendered.code == 0 else (None, rendered.err))
 
 
@@ -112,19 +116,7 @@ def test_convert_then_render_gives_gos_answer(name: str, run: Run, tmp_path: Pat
 def test_template_renders_go_templates_as_kops(name: str, run: Run, tmp_path: Path) -> None:
     """`clustermgr template` with kOps' Go template as it is: the drop-in for
     `kops toolbox template`, held to Go's answers."""
-    case = next(c for c in CORPUS if c["name"] == name)
-    (tmp_path / "t.tmpl").write_text(case["template"], encoding="utf-8")
-    (tmp_path / "values.yaml").write_text(case.get("values", "") or "{}\n", encoding="utf-8")
-    args = ["--values", "values.yaml"]
-    if case.get("clusterName"):
-        args += ["--name", case["clusterName"]]
-    if not case.get("failOnMissing", True):
-        args.append("--no-fail-on-missing")
-    snippets = case.get("snippets") or {}
-    if snippets:
-        (tmp_path / "snip").mkdir()
-        for file, text in snippets.items():
-            (tmp_path / "snip" / file).write_text(text, encoding="utf-8")
-        args += ["--snippets", "snip"]
-    rendered = run("template", "--template", "t.tmpl", *args, cwd=tmp_path)
+    args, snippets = lay_out(next(c for c in CORPUS if c["name"] == name), tmp_path)
+    snippet_args = ["--snippets", "snip"] if snippets else []
+    rendered = run("template", "--template", "t.tmpl", *args, *snippet_args, cwd=tmp_path)
     judge(name, (rendered.out, None) if rendered.code == 0 else (None, rendered.err))
