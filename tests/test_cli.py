@@ -454,6 +454,7 @@ def test_templates_cannot_reach_outside_the_project(
 
 
 def test_list_says_where_clusters_come_from(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "values").mkdir()  # a project with no cluster yet
     result = run("-C", str(tmp_path), "list")
     assert (result.code, result.out, result.err) == (
         1,
@@ -580,3 +581,19 @@ def test_template_takes_the_cluster_like_kops(
         2,
         "error: cluster name given twice: 'a.example.com' and --name 'b.example.com'\n",
     )
+
+
+def test_outside_a_project_says_so(run: Run, tmp_path: Path) -> None:
+    for command in (["render", "--all"], ["list"], ["check", "--all"]):
+        result = run(*command, cwd=tmp_path)
+        assert (result.code, result.err) == (
+            2,
+            f"error: not a clustermgr project: no clustermgr.yaml in {tmp_path.resolve()} or "
+            "above, and no values/ folder (clustermgr init writes a project; -C DIR runs in "
+            "another folder)\n",
+        )
+
+
+def test_a_set_without_a_key_is_an_error(run: Run, example: Path) -> None:
+    result = run("-C", str(example), "render", "dev-eu1", "--set", "=1")
+    assert (result.code, result.err) == (1, "error: --set '=…': a key is missing before '='\n")

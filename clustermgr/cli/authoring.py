@@ -20,9 +20,10 @@ from clustermgr.cli.app import (
 )
 from clustermgr.errors import ConfigError, MultipleErrors, UsageError
 from clustermgr.problems import EXIT_OK
+from clustermgr.project import require_clusters
 from clustermgr.reporters import CLUSTERS, VALUES, ReportOptions, report
 from clustermgr.reporters.values import ClusterListing
-from clustermgr.validation.fleet import duplicate_names, require_clusters
+from clustermgr.validation.fleet import duplicate_names
 from clustermgr.values import Overrides, cluster_secrets, cluster_values
 
 

@@ -35,13 +35,12 @@ from clustermgr.files import atomic_write
 from clustermgr.fleet.results import FAIL_ON
 from clustermgr.kops.rules import table
 from clustermgr.problems import EXIT_OK
-from clustermgr.project import find_project
+from clustermgr.project import find_project, require_clusters
 from clustermgr.render import RenderSettings
 from clustermgr.reporters import CHECK, ReportOptions, formats, report, reporter
 from clustermgr.reporters import RULES as RULE_TABLE
 from clustermgr.reporters.check import CheckReport, report_files
 from clustermgr.validation import Validator, lint_paths, make_linter, validate_clusters
-from clustermgr.validation.fleet import require_clusters
 from clustermgr.values import Overrides, cluster_names
 
 if TYPE_CHECKING:

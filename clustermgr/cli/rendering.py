@@ -22,6 +22,7 @@ from clustermgr.cli.app import (
 from clustermgr.errors import UsageError
 from clustermgr.files import atomic_write
 from clustermgr.problems import EXIT_OK
+from clustermgr.project import require_clusters
 from clustermgr.render import (
     RenderSettings,
     TemplateRequest,
@@ -74,7 +75,7 @@ def render_cmd(
 
     names = list(project.clusters()) if all_clusters else cluster_names(project, clusters)
     if not names:
-        raise UsageError(f"no clusters found under {project.config.values_dir}/")
+        require_clusters(project)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     settings = RenderSettings(fail_on_missing, format_yaml, channel, kops_version)
     rendered = render_clusters(project, names, overrides, settings)

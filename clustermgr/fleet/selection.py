@@ -8,8 +8,7 @@ from typing import NamedTuple
 
 from clustermgr import git
 from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.project import Project
-from clustermgr.validation.fleet import require_clusters
+from clustermgr.project import Project, require_clusters
 from clustermgr.values import cluster_names, kops_names
 from clustermgr.yamlio import load_documents
 

@@ -27,8 +27,8 @@ from clustermgr.errors import ConfigError, UsageError
 from clustermgr.fleet import select
 from clustermgr.kops import valid_cluster_name
 from clustermgr.problems import Location
-from clustermgr.project import Project
-from clustermgr.validation.fleet import duplicate_names, require_clusters
+from clustermgr.project import Project, require_clusters
+from clustermgr.validation.fleet import duplicate_names
 from clustermgr.values import cluster_values, environment_of, promotion_order
 from clustermgr.yamlio import dump
 

@@ -208,6 +208,24 @@ class Project:
         return Location(self.display(self.config_file)) if self.config_file else None
 
 
+def require_clusters(project: Project) -> None:
+    """No cluster at all is an error that says where clustermgr looked (an empty check must
+    not pass)."""
+    values = project.root / project.config.values_dir
+    if project.config_file is None and not values.is_dir():
+        raise UsageError(
+            f"not a clustermgr project: no clustermgr.yaml in {project.root} or above, and no "
+            f"{project.config.values_dir}/ folder (clustermgr init writes a project; -C DIR "
+            "runs in another folder)"
+        )
+    if not project.clusters():
+        where = project.display(values)
+        raise ConfigError(
+            f"no clusters found under {where}/: each *.yaml there is a cluster, "
+            f"{project.config.layer_pattern} files are shared layers"
+        )
+
+
 def find_project(directory: Path | None = None) -> Project:
     """The project for `-C DIR`, or the nearest folder upwards holding clustermgr.yaml, or the
     current folder with default settings."""

@@ -49,6 +49,7 @@ from clustermgr.render.sandbox import (
 from clustermgr.yamlio import read_text
 
 MAX_INCLUDE_DEPTH = 50
+_LOOP_CONTROL = re.compile(r"\{%[-+]?\s*(?:break|continue)\b")
 
 
 _TEMPLATE_PREFIX = "\0template:"  # keeps template names apart from snippet names
@@ -96,7 +97,6 @@ class Renderer:
         self._stack: list[str] = []
         self.env = Environment(
             loader=TemplateLoader(self._sources),
-            extensions=["jinja2.ext.loopcontrols"],  # {% break %}, {% continue %}: Go has them
             undefined=Strict if options.fail_on_missing else Lenient,
             keep_trailing_newline=True,  # as Go templates: a snippet keeps its final newline
             trim_blocks=True,
@@ -105,6 +105,10 @@ class Renderer:
             auto_reload=False,
             finalize=self._finalize,
         )
+        if any(_LOOP_CONTROL.search(text) for text, _ in self._sources.values()):
+            # {% break %} and {% continue %} (Go has them; convert writes them): the extension
+            # costs start-up, so only templates that use them load it
+            self.env.add_extension("jinja2.ext.loopcontrols")
         self._register()
         self._globals = dict(self.env.globals)
         self._spent = 0.0  # seconds of rendering so far in this run (limits.runSeconds)

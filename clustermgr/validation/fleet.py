@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from clustermgr.errors import ConfigError
 from clustermgr.problems import ERROR, Location, Problem
 from clustermgr.project import Project
 from clustermgr.values import kops_names
 
 DUPLICATE = "kops-name-duplicate"
-
-
-def require_clusters(project: Project) -> None:
-    """No cluster at all is an error that says where clustermgr looked (an empty check must
-    not pass)."""
-    if not project.clusters():
-        where = project.display(project.root / project.config.values_dir)
-        raise ConfigError(
-            f"no clusters found under {where}/: each *.yaml there is a cluster, "
-            f"{project.config.layer_pattern} files are shared layers"
-        )
 
 
 def duplicate_names(project: Project) -> dict[str, list[Problem]]:

@@ -129,6 +129,9 @@ class _Parser:
 
     def _key(self, data: dict[str, Any], path: YPath, level: int) -> None:
         key, stop = self._until("=[,.")
+        if not key and stop is not None:
+            # kOps would set a key named "" (its strvals fork): nothing reads one, so say so
+            raise ValuesError(f"a key is missing before {stop!r}")
         if stop is None:
             if key:
                 raise ValuesError(f"key {key!r} has no value")
