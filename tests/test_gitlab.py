@@ -258,5 +258,5 @@ def test_an_imported_fleet_gets_a_working_pipeline(
         )
         assert done.returncode == 0, done.stdout + done.stderr
     report = (fleet / "clustermgr-report.md").read_text()
-    assert report.startswith("### clustermgr check: 1 clusters, 0 invalid, 0 changed")
+    assert report.startswith("### clustermgr check: 1 cluster, 0 invalid, 0 changed")
     assert (fleet / "junit.xml").is_file() and (fleet / "gl-code-quality-report.json").is_file()

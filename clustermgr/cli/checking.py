@@ -40,6 +40,7 @@ from clustermgr.render import RenderSettings
 from clustermgr.reporters import CHECK, ReportOptions, formats, report, reporter
 from clustermgr.reporters import RULES as RULE_TABLE
 from clustermgr.reporters.check import CheckReport, report_files
+from clustermgr.text import count
 from clustermgr.validation import Validator, lint_paths, make_linter, validate_clusters
 from clustermgr.values import Overrides, cluster_names
 
@@ -286,7 +287,7 @@ def check_cmd(
     if not tty:
         counted = fleet.counts(results)
         click.echo(
-            f"checked {counted.checked} clusters in {time.perf_counter() - started:.1f} s "
+            f"checked {count(counted.checked, 'cluster')} in {time.perf_counter() - started:.1f} s "
             f"({counted.cached} from cache)",
             err=True,
         )

@@ -27,6 +27,7 @@ from clustermgr.ops import apply, gitlab, importer, mrnote
 from clustermgr.plan import Reviewed, counted
 from clustermgr.problems import EXIT_OK, Group
 from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
+from clustermgr.text import count
 from clustermgr.validation import make_linter
 from clustermgr.values import Overrides, cluster_names, kops_name
 
@@ -297,10 +298,10 @@ def import_cmd(
     sizes = sorted(result.values_per_cluster.values())
     templates = [n for n in result.files if n.startswith("template/")]
     ratio = result.source_bytes / max(result.template_bytes, 1)
-    click.echo(f"imported {len(result.clusters)} clusters: {', '.join(result.clusters)}")
+    click.echo(f"imported {count(len(result.clusters), 'cluster')}: {', '.join(result.clusters)}")
     click.echo(
-        f"template: {result.template_bytes:,} bytes in {len(templates)} files; the sources: "
-        f"{result.source_bytes:,} bytes ({ratio:.1f}x the template)"
+        f"template: {result.template_bytes:,} bytes in {count(len(templates), 'file')}; "
+        f"the sources: {result.source_bytes:,} bytes ({ratio:.1f}x the template)"
     )
     click.echo(
         f"values per cluster file: {sizes[0]} to {sizes[-1]} "
@@ -312,7 +313,7 @@ def import_cmd(
         "round trip: every cluster renders back to its source exactly "
         "(compared by the diff engine after kOps normalisation)"
     )
-    click.echo(f"wrote {len(result.files)} files under {out}")
+    click.echo(f"wrote {count(len(result.files), 'file')} under {out}")
     if result.without_environment:
         click.echo(
             f"no environment for {', '.join(result.without_environment)}: set `environment` "

@@ -45,7 +45,7 @@ def affected(names: tuple[str, ...], most: int = 5) -> str:
     """`4 clusters: a, b, c, d` (the first `most` names, then how many more)."""
     shown = ", ".join(names[:most])
     more = f" and {len(names) - most} more" if len(names) > most else ""
-    return f"{len(names)} clusters: {shown}{more}"
+    return f"{count(len(names), 'cluster')}: {shown}{more}"
 
 
 def impact_words(change: Change) -> str:

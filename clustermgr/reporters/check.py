@@ -72,7 +72,8 @@ def text(report: CheckReport, options: ReportOptions) -> str:
     summary = f"{c.checked} checked ({c.cached} from cache): {c.invalid} invalid, {compared}"
     lines.append(paint(paint.RED if c.invalid else paint.BOLD, summary))
     if len(shown) < len(results):
-        lines.append(f"({len(results) - len(shown)} clusters valid and unchanged not listed; -v)")
+        hidden = count(len(results) - len(shown), "cluster")
+        lines.append(f"({hidden} valid and unchanged not listed; -v)")
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +117,7 @@ def markdown(report: CheckReport, options: ReportOptions) -> str:
     results = report.results
     c = counts(results)
     out = [
-        f"### clustermgr check: {c.checked} clusters, {c.invalid} invalid, "
+        f"### clustermgr check: {count(c.checked, 'cluster')}, {c.invalid} invalid, "
         f"{c.changed} changed, {c.to_roll} to roll, {c.risky} risky",
         "",
         "| cluster | status | errors | warnings | changes | impact | flags | plan |",
