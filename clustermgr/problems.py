@@ -9,6 +9,39 @@ EXIT_PROBLEMS = 1  # the inputs have problems: bad YAML, template errors, bad --
 EXIT_USAGE = 2  # unknown option, unknown cluster, missing path
 EXIT_INTERNAL = 3  # a bug in clustermgr
 
+# The one table of exit codes: docs/exit-codes.md is generated from it, and a test runs each
+# row's example on the example project (code, meaning, an example that exits so).
+EXIT_TABLE: tuple[tuple[int, str, str], ...] = (
+    (EXIT_OK, "success", "validate --all"),
+    (
+        EXIT_PROBLEMS,
+        "the inputs have problems (bad YAML, duplicate keys, schema or template errors, a bad "
+        "`--set`), a check fails, a plan kOps refuses (blocked), or `diff --exit-code` finds "
+        "differences",
+        "validate staging-eu1 --set nodeGroups.nodes.maxSize=many",
+    ),
+    (
+        EXIT_USAGE,
+        "usage errors: an unknown option or cluster, a missing file, folder, state store or git "
+        "ref, not a clustermgr project; `diff` exits 2 for any trouble reading its inputs",
+        "render no-such-cluster",
+    ),
+    (
+        EXIT_INTERNAL,
+        "an internal error in clustermgr (a short note; `--debug` shows the traceback)",
+        "",
+    ),
+)
+
+
+def exit_table() -> str:
+    """docs/exit-codes.md's table."""
+    rows = ["| code | meaning | for example |", "| --- | --- | --- |"]
+    for code, meaning, example in EXIT_TABLE:
+        shown = f"`clustermgr {example}`" if example else "—"
+        rows.append(f"| {code} | {meaning} | {shown} |")
+    return "\n".join(rows) + "\n"
+
 
 class Location(NamedTuple):
     """A place in a file (1-based line and column); line 0 means the whole file."""

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 import clustermgr.render.project
 from clustermgr.cli.app import COMMANDS, cli
+from clustermgr.problems import EXIT_TABLE, exit_table
 from tests.conftest import REPO, Run
 
 EXAMPLE = str(REPO)
@@ -597,3 +599,27 @@ def test_outside_a_project_says_so(run: Run, tmp_path: Path) -> None:
 def test_a_set_without_a_key_is_an_error(run: Run, example: Path) -> None:
     result = run("-C", str(example), "render", "dev-eu1", "--set", "=1")
     assert (result.code, result.err) == (1, "error: --set '=…': a key is missing before '='\n")
+
+
+@pytest.mark.parametrize(("code", "command"), [(c, e) for c, _, e in EXIT_TABLE if e])
+def test_every_exit_code_row(run: Run, example: Path, code: int, command: str) -> None:
+    assert run("-C", str(example), *shlex.split(command)).code == code
+
+
+def test_an_internal_error_exits_3_with_a_short_note(
+    run: Run, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(clustermgr.render.project, "render_clusters", boom)
+    monkeypatch.setattr("clustermgr.cli.rendering.render_clusters", boom)
+    result = run("-C", str(example), "render", "dev-eu1")
+    assert (result.code, result.err) == (
+        3,
+        "clustermgr: internal error: RuntimeError: a bug\nre-run with --debug for the traceback\n",
+    )
+
+
+def test_the_exit_code_table_is_generated() -> None:
+    assert exit_table() in (REPO / "docs" / "exit-codes.md").read_text()
