@@ -125,3 +125,24 @@ def test_duplicate_names_are_refused(kops_data: Path, tmp_path: Path) -> None:
     copy.write_text((kops_data / "manifests" / "ha.yaml").read_text())
     with pytest.raises(ClusterMgrError, match="would both be cluster 'ha'"):
         importer.run([kops_data / "manifests" / "ha.yaml", copy], "file")
+
+
+def test_the_environment_is_each_clusters_own_and_always_allowed(
+    run: Run, kops_data: Path, tmp_path: Path
+) -> None:
+    sources = [str(kops_data / "manifests" / n) for n in ("ha.yaml", "minimal-1.32.yaml")]
+    same = tmp_path / "same"
+    assert run("import", *sources, "--environment", "prod", "--out-dir", str(same)).code == 0
+    assert "environment" not in (same / "values" / "_defaults.yaml").read_text()
+    assert all(
+        "environment: prod" in p.read_text()
+        for p in (same / "values").rglob("*.yaml")
+        if not p.name.startswith("_")
+    )
+    # without one, the advice is to add `environment`: the schema import wrote allows it
+    bare = tmp_path / "bare"
+    assert run("import", *sources, "--out-dir", str(bare)).code == 0
+    own = next(p for p in (bare / "values").rglob("*.yaml") if not p.name.startswith("_"))
+    own.write_text(own.read_text() + "environment: dev\n")
+    result = run("-C", str(bare), "validate", own.stem)
+    assert result.code == 0, result.out + result.err

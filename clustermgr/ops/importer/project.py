@@ -41,7 +41,7 @@ def layer(values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, 
     names = [n for n in first if all(n in d for d in values.values())]
     shared: dict[str, Any] = {}
     for name in names:
-        if name == "clusterName":
+        if name in ("clusterName", "environment"):  # a cluster's own, even when all agree
             continue
         counts = Counter(_canon(d[name]) for d in values.values())
         text, count = counts.most_common(1)[0]
@@ -96,10 +96,10 @@ def project_files(
     templates, values, schema = build(clusters, plain)
     for cid, env in (environments or {}).items():
         values[cid]["environment"] = env
-    if environments:
-        schema["properties"]["environment"] = ENVIRONMENT
-        if len(environments) == len(clusters):
-            schema["required"].append("environment")
+    # always allowed: the advice for a cluster without one is to add it to its values
+    schema["properties"]["environment"] = ENVIRONMENT
+    if environments and len(environments) == len(clusters):
+        schema["required"].append("environment")
     shared, own = layer(values)
     files = {"clustermgr.yaml": CONFIG, **templates}
     files["schemas/values.schema.json"] = json.dumps(schema, indent=2) + "\n"
