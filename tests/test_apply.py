@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -381,3 +382,21 @@ def test_safety_checks_in_order() -> None:
     assert apply.safety(_prepared(drift=None), force=False) == apply.Safety(
         None, ("dev-eu1: no record of a previous apply; nothing to check drift against",)
     )
+
+
+def test_the_fake_kops_deletes_groups_as_kops_does(
+    run: Run, example: Path, fake_kops: FakeKops, store: Path, tmp_path: Path
+) -> None:
+    """kOps: cmd/kops/delete_instancegroup.go. What apply --prune relies on."""
+    assert apply_cmd(run, example, store, "--yes")[0] == 0
+    kops = [str(tmp_path / "fakebin" / "kops"), "delete", "instancegroup"]
+    where = ["--name", NAME, "--state", str(store)]
+    asked = subprocess.run([*kops, "nodes", *where], capture_output=True, text=True)
+    assert asked.returncode == 1 and (store / NAME / "instancegroup" / "nodes").exists()
+    only = subprocess.run(
+        [*kops, "control-plane-eu-west-1a", *where, "--yes"], capture_output=True, text=True
+    )
+    assert only.returncode == 1
+    assert only.stderr == "Error: cannot delete the only control plane instance group\n"
+    deleted = subprocess.run([*kops, "nodes", *where, "--yes"], capture_output=True, text=True)
+    assert deleted.returncode == 0 and not (store / NAME / "instancegroup" / "nodes").exists()

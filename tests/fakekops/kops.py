@@ -6,7 +6,9 @@
   what came before it in the file), and refuses what ValidateClusterUpdate refuses;
 - `get --name N --state S -o yaml` prints the cluster as `kops get` does; `get cluster` fails
   with "not found" for a cluster the store lacks;
-- `delete instancegroup NAME --name N --state S --yes` deletes the group's file;
+- `delete instancegroup NAME --name N --state S --yes` deletes the group's file; without
+  `--yes` it asks (and, with no one to answer, exits 1), and it refuses to delete the only
+  control-plane group (cmd/kops/delete_instancegroup.go);
 - `export kubecfg ... --kubeconfig FILE` writes a kubeconfig;
 - `update`, `rolling-update`, `reconcile` only record their arguments.
 
@@ -111,6 +113,32 @@ def get(args: list[str]) -> None:
     sys.stdout.write("\n---\n\n".join(dump(d) for d in docs))
 
 
+def delete_group(argv: list[str]) -> None:
+    """kOps: cmd/kops/delete_instancegroup.go. Without --yes it asks, and with no one to answer
+    exits 1; it refuses to delete the only control-plane group."""
+    name = argv[2]
+    if "--yes" not in argv and "-y" not in argv:
+        print(
+            f'Do you really want to delete instance group "{name}"? This action cannot be undone.'
+        )
+        sys.exit(1)
+    groups = store_of(argv) / (option(argv, "--name") or "") / "instancegroup"
+    target = groups / name
+    if not target.exists():
+        fail(f'InstanceGroup "{name}" not found')
+    print(f'InstanceGroup "{name}" found for deletion')
+    role = str(load(target).get("spec", {}).get("role", ""))
+    if role in ("ControlPlane", "Master", "APIServer"):
+        others = [
+            p for p in groups.iterdir()
+            if p != target and str(load(p).get("spec", {}).get("role", "")) in ("ControlPlane", "Master")
+        ]  # fmt: skip
+        if role != "APIServer" and not others:
+            fail("cannot delete the only control plane instance group")
+    target.unlink()
+    print(f"InstanceGroup {name} deleted")
+
+
 def main(argv: list[str]) -> None:
     log = os.environ.get("FAKE_KOPS_LOG")
     if log:
@@ -142,11 +170,7 @@ def main(argv: list[str]) -> None:
     elif command == "get":
         get(argv[1:])
     elif command == "delete" and argv[1:2] == ["instancegroup"]:
-        target = store_of(argv) / (option(argv, "--name") or "") / "instancegroup" / argv[2]
-        if not target.exists():
-            fail(f'InstanceGroup "{argv[2]}" not found')
-        target.unlink()
-        print(f"InstanceGroup {argv[2]} deleted")
+        delete_group(argv)
     elif command == "export":
         kubeconfig = option(argv, "--kubeconfig")
         if kubeconfig:
