@@ -172,7 +172,7 @@ def _escape(text: str) -> str:
 
 def json_report(report: CheckReport, options: ReportOptions) -> str:
     data = {
-        "version": 1,
+        "version": 2,  # 2: each diff carries its plan (was its summary)
         "summary": counts(report.results)._asdict(),
         "removed": report.removed,
         "clusters": [
