@@ -70,7 +70,7 @@ def test_the_static_pipeline_plans_a_child_pipeline(run: Run) -> None:
     assert list(found) == ["check", "plan", "deploy"]
     assert found["plan"]["script"] == [
         'clustermgr ci gitlab --deploy --changed-since "$CI_COMMIT_BEFORE_SHA" '
-        "-o deploy-pipeline.yml"
+        "--all-if-unknown -o deploy-pipeline.yml"
     ]
     assert found["deploy"]["trigger"] == {
         "include": [{"artifact": "deploy-pipeline.yml", "job": "plan"}],
@@ -154,18 +154,32 @@ def test_only_what_changed(run: Run, example: Path) -> None:
     nothing = run("-C", str(example), "ci", "gitlab", "--deploy", "--changed-since", "HEAD")
     assert jobs(nothing.out) == {
         "nothing-to-deploy": {
-            "image": "registry.example.com/platform/kops-runner:1.34" if False else "python:3.11",
+            "image": "python:3.11",
             "script": ["echo 'No cluster is affected: nothing to deploy.'"],
         }
     }
     first_push = run("-C", str(example), "ci", "gitlab", "--deploy", "--changed-since", "0" * 40)
-    assert first_push.err.startswith("deploy pipeline: every cluster: ")
+    assert first_push.err == "deploy pipeline: every cluster: there is no previous commit (4)\n"
     assert len(jobs(first_push.out)) == 4 * 4
+    gone = "1" * 40  # the commit before a force push, no longer in the history
+    typo = run("-C", str(example), "ci", "gitlab", "--deploy", "--changed-since", gone)
+    assert (typo.code, typo.out) == (2, "")
+    assert typo.err.startswith("error: --changed-since: ")
+    forced = run(
+        "-C", str(example), "ci", "gitlab", "--deploy", "--changed-since", gone, "--all-if-unknown"
+    )
+    assert forced.err == (
+        f"deploy pipeline: EVERY cluster: {gone!r} is no commit of this repository "
+        "(a force push?), so what changed is unknown (4)\n"
+    )
+    assert len(jobs(forced.out)) == 4 * 4
 
 
 def test_changed_since_goes_with_deploy(run: Run) -> None:
     result = run("-C", str(REPO), "ci", "gitlab", "--changed-since", "HEAD")
     assert (result.code, result.err) == (2, "error: --changed-since goes with --deploy\n")
+    alone = run("-C", str(REPO), "ci", "gitlab", "--deploy", "--all-if-unknown")
+    assert (alone.code, alone.err) == (2, "error: --all-if-unknown goes with --changed-since\n")
 
 
 def big_fleet(root: Path, count: int) -> None:

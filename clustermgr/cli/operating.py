@@ -52,11 +52,22 @@ def ci_group() -> None:
 @click.option(
     "--changed-since",
     metavar="REF",
-    help="With --deploy: only the clusters a change since REF affects (all for no commit).",
+    help="With --deploy: only the clusters a change since REF affects (all for GitLab's "
+    "zeros: no previous commit).",
+)
+@click.option(
+    "--all-if-unknown",
+    is_flag=True,
+    help="With --deploy --changed-since: a REF that is no commit (a force push) deploys "
+    "every cluster, said in the log, instead of an error.",
 )
 @click.pass_context
 def ci_gitlab_cmd(
-    ctx: click.Context, output: Path | None, deploy: bool, changed_since: str | None
+    ctx: click.Context,
+    output: Path | None,
+    deploy: bool,
+    changed_since: str | None,
+    all_if_unknown: bool,
 ) -> int:
     """The GitLab pipeline: a check on merge requests; on the default branch a plan job that
     writes the deploy pipeline for the clusters the push changed and runs it as a child
@@ -73,8 +84,10 @@ def ci_gitlab_cmd(
     project = project_of(ctx)
     if changed_since is not None and not deploy:
         raise UsageError("--changed-since goes with --deploy")
+    if all_if_unknown and changed_since is None:
+        raise UsageError("--all-if-unknown goes with --changed-since")
     if deploy:
-        clusters, why = gitlab.deploy_selection(project, changed_since)
+        clusters, why = gitlab.deploy_selection(project, changed_since, all_if_unknown)
         click.echo(f"deploy pipeline: {why} ({len(clusters)})", err=True)
         text = gitlab.deploy_pipeline(project, clusters, why)
     else:

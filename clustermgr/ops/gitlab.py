@@ -168,7 +168,7 @@ def pipeline(project: Project) -> str:
             "variables": {"GIT_DEPTH": "0"},  # --changed-since needs the previous commit
             "script": [
                 'clustermgr ci gitlab --deploy --changed-since "$CI_COMMIT_BEFORE_SHA" '
-                "-o deploy-pipeline.yml"
+                "--all-if-unknown -o deploy-pipeline.yml"
             ],
             "artifacts": {"paths": ["deploy-pipeline.yml"]},
         },
@@ -185,19 +185,27 @@ def pipeline(project: Project) -> str:
     return HEADER + dump(doc, sort_keys=False)
 
 
-def deploy_selection(project: Project, changed_since: str | None) -> tuple[list[str], str]:
+def deploy_selection(
+    project: Project, changed_since: str | None, all_if_unknown: bool = False
+) -> tuple[list[str], str]:
     """The clusters to deploy and why: those a change since `changed_since` affects, or all
-    of them when there is no such commit (a first push, a manual run, history rewritten)."""
-
+    of them when there is no previous commit (GitLab's zeros: a first push, a manual run).
+    A ref that is no commit is an error, unless `all_if_unknown` (the pipeline's plan job,
+    where CI_COMMIT_BEFORE_SHA of a force push no longer exists): then every cluster."""
     everything = list(project.clusters())
     if changed_since is None:
         return everything, "every cluster"
+    if NO_PARENT.fullmatch(changed_since):
+        return everything, "every cluster: there is no previous commit"
     try:
-        if NO_PARENT.fullmatch(changed_since):
-            raise UsageError("no previous commit")
         git.commit(project.root, changed_since, "--changed-since")
     except UsageError:
-        return everything, f"every cluster: {changed_since!r} is no commit of this repository"
+        if not all_if_unknown:
+            raise
+        return everything, (
+            f"EVERY cluster: {changed_since!r} is no commit of this repository (a force "
+            "push?), so what changed is unknown"
+        )
     selection = select(project, changed_since=changed_since)
     return selection.names, f"the clusters changed since {changed_since}"
 
