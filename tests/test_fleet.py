@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -14,8 +16,9 @@ import pytest
 from clustermgr import fleet
 from clustermgr.errors import UsageError
 from clustermgr.fleet.store import CacheKeys
-from clustermgr.project import Project, find_project
+from clustermgr.project import Cluster, Project, find_project
 from clustermgr.validation.validate import Validator
+from clustermgr.values import names as names_module
 from tests.conftest import REPO, Run
 
 
@@ -409,3 +412,47 @@ def test_check_reports_a_shared_problem_once(run: Run, example: Path, tmp_path: 
     assert markdown.count("maxPods") == 1
     assert "#### Shared by several clusters" in markdown
     assert "(2 clusters: dev-eu1, staging-eu1)" in markdown
+
+
+def test_a_warm_check_merges_no_values_and_still_sees_duplicate_names(
+    run: Run, example: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(
+        example / "values" / "prod" / "prod-eu1.yaml", example / "values" / "prod" / "prod-eu2.yaml"
+    )
+    assert cached_count(run, example) == 0
+    merges: list[str] = []
+    merged = names_module.cluster_values
+
+    def counted(project: Project, cluster: Cluster, *args: Any) -> Any:
+        merges.append(cluster.name)
+        return merged(project, cluster, *args)
+
+    monkeypatch.setattr(names_module, "cluster_values", counted)
+    report = check_json(run, example, "--all")
+    assert (report["summary"]["cached"], merges) == (5, [])  # type: ignore[index]
+    duplicates = {
+        c["name"]
+        for c in report["clusters"]  # type: ignore[attr-defined]
+        if any(p["rule"] == "kops-name-duplicate" for p in c["problems"])
+    }
+    assert duplicates == {"prod-eu1", "prod-eu2"}
+    edit(example, "values/prod/prod-eu2.yaml", "clusterName: prod-eu1", "clusterName: prod-eu2")
+    report = check_json(run, example, "--all")
+    assert merges == ["prod-eu2"]  # only the changed cluster's name is merged again
+    rules = {p["rule"] for c in report["clusters"] for p in c["problems"]}  # type: ignore[attr-defined]
+    assert "kops-name-duplicate" not in rules
+
+
+def test_a_cached_name_that_could_climb_out_of_the_state_store_is_a_miss(
+    run: Run, example: Path, cache: Path
+) -> None:
+    assert cached_count(run, example) == 0
+    with sqlite3.connect(cache / "check" / "results.sqlite") as db:
+        db.execute("UPDATE names SET name = '../../etc'")
+        db.execute("DELETE FROM results")
+    report = check_json(run, example, "--all")
+    assert report["summary"]["cached"] == 0  # type: ignore[index]
+    with sqlite3.connect(cache / "check" / "results.sqlite") as db:
+        stored = {name for (name,) in db.execute("SELECT name FROM names")}
+    assert "../../etc" not in stored and "prod-eu1.k8s.example.com" in stored

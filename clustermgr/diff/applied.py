@@ -241,10 +241,16 @@ def effective_source(project: Project, against: Against) -> tuple[str, str]:
     return NONE, ""
 
 
-def source_files(project: Project, against: Against, name: str, cluster_name: str) -> list[Path]:
+def source_files(
+    project: Project,
+    against: Against,
+    name: str,
+    cluster_name: str,
+    source: tuple[str, str] | None = None,
+) -> list[Path]:
     """The files `AppliedSource.documents` reads for one cluster (a ref is keyed by its
-    commit instead)."""
-    kind, where = effective_source(project, against)
+    commit instead). `source`: `effective_source`'s answer, when the caller has it."""
+    kind, where = source or effective_source(project, against)
     if kind == FILE:
         return [Path(where)]
     if kind == STATE:

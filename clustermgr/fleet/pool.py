@@ -23,7 +23,6 @@ from clustermgr.project import Project
 from clustermgr.render import RenderSettings
 from clustermgr.validation import Validator, make_linter
 from clustermgr.validation.fleet import duplicate_names  # never cached: about the fleet
-from clustermgr.values import kops_name
 
 _WORKER: dict[str, Any] = {}  # per process: the project, request and loaded shared inputs
 
@@ -42,9 +41,14 @@ def run(
         raise UsageError(f"--jobs {jobs}: at most {most} (limits.jobs in clustermgr.yaml)")
     keys = CacheKeys(project, request) if use_cache else None
     store = ResultStore(cache_dir("check") if use_cache else None)
-    wanted: dict[str, str | None] = {}
-    for name in names:
-        wanted[name] = keys.key(name, _kops_name(project, name, request)) if keys else None
+    wanted: dict[str, str | None] = dict.fromkeys(names)
+    everyone: dict[str, str] | None = None  # every cluster's kOps name, for duplicate_names
+    if keys:
+        everyone = keys.kops_names(store, project.clusters(), with_overrides=False)
+        named = everyone
+        if any(request.overrides):
+            named = keys.kops_names(store, names, with_overrides=True)
+        wanted = {name: keys.key(name, named[name]) for name in names}
     hits = store.read([k for k in wanted.values() if k])
     results: dict[str, ClusterResult] = {}
     for name, key in wanted.items():
@@ -77,19 +81,11 @@ def run(
                 progress(done, len(names))
     store.write([(key, results[name]) for name in todo if (key := wanted[name])])
 
-    fleet = duplicate_names(project)
+    fleet = duplicate_names(project, everyone)
     return [
         results[name]._replace(problems=[*results[name].problems, *fleet.get(name, [])])
         for name in sorted(results)
     ]
-
-
-def _kops_name(project: Project, name: str, request: CheckRequest) -> str:
-    """The kOps name state stores are kept by, with the request's overrides applied."""
-    try:
-        return kops_name(project, name, request.overrides)
-    except ClusterMgrError:
-        return name  # the check itself reports the broken values
 
 
 def _prepare() -> None:

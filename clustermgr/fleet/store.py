@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,12 @@ from clustermgr.fleet.results import CheckRequest, ClusterResult
 from clustermgr.plan import Plan
 from clustermgr.problems import Location, Problem
 from clustermgr.project import Project
-from clustermgr.values import expand_values_paths
+from clustermgr.values import LayerCache, expand_values_paths, kops_name, plain_kops_name
 from clustermgr.yamlio import Match, Part
 
 CACHE_FORMAT = "clustermgr-check-4"
+# A DNS name, or a values file's stem: never a path a state store lookup could climb out by.
+PLAUSIBLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}")
 
 
 class CacheKeys:
@@ -41,7 +44,7 @@ class CacheKeys:
         digest.update(f"{CACHE_FORMAT}\0{json.dumps(request, default=str)}".encode())
         for path in self._shared_files():
             digest.update(self._file(path))
-        kind, where = effective_source(project, request.against)
+        self.source = kind, where = effective_source(project, request.against)
         digest.update(f"{kind}\0{where}".encode())
         if kind == REF:
             digest.update(git.commit(project.root, where, "--against-ref").encode())
@@ -52,12 +55,48 @@ class CacheKeys:
             yield from (walk_files(path) if path.is_dir() else [path])
         yield from expand_values_paths(self.request.overrides.values_files)
 
+    def kops_names(
+        self, store: ResultStore, names: Iterable[str], with_overrides: bool
+    ) -> dict[str, str]:
+        """Each cluster's kOps name (with the request's overrides, or from its layers alone),
+        from the store while its layers are unchanged: a warm check merges no values."""
+        tag = b"\0overrides" if with_overrides else b"\0plain"
+        wanted: dict[str, str] = {}
+        for name in names:
+            digest = hashlib.sha256(self.shared + tag)
+            for layer in self.project.cluster(name).layers:
+                digest.update(self._file(layer))
+            wanted[name] = digest.hexdigest()
+        known = store.read_names(list(wanted.values()))
+        layers = LayerCache(persist=False)
+        found: dict[str, str] = {}
+        fresh: list[tuple[str, str]] = []
+        for name, key in wanted.items():
+            value = known.get(key)
+            if value is None:
+                cluster = self.project.cluster(name)
+                if with_overrides:
+                    value = self._kops_name(name)
+                else:
+                    value = plain_kops_name(self.project, cluster, layers)
+                fresh.append((key, value))
+            found[name] = value
+        store.write_names(fresh)
+        return found
+
+    def _kops_name(self, name: str) -> str:
+        try:
+            return kops_name(self.project, name, self.request.overrides)
+        except ClusterMgrError:
+            return name  # the check itself reports the broken values
+
     def key(self, name: str, cluster_name: str) -> str:
         digest = hashlib.sha256(self.shared)
         digest.update(f"{name}\0{cluster_name}".encode())
         for layer in self.project.cluster(name).layers:
             digest.update(self._file(layer))
-        for path in source_files(self.project, self.request.against, name, cluster_name):
+        against = self.request.against
+        for path in source_files(self.project, against, name, cluster_name, self.source):
             digest.update(self._file(path))
         return digest.hexdigest()
 
@@ -86,6 +125,7 @@ class ResultStore:
         try:
             self.db = sqlite3.connect(folder / "results.sqlite", timeout=60)
             self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS names (key TEXT PRIMARY KEY, name TEXT)")
         except sqlite3.Error:
             self.db = None
 
@@ -108,15 +148,41 @@ class ResultStore:
             return {}  # a damaged cache is no cache
         return found
 
+    def read_names(self, keys: list[str]) -> dict[str, str]:
+        """Stored kOps names; one that could not be a cluster name (it picks the state store
+        folder a diff reads) is a miss."""
+        if self.db is None or not keys:
+            return {}
+        import sqlite3  # noqa: PLC0415  # only when a result store is opened
+
+        found: dict[str, str] = {}
+        try:
+            for start in range(0, len(keys), 500):  # SQLite's limit on query parameters
+                batch = keys[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT key, name FROM names WHERE key IN ({marks})"
+                for key, name in self.db.execute(query, batch):
+                    if isinstance(name, str) and PLAUSIBLE_NAME.fullmatch(name):
+                        found[key] = name
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def write_names(self, entries: list[tuple[str, str]]) -> None:
+        self._write("INSERT OR REPLACE INTO names VALUES (?, ?)", entries)
+
     def write(self, entries: list[tuple[str, ClusterResult]]) -> None:
-        if self.db is None or not entries:
+        rows = [(key, encode(result)) for key, result in entries]
+        self._write("INSERT OR REPLACE INTO results VALUES (?, ?)", rows)
+
+    def _write(self, statement: str, rows: list[tuple[str, str]]) -> None:
+        if self.db is None or not rows:
             return
         import sqlite3  # noqa: PLC0415  # only when a result store is opened
 
-        rows = [(key, encode(result)) for key, result in entries]
         try:
             with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", rows)
+                self.db.executemany(statement, rows)
         except sqlite3.Error:
             pass  # a cache that cannot be written only costs time
 

@@ -9,11 +9,14 @@ from clustermgr.values import kops_names
 DUPLICATE = "kops-name-duplicate"
 
 
-def duplicate_names(project: Project) -> dict[str, list[Problem]]:
+def duplicate_names(
+    project: Project, names: dict[str, str] | None = None
+) -> dict[str, list[Problem]]:
     """Clusters whose values give the same kOps cluster name: two sets of jobs and
-    applies for one real cluster. Each of them gets the problem, at its values file."""
+    applies for one real cluster. Each of them gets the problem, at its values file.
+    `names`: every cluster's kOps name when the caller has them (from a cache)."""
     by_name: dict[str, list[str]] = {}
-    for cluster, kops_name in kops_names(project).items():
+    for cluster, kops_name in (kops_names(project) if names is None else names).items():
         by_name.setdefault(kops_name, []).append(cluster)
     found: dict[str, list[Problem]] = {}
     clusters = project.clusters()

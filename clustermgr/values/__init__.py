@@ -12,7 +12,13 @@
 from clustermgr.values.build import Overrides, cluster_secrets, cluster_values
 from clustermgr.values.environments import clusters_in, environment_of, promotion_order
 from clustermgr.values.layers import LayerCache, Origin, Values, build_values, expand_values_paths
-from clustermgr.values.names import cluster_names, find_cluster, kops_name, kops_names
+from clustermgr.values.names import (
+    cluster_names,
+    find_cluster,
+    kops_name,
+    kops_names,
+    plain_kops_name,
+)
 
 __all__ = [
     "LayerCache",
@@ -29,5 +35,6 @@ __all__ = [
     "find_cluster",
     "kops_name",
     "kops_names",
+    "plain_kops_name",
     "promotion_order",
 ]

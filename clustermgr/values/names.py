@@ -18,15 +18,19 @@ def kops_names(project: Project) -> dict[str, str]:
     found: dict[str, str] | None = project.memo.get(_MEMO)
     if found is None:
         cache = LayerCache(persist=False)
-        found = {}
-        for name, cluster in project.clusters().items():
-            try:
-                value = cluster_values(project, cluster, None, cache).data.get("clusterName")
-            except ClusterMgrError:
-                value = None  # its own validation reports the values
-            found[name] = value if isinstance(value, str) and value else name
+        found = {name: plain_kops_name(project, c, cache) for name, c in project.clusters().items()}
         project.memo[_MEMO] = found
     return found
+
+
+def plain_kops_name(project: Project, cluster: Cluster, cache: LayerCache | None = None) -> str:
+    """One cluster's kOps name from its layers alone; its file name when they do not merge
+    (its own validation reports the values)."""
+    try:
+        value = cluster_values(project, cluster, None, cache).data.get("clusterName")
+    except ClusterMgrError:
+        value = None
+    return value if isinstance(value, str) and value else cluster.name
 
 
 def kops_name(project: Project, name: str, overrides: Overrides | None = None) -> str:
