@@ -359,6 +359,12 @@ def test_the_docs_list_every_rule() -> None:
         "InstanceGroup/nodes:spec.role=APIServer",
         "Cluster:spec.networkCIDR=~;Cluster:spec.networkID=vpc-123",
         "Cluster:metadata.name=c.k8s.local;Cluster:spec.topology={dns: {type: None}}",
+        # instancegroup.go, validateIGCloudLabels: the group's own name is allowed
+        "InstanceGroup/nodes:spec.cloudLabels={kops.k8s.io/instancegroup: nodes}",
+        # validation.go, validateAdditionalPolicy: every kops.AllInstanceGroupRoles role
+        "Cluster:spec.additionalPolicies={etcd: '[]', scheduler: '[]', kubecontrollermanager: '[]'}",
+        # v1alpha2/conversion.go turns "master" into "control-plane" before validation
+        "Cluster:spec.externalPolicies={master: ['arn:aws:iam::123456789012:policy/P']}",
     ],
     ids=[
         "dotless-none-dns",
@@ -367,8 +373,28 @@ def test_the_docs_list_every_rule() -> None:
         "apiserver-nodes",
         "shared-vpc",
         "gossip-none",
+        "ig-name-tag",
+        "policy-roles",
+        "policy-master",
     ],
 )
 def test_what_kops_accepts_is_clean(edit: str) -> None:
     problems = Linter().lint_text(edited(edit), "m.yaml")
     assert [(p.rule, p.message) for p in problems if p.rule != "ig-cluster-label"] == []
+
+
+def test_an_instance_group_name_tag_must_be_the_group_s_name() -> None:
+    # kOps: pkg/apis/kops/validation/instancegroup.go, validateIGCloudLabels
+    edit = "InstanceGroup/nodes:spec.cloudLabels={kops.k8s.io/instancegroup: other}"
+    problems = Linter().lint_text(edited(edit), "m.yaml")
+    assert [(p.rule, p.path, p.message) for p in problems if p.rule != "ig-cluster-label"] == [
+        (
+            "cloud-labels-reserved",
+            'spec.cloudLabels["kops.k8s.io/instancegroup"]',
+            'Invalid value: "kops.k8s.io/instancegroup": value must match instance group name',
+        )
+    ]
+    on_cluster = Linter().lint_text(
+        edited("Cluster:spec.cloudLabels={kops.k8s.io/instancegroup: nodes}"), "m.yaml"
+    )
+    assert [p.rule for p in on_cluster if p.rule != "ig-cluster-label"] == ["cloud-labels-reserved"]

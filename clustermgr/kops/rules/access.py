@@ -17,7 +17,19 @@ from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
 
 _ACCESS = ("sshAccess", "kubernetesApiAccess", "nodePortAccess")
-_POLICY_ROLES = ("control-plane", "master", "apiserver", "node", "bastion")
+# kOps: pkg/apis/kops/validation/validation.go, validateAdditionalPolicy and
+# validateExternalPolicies accept kops.AllInstanceGroupRoles' ToLowerString()
+# (pkg/apis/kops/instancegroup.go); v1alpha2 converts "master" to "control-plane" first
+# (pkg/apis/kops/v1alpha2/conversion.go).
+_POLICY_ROLES = (
+    "control-plane",
+    "apiserver",
+    "node",
+    "bastion",
+    "etcd",
+    "scheduler",
+    "kubecontrollermanager",
+)
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 # kOps: upup/pkg/fi/cloudup/apply_cluster.go, OldestSupportedKubernetesVersion (kOps 1.37)
 OLDEST_SUPPORTED = {(1, 37): (1, 32)}
@@ -80,7 +92,7 @@ def iam_policy_role(m: Manifest) -> Iterator[Hit]:
         return
     for key in ("additionalPolicies", "externalPolicies"):
         for role in as_dict(m.cluster.spec().get(key)):
-            if role not in _POLICY_ROLES:
+            if role not in _POLICY_ROLES and role != "master":
                 yield Hit(
                     m.cluster.position,
                     ("spec", key, role),

@@ -168,10 +168,21 @@ def cloud_labels_reserved(m: Manifest) -> Iterator[Hit]:
     if m.cluster is None:
         return
     for doc in [m.cluster, *m.groups]:
-        for key in as_dict(doc.spec().get("cloudLabels")):
+        for key, value in as_dict(doc.spec().get("cloudLabels")).items():
+            path = ("spec", "cloudLabels", key)
+            if key == IG_NAME_TAG and doc.kind == "InstanceGroup":
+                # kOps: pkg/apis/kops/validation/instancegroup.go, validateIGCloudLabels
+                if value != doc.name:
+                    message = f'Invalid value: "{key}": value must match instance group name'
+                    yield Hit(doc.position, path, message)
+                continue
             reason = _reserved(str(key))
             if reason:
-                yield Hit(doc.position, ("spec", "cloudLabels", key), f"Forbidden: {reason}")
+                yield Hit(doc.position, path, f"Forbidden: {reason}")
+
+
+# kOps: pkg/nodeidentity/aws/identify.go, CloudTagInstanceGroupName
+IG_NAME_TAG = "kops.k8s.io/instancegroup"
 
 
 def _reserved(key: str) -> str:
