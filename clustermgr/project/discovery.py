@@ -40,6 +40,7 @@ class Project:
         limits.use(config.limits)
         self._index: dict[str, tuple[str, str]] | None = None  # name -> (folder, file name)
         self._layers_of: dict[str, tuple[Path, ...]] = {}
+        self._clusters: dict[str, Cluster] = {}  # built once: a warm check asks ~6 times each
         self._schema_data: tuple[Any] | None = None
         self.memo: dict[str, Any] = {}  # what later stages compute once per project
 
@@ -151,9 +152,12 @@ class Project:
         raise UsageError(f"unknown cluster {name!r}{hint}{known}")
 
     def _cluster(self, name: str) -> Cluster:
-        folder, filename = self._discover()[name]
-        file = Path(folder, filename)
-        return Cluster(name, file, (*self._layers_of[folder], file))
+        found = self._clusters.get(name)
+        if found is None:
+            folder, filename = self._discover()[name]
+            file = Path(folder, filename)
+            found = self._clusters[name] = Cluster(name, file, (*self._layers_of[folder], file))
+        return found
 
     def _discover(self) -> dict[str, tuple[str, str]]:
         if self._index is not None:
