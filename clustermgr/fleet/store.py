@@ -130,42 +130,33 @@ class ResultStore:
             self.db = None
 
     def read(self, keys: list[str]) -> dict[str, ClusterResult]:
-        if self.db is None or not keys:
-            return {}
-        import sqlite3  # noqa: PLC0415  # only when a result store is opened
-
-        found: dict[str, ClusterResult] = {}
-        try:
-            for start in range(0, len(keys), 500):  # SQLite's limit on query parameters
-                batch = keys[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT key, data FROM results WHERE key IN ({marks})"
-                for key, data in self.db.execute(query, batch):
-                    result = decode(data)
-                    if result is not None:
-                        found[key] = result
-        except sqlite3.Error:
-            return {}  # a damaged cache is no cache
-        return found
+        found = {key: decode(data) for key, data in self._select("results", keys).items()}
+        return {key: result for key, result in found.items() if result is not None}
 
     def read_names(self, keys: list[str]) -> dict[str, str]:
         """Stored kOps names; one that could not be a cluster name (it picks the state store
         folder a diff reads) is a miss."""
+        return {
+            key: name
+            for key, name in self._select("names", keys).items()
+            if isinstance(name, str) and PLAUSIBLE_NAME.fullmatch(name)
+        }
+
+    def _select(self, table: str, keys: list[str]) -> dict[str, Any]:
+        """The stored values of `keys` in `table` (a constant of this class)."""
         if self.db is None or not keys:
             return {}
         import sqlite3  # noqa: PLC0415  # only when a result store is opened
 
-        found: dict[str, str] = {}
+        found: dict[str, Any] = {}
         try:
             for start in range(0, len(keys), 500):  # SQLite's limit on query parameters
                 batch = keys[start : start + 500]
                 marks = ",".join("?" * len(batch))
-                query = f"SELECT key, name FROM names WHERE key IN ({marks})"
-                for key, name in self.db.execute(query, batch):
-                    if isinstance(name, str) and PLAUSIBLE_NAME.fullmatch(name):
-                        found[key] = name
+                query = f"SELECT * FROM {table} WHERE key IN ({marks})"
+                found.update(self.db.execute(query, batch))
         except sqlite3.Error:
-            return {}
+            return {}  # a damaged cache is no cache
         return found
 
     def write_names(self, entries: list[tuple[str, str]]) -> None:
