@@ -111,6 +111,11 @@ def convert_cmd(
     return EXIT_OK
 
 
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Show the edit and what it does; write nothing."
+)
+
+
 @cli.command("set", context_settings=HELP, short_help="Change values where they are set.")
 @click.argument("args", nargs=-1, required=True, metavar="KEY=VALUE... [CLUSTER...]")
 @click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the project.")
@@ -129,7 +134,7 @@ def convert_cmd(
     help="Replace KEY with the YAML in PATH (a mapping, a list or a scalar).",
 )
 @click.option("--unset", "unsets", multiple=True, metavar="KEY", help="Remove KEY where it is set.")
-@click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
+@dry_run_option
 @click.pass_context
 def set_cmd(
     ctx: click.Context,
@@ -200,7 +205,7 @@ def _edit_report(project: Any, plan: Any, dry_run: bool) -> int:
     is_flag=True,
     help="Allow --to an environment further on than the next one in the promotion order.",
 )
-@click.option("--dry-run", is_flag=True, help="Show the edit and what it does; write nothing.")
+@dry_run_option
 @click.pass_context
 def promote_cmd(
     ctx: click.Context,
