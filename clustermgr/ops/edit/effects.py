@@ -58,7 +58,10 @@ def staged(project: Project, changed: dict[Path, tuple[str, str]], folder: Path)
             continue
         target = folder / source.resolve().relative_to(project.root)
         if source.is_dir():
-            shutil.copytree(source, target, dirs_exist_ok=True)
+            # Not another edit's half-written file (files.atomic_write): it may vanish mid-copy.
+            shutil.copytree(
+                source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*.tmp")
+            )
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
