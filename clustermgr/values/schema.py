@@ -4,12 +4,24 @@ Draft 2020-12 unless the schema's `$schema` names another draft (Draft 7, ...). 
 points at the file, line and column of the layer that set the offending value, and says which
 layers that value overrode; a missing required key points at the enclosing mapping in the layer
 that defines it.
+
+Two validators, one meaning. `jsonschema` (Python) is the reference: it decides what is an
+error and says where. A compiled validator (`jsonschema-rs`) answers the common question, "is
+this cluster valid?", about a hundred times faster, and only a "no" asks the reference for the
+errors. The two must never differ in the direction that hides an error (fast says valid,
+reference says invalid), so the fast one reads `pattern` and every format the reference checks
+with the reference's own functions (Python `re`, jsonschema's format checker), and is not used
+for schemas with what the two libraries compute differently: `patternProperties` (ECMA 262
+against Python regular expressions deciding which keys a subschema covers) and a `multipleOf`
+that is not an integer (the reference divides floats: 0.07 is not a multiple of 0.01). A fast
+"no" that the reference does not confirm costs time, never a result.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +36,6 @@ class ValuesSchema:
     """A compiled values schema, loaded once for any number of clusters."""
 
     def __init__(self, path: Path, display: str) -> None:
-        import jsonschema  # noqa: PLC0415  # heavy: only commands that validate pay for it
-
         try:
             schema = json.loads(read_bytes(path, display).decode("utf-8"))
         except YAMLError as exc:
@@ -36,21 +46,37 @@ class ValuesSchema:
             raise ConfigError(
                 f"invalid JSON: {exc.msg}", Location(display, exc.lineno, exc.colno)
             ) from None
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        try:
-            cls.check_schema(schema)
-        except jsonschema.SchemaError as exc:
-            where = format_path(tuple(exc.absolute_path)) or "the top level"
-            raise ConfigError(
-                f"not a valid JSON Schema at {where}: {exc.message}", Location(display)
-            ) from None
         self.display = display
-        self._validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        self._schema = schema
+        self._reference: Any = None
+        self._fast = _compiled(schema)
+        if self._fast is None:  # the reference refuses a schema it cannot read, at load
+            self._reference_validator()
+
+    def _reference_validator(self) -> Any:
+        if self._reference is None:
+            import jsonschema  # noqa: PLC0415  # heavy: loaded when a cluster may be invalid
+
+            schema = self._schema
+            cls = jsonschema.validators.validator_for(
+                schema, default=jsonschema.Draft202012Validator
+            )
+            try:
+                cls.check_schema(schema)
+            except jsonschema.SchemaError as exc:
+                where = format_path(tuple(exc.absolute_path)) or "the top level"
+                raise ConfigError(
+                    f"not a valid JSON Schema at {where}: {exc.message}", Location(self.display)
+                ) from None
+            self._reference = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        return self._reference
 
     def check(self, values: Values, fallback: Location) -> list[Problem]:
         """Every schema error of `values`; `fallback` locates errors at the top level."""
+        if self._fast is not None and _fast_valid(self._fast, values.data):
+            return []
         problems = []
-        for error in self._validator.iter_errors(values.data):
+        for error in self._reference_validator().iter_errors(values.data):
             path: YPath = tuple(error.absolute_path)
             extra = _unexpected(error)
             if extra:  # point at each unexpected key, in the layer that added it
@@ -108,3 +134,82 @@ def _unexpected(error: Any) -> list[str]:
     patterns = list(schema.get("patternProperties", {}))
 
     return [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]
+
+
+def _compiled(schema: Any) -> Any:
+    """The fast validator of `schema`, or None: jsonschema-rs not installed, a schema it
+    cannot read (the reference then says why, or reads it), or one it would read differently
+    (see the module's docstring)."""
+    if not isinstance(schema, dict) or _differs(schema):
+        return None
+    try:
+        import jsonschema_rs  # noqa: PLC0415  # compiled, optional: without it, the reference
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.validator_for(
+            schema,
+            validate_formats=True,  # as the reference, which is given a format checker
+            formats=_reference_formats(schema),
+            keywords={"pattern": _Pattern},
+            retriever=_refuse,  # no network: a remote $ref is for the reference to refuse
+        )
+    except Exception:  # any refusal: the reference reads the schema alone
+        return None
+
+
+def _fast_valid(fast: Any, data: Any) -> bool:
+    try:
+        return bool(fast.is_valid(data))
+    except (ValueError, TypeError, OverflowError):  # not JSON it can hold (an int > 2**64)
+        return False
+
+
+def _differs(schema: Any) -> bool:
+    """Whether `schema` uses a keyword the two validators compute differently (anywhere,
+    even where a property is so named: a slower run, never a different answer)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "patternProperties" in node:
+                return True
+            divisor = node.get("multipleOf")
+            if isinstance(divisor, float) and not divisor.is_integer():
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _reference_formats(schema: Any) -> dict[str, Callable[[str], bool]] | None:
+    """The reference's own format checks, for a schema that names formats (importing the
+    reference costs ~0.1 s, which a schema without formats does not pay)."""
+    if '"format"' not in json.dumps(schema):
+        return None
+    import jsonschema  # noqa: PLC0415  # heavy: only for a schema that names formats
+
+    checker = jsonschema.validators.validator_for(
+        schema, default=jsonschema.Draft202012Validator
+    ).FORMAT_CHECKER
+
+    def conforms(name: str) -> Callable[[str], bool]:
+        return lambda text: bool(checker.conforms(text, name))
+
+    return {name: conforms(name) for name in checker.checkers}
+
+
+class _Pattern:
+    """`pattern` as the reference reads it: Python's `re.search` (jsonschema's own rule)."""
+
+    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+        self.regex = re.compile(value)
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and not self.regex.search(instance):
+            raise ValueError(f"{instance!r} does not match {self.regex.pattern!r}")
+
+
+def _refuse(uri: str) -> Any:
+    raise ValueError(f"not fetched: {uri}")
