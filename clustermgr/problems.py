@@ -89,6 +89,12 @@ def placed(problem: Problem) -> Location | None:
     return problem.origin or problem.location
 
 
+# The checks a report lists for each file (lint) and each cluster (validate), in order: every
+# one is a JUnit test case whether it fails or not.
+LINT_CHECKS = ("yaml", "documents", "structure", "rules")
+VALIDATE_CHECKS = ("yaml", "values", "render", "documents", "structure", "rules")
+
+
 class Group(NamedTuple):
     """The problems of one cluster (validate) or one file (lint), with the checks that ran."""
 

@@ -439,20 +439,54 @@ def test_a_warm_check_merges_no_values_and_still_sees_duplicate_names(
     assert duplicates == {"prod-eu1", "prod-eu2"}
     edit(example, "values/prod/prod-eu2.yaml", "clusterName: prod-eu1", "clusterName: prod-eu2")
     report = check_json(run, example, "--all")
-    assert merges == ["prod-eu2"]  # only the changed cluster's name is merged again
+    assert merges == []  # the changed cluster's own check gives its name
     rules = {p["rule"] for c in report["clusters"] for p in c["problems"]}  # type: ignore[attr-defined]
     assert "kops-name-duplicate" not in rules
+
+
+def test_a_check_of_one_cluster_sees_a_duplicate_among_the_others(
+    run: Run, example: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The others' names come from the store, merged only when their layers change."""
+    shutil.copy(
+        example / "values" / "prod" / "prod-eu1.yaml", example / "values" / "prod" / "prod-eu2.yaml"
+    )
+    merges: list[str] = []
+    merged = names_module.cluster_values
+
+    def counted(project: Project, cluster: Cluster, *args: Any) -> Any:
+        merges.append(cluster.name)
+        return merged(project, cluster, *args)
+
+    monkeypatch.setattr(names_module, "cluster_values", counted)
+    for attempt in range(2):
+        report = check_json(run, example, "prod-eu2")
+        problems = report["clusters"][0]["problems"]  # type: ignore[index]
+        assert [p["message"] for p in problems if p["rule"] == "kops-name-duplicate"] == [
+            "kOps cluster name 'prod-eu1.k8s.example.com' is also the name of prod-eu1 "
+            "(values/prod/prod-eu1.yaml)"
+        ]
+        assert sorted(merges) == (
+            [] if attempt else ["dev-eu1", "prod-eu1", "prod-us1", "staging-eu1"]
+        )
+        merges.clear()
 
 
 def test_a_cached_name_that_could_climb_out_of_the_state_store_is_a_miss(
     run: Run, example: Path, cache: Path
 ) -> None:
-    assert cached_count(run, example) == 0
+    check_json(run, example, "dev-eu1")  # the others' names are stored
     with sqlite3.connect(cache / "check" / "results.sqlite") as db:
         db.execute("UPDATE names SET name = '../../etc'")
-        db.execute("DELETE FROM results")
+        db.execute("UPDATE results SET data = replace(data, 'dev-eu1.k8s', '../../etc')")
     report = check_json(run, example, "--all")
-    assert report["summary"]["cached"] == 0  # type: ignore[index]
+    # dev-eu1's result is used (its key is made of files), its stored name is not: trusted,
+    # the poisoned names would make every cluster a duplicate of the others
+    assert report["summary"]["cached"] == 1  # type: ignore[index]
+    rules = {p["rule"] for c in report["clusters"] for p in c["problems"]}  # type: ignore[attr-defined]
+    assert "kops-name-duplicate" not in rules
     with sqlite3.connect(cache / "check" / "results.sqlite") as db:
         stored = {name for (name,) in db.execute("SELECT name FROM names")}
-    assert "../../etc" not in stored and "prod-eu1.k8s.example.com" in stored
+    assert "dev-eu1.k8s.example.com" in stored  # merged again, and stored
+    report = check_json(run, example, "dev-eu1")  # the others' stored names: all poisoned
+    assert report["clusters"][0]["problems"] == []  # type: ignore[index]

@@ -23,8 +23,7 @@ from clustermgr.problems import EXIT_OK
 from clustermgr.project import require_clusters
 from clustermgr.reporters import CLUSTERS, VALUES, ReportOptions, report
 from clustermgr.reporters.values import ClusterListing
-from clustermgr.validation.fleet import duplicate_names
-from clustermgr.values import Overrides, cluster_secrets, cluster_values
+from clustermgr.values import Overrides, cluster_secrets, cluster_values, duplicate_names
 
 
 @cli.command("list", context_settings=HELP, short_help="List clusters and their layers.")

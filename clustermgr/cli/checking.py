@@ -36,12 +36,10 @@ from clustermgr.fleet.results import FAIL_ON
 from clustermgr.kops.rules import table
 from clustermgr.problems import EXIT_OK
 from clustermgr.project import find_project, require_clusters
-from clustermgr.render import RenderSettings
 from clustermgr.reporters import CHECK, ReportOptions, formats, report, reporter
 from clustermgr.reporters import RULES as RULE_TABLE
 from clustermgr.reporters.check import CheckReport, report_files
 from clustermgr.text import count
-from clustermgr.validation import Validator, lint_paths, make_linter, validate_clusters
 from clustermgr.values import Overrides, cluster_names
 
 if TYPE_CHECKING:
@@ -84,6 +82,10 @@ def validate_cmd(
         raise UsageError("name the clusters to validate, or pass --all (not both)")
     if all_clusters:
         require_clusters(project)
+
+    # Templates and lint: not loaded by `check`, whose warm run needs neither.
+    from clustermgr.render import RenderSettings  # noqa: PLC0415  # Jinja2, see above
+    from clustermgr.validation import Validator, make_linter, validate_clusters  # noqa: PLC0415
 
     names = list(project.clusters()) if all_clusters else cluster_names(project, clusters)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
@@ -145,6 +147,8 @@ def lint_cmd(
     if outside:  # another fleet's manifests: this project's kopsVersion says nothing of them
         project = None
     stdin = sys.stdin.read() if "-" in files else None
+    from clustermgr.validation import lint_paths, make_linter  # noqa: PLC0415  # see validate
+
     linter = make_linter(project, kops_crds, kops_version=kops_version)
     groups = lint_paths(linter, list(files), stdin)
     note_kops_version(project, kops_version)

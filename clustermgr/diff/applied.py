@@ -17,7 +17,6 @@ from clustermgr import git
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.kops import state_store_from_env, valid_cluster_name
 from clustermgr.project import Project, find_project
-from clustermgr.render import RenderSettings, project_renderer, render_documents
 from clustermgr.values import cluster_values, kops_name, kops_names
 from clustermgr.yamlio import Document, load_documents, read_text
 from clustermgr.yamlio.emit import dump
@@ -210,6 +209,12 @@ class AppliedSource:
             if not heirs:
                 return []  # a new cluster: everything is added
             name = heirs[0]
+        from clustermgr.render import (  # noqa: PLC0415  # Jinja2: only to render another ref
+            RenderSettings,
+            project_renderer,
+            render_documents,
+        )
+
         if self._renderer is None:
             self._renderer = project_renderer(old, RenderSettings())
         return render_documents(self._renderer, cluster_values(old, old.cluster(name)))

@@ -13,7 +13,6 @@ from clustermgr.diff import engine
 from clustermgr.diff.applied import Against, AppliedSource, from_file
 from clustermgr.diff.redact import redact
 from clustermgr.project import Project
-from clustermgr.render import RenderSettings, project_renderer, render_documents
 from clustermgr.secrets import Secrets, document_secrets
 from clustermgr.values import Overrides, Values, cluster_secrets, cluster_values
 from clustermgr.yamlio import Document
@@ -40,6 +39,12 @@ def diff_clusters(
     overrides: Overrides,
     options: DiffOptions,
 ) -> list[ClusterDiff]:
+    from clustermgr.render import (  # noqa: PLC0415  # Jinja2: not on a warm check's path
+        RenderSettings,
+        project_renderer,
+        render_documents,
+    )
+
     renderer = project_renderer(project, RenderSettings())
     out = []
     with AppliedSource(project, against) as source:

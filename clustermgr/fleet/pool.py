@@ -20,9 +20,7 @@ from clustermgr.plan import of as plan_of
 from clustermgr.plan import refusal_problems
 from clustermgr.problems import ERROR, Problem
 from clustermgr.project import Project
-from clustermgr.render import RenderSettings
-from clustermgr.validation import Validator, make_linter
-from clustermgr.validation.fleet import duplicate_names  # never cached: about the fleet
+from clustermgr.values import duplicate_names  # never cached: about the fleet
 
 _WORKER: dict[str, Any] = {}  # per process: the project, request and loaded shared inputs
 
@@ -41,14 +39,7 @@ def run(
         raise UsageError(f"--jobs {jobs}: at most {most} (limits.jobs in clustermgr.yaml)")
     keys = CacheKeys(project, request) if use_cache else None
     store = ResultStore(cache_dir("check") if use_cache else None)
-    wanted: dict[str, str | None] = dict.fromkeys(names)
-    everyone: dict[str, str] | None = None  # every cluster's kOps name, for duplicate_names
-    if keys:
-        everyone = keys.kops_names(store, project.clusters(), with_overrides=False)
-        named = everyone
-        if any(request.overrides):
-            named = keys.kops_names(store, names, with_overrides=True)
-        wanted = {name: keys.key(name, named[name]) for name in names}
+    wanted: dict[str, str | None] = keys.keys(store, names) if keys else dict.fromkeys(names)
     hits = store.read([k for k in wanted.values() if k])
     results: dict[str, ClusterResult] = {}
     for name, key in wanted.items():
@@ -81,17 +72,42 @@ def run(
                 progress(done, len(names))
     store.write([(key, results[name]) for name in todo if (key := wanted[name])])
 
-    fleet = duplicate_names(project, everyone)
+    fleet = duplicate_names(project, _fleet_names(project, request, results, keys, store))
     return [
         results[name]._replace(problems=[*results[name].problems, *fleet.get(name, [])])
         for name in sorted(results)
     ]
 
 
+def _fleet_names(
+    project: Project,
+    request: CheckRequest,
+    results: dict[str, ClusterResult],
+    keys: CacheKeys | None,
+    store: ResultStore,
+) -> dict[str, str] | None:
+    """Every cluster's kOps name from its layers, for the duplicate-name rule: from the
+    results where they were built from the layers alone (no `--set`), the others from the
+    store (merged again only when their layers changed). None: merge them all."""
+    found: dict[str, str] = {}
+    if not any(request.overrides):
+        found = {name: r.kops_name for name, r in results.items() if r.kops_name}
+    rest = [name for name in project.clusters() if name not in found]
+    if rest and keys is None:
+        return None
+    if rest and keys is not None:
+        found.update(keys.kops_names(store, rest, with_overrides=False))
+    return found
+
+
 def _prepare() -> None:
     """Load what every cluster's check shares, once per process."""
     if "validator" in _WORKER:
         return
+
+    # Templates, lint and CRDs: only when a cluster is checked (a warm run reads the cache).
+    from clustermgr.render import RenderSettings  # noqa: PLC0415  # Jinja2, see above
+    from clustermgr.validation import Validator, make_linter  # noqa: PLC0415  # see above
 
     project: Project = _WORKER["project"]
     request: CheckRequest = _WORKER["request"]
@@ -123,13 +139,17 @@ def _check(name: str) -> ClusterResult:
     checked = _WORKER["validator"].check(project.cluster(name))
     problems = list(checked.group.problems)
     source = _WORKER["source"]
+    kops = name
+    if checked.values is not None:
+        found = checked.values.data.get("clusterName")
+        kops = found if isinstance(found, str) and found else name
     if source is None or checked.documents is None or checked.values is None:
-        return ClusterResult(name, problems, None, None)
+        return ClusterResult(name, problems, None, None, kops_name=kops)
     options = DiffOptions(request.ignore, request.show_secrets)
     try:
         result = compare_cluster(project, name, checked.values, checked.documents, source, options)
     except ClusterMgrError as exc:
         problems.append(Problem(ERROR, "diff-source", exc.message, exc.location, check="diff"))
-        return ClusterResult(name, problems, None, None)
+        return ClusterResult(name, problems, None, None, kops_name=kops)
     problems += refusal_problems(result.changes)
-    return ClusterResult(name, problems, result.changes, plan_of(result))
+    return ClusterResult(name, problems, result.changes, plan_of(result), kops_name=kops)

@@ -12,11 +12,11 @@ from clustermgr.problems import (
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_PROBLEMS,
+    VALIDATE_CHECKS,
     WARNING,
     Group,
     Problem,
 )
-from clustermgr.validation.validate import CHECKS
 from clustermgr.values import Overrides
 
 
@@ -36,12 +36,14 @@ class ClusterResult(NamedTuple):
     changes: list[Change] | None  # None: nothing to compare with
     plan: Plan | None  # None: nothing to compare with
     cached: bool = False
+    kops_name: str | None = None  # from the values the check built; None: not known
 
     def group(self) -> Group:
         """The problems as validate reports them: one JUnit test case per check (the diff
         too, where it ran or failed to)."""
         compared = self.plan is not None or any(p.check == "diff" for p in self.problems)
-        return Group(self.name, self.problems, (*CHECKS, "diff") if compared else CHECKS)
+        checks = VALIDATE_CHECKS
+        return Group(self.name, self.problems, (*checks, "diff") if compared else checks)
 
     def valid(self) -> bool:
         return not any(p.level == ERROR for p in self.problems)

@@ -16,7 +16,7 @@ from typing import Any
 
 from clustermgr import git
 from clustermgr.cache import code_digest
-from clustermgr.diff.applied import REF, effective_source, source_files
+from clustermgr.diff.applied import REF, STATE, effective_source, source_files
 from clustermgr.diff.engine import Change
 from clustermgr.errors import ClusterMgrError
 from clustermgr.files import read_bytes, walk_files
@@ -27,7 +27,7 @@ from clustermgr.project import Project
 from clustermgr.values import LayerCache, expand_values_paths, kops_name, plain_kops_name
 from clustermgr.yamlio import Match, Part
 
-CACHE_FORMAT = "clustermgr-check-4"
+CACHE_FORMAT = "clustermgr-check-5"
 # A DNS name, or a values file's stem: never a path a state store lookup could climb out by.
 PLAUSIBLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}")
 
@@ -54,6 +54,14 @@ class CacheKeys:
         for path in self.project.shared_inputs(self.request.kops_crds):
             yield from (walk_files(path) if path.is_dir() else [path])
         yield from expand_values_paths(self.request.overrides.values_files)
+
+    def keys(self, store: ResultStore, names: list[str]) -> dict[str, str | None]:
+        """Each named cluster's key. Only a state store needs the kOps name (it names the
+        folder the applied side is read from); any other key is made from files alone."""
+        if self.source[0] != STATE:
+            return {name: self.key(name) for name in names}
+        named = self.kops_names(store, names, with_overrides=any(self.request.overrides))
+        return {name: self.key(name, named[name]) for name in names}
 
     def kops_names(
         self, store: ResultStore, names: Iterable[str], with_overrides: bool
@@ -90,7 +98,9 @@ class CacheKeys:
         except ClusterMgrError:
             return name  # the check itself reports the broken values
 
-    def key(self, name: str, cluster_name: str) -> str:
+    def key(self, name: str, cluster_name: str = "") -> str:
+        """The key of one cluster; `cluster_name` (its kOps name) where a state store is
+        read."""
         digest = hashlib.sha256(self.shared)
         digest.update(f"{name}\0{cluster_name}".encode())
         for layer in self.project.cluster(name).layers:
@@ -193,6 +203,7 @@ def encode(result: ClusterResult) -> str:
         if result.changes is None
         else [{**c._asdict(), "path": [_part(p) for p in c.path]} for c in result.changes],
         "plan": None if result.plan is None else result.plan.to_data(),
+        "kops_name": result.kops_name,
     }
     return json.dumps(data, default=str)
 
@@ -228,7 +239,10 @@ def decode(text: str) -> ClusterResult | None:
                 for c in data["changes"]
             ]
         plan = None if data["plan"] is None else Plan.from_data(data["plan"])
-        return ClusterResult(str(data["name"]), problems, changes, plan)
+        kops = data["kops_name"]
+        if not (isinstance(kops, str) and PLAUSIBLE_NAME.fullmatch(kops)):
+            kops = None  # not a name: merged again (it decides the duplicate-name rule)
+        return ClusterResult(str(data["name"]), problems, changes, plan, kops_name=kops)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -23,7 +23,6 @@ from clustermgr.cache import ContentCache
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.files import read_bytes
 from clustermgr.problems import Location
-from clustermgr.yamlio.compose import parse
 
 Schema = dict[str, Any]
 
@@ -77,6 +76,8 @@ def _convert(raw: bytes, display: str) -> tuple[str, Schema]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", Location(display)) from None
+    from clustermgr.yamlio.compose import parse  # noqa: PLC0415  # PyYAML: only on a cache miss
+
     docs = [data for data, _, _ in parse(text, display) if isinstance(data, dict)]
     for crd in docs:
         if crd.get("kind") != "CustomResourceDefinition":

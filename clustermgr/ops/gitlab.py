@@ -28,8 +28,7 @@ from clustermgr.fleet import select
 from clustermgr.kops import valid_cluster_name
 from clustermgr.problems import Location
 from clustermgr.project import Project, require_clusters
-from clustermgr.validation.fleet import duplicate_names
-from clustermgr.values import cluster_values, environment_of, promotion_order
+from clustermgr.values import cluster_values, duplicate_names, environment_of, promotion_order
 from clustermgr.yamlio import dump
 
 SHARD_SIZE = 250  # clusters per merge-request job before the check is split with parallel:

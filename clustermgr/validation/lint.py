@@ -15,13 +15,13 @@ from clustermgr.kops import rules as kops_rules
 from clustermgr.kops.crds import Schema, builtin, load_crds
 from clustermgr.kops.rules import Finding
 from clustermgr.kops.structure import check
-from clustermgr.problems import ERROR, WARNING, Group, Location, Problem
+from clustermgr.problems import ERROR, LINT_CHECKS, WARNING, Group, Location, Problem
 from clustermgr.project import Project
 from clustermgr.versions import VersionError, parse_tolerant
 from clustermgr.yamlio import Document, YPath, format_path, load_documents, read_text
 from clustermgr.yamlio.emit import scalar
 
-CHECKS = ("yaml", "documents", "structure", "rules")
+CHECKS = LINT_CHECKS
 # For rendered documents: the template line that wrote a field, and the values line that set
 # its value (when one can be told).
 Locator = Callable[[Document, YPath], tuple[Location, Location | None]]

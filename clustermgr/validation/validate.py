@@ -11,16 +11,22 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from clustermgr.errors import ClusterMgrError, YAMLError
-from clustermgr.problems import ERROR, Group, Location, Problem
+from clustermgr.problems import ERROR, VALIDATE_CHECKS, Group, Location, Problem
 from clustermgr.project import Cluster, Project
 from clustermgr.render import Renderer, RenderSettings, project_renderer
-from clustermgr.validation.fleet import duplicate_names
 from clustermgr.validation.lint import Linter
-from clustermgr.values import LayerCache, Overrides, Values, cluster_secrets, cluster_values
+from clustermgr.values import (
+    LayerCache,
+    Overrides,
+    Values,
+    cluster_secrets,
+    cluster_values,
+    duplicate_names,
+)
 from clustermgr.values.schema import ValuesSchema
 from clustermgr.yamlio import Document, YPath, iter_leaves, load_documents
 
-CHECKS = ("yaml", "values", "render", "documents", "structure", "rules")
+CHECKS = VALIDATE_CHECKS
 
 
 class Checked(NamedTuple):

@@ -3,7 +3,8 @@
 - layers: `Values` (merged data plus the origin of every node) and the merge itself;
 - setexpr: the `--set` / `--set-string` grammar;
 - build: a cluster's values, the one function every command builds them with;
-- names: clusters by the name a person types (a file's name or a kOps name);
+- names: clusters by the name a person types (a file's name or a kOps name), and the rule
+  that no two clusters share a kOps name;
 - environments: a cluster's environment and the promotion order;
 - schema: JSON Schema validation located in the layer that set the value (imports
   jsonschema, so it is not re-exported here).
@@ -14,6 +15,7 @@ from clustermgr.values.environments import clusters_in, environment_of, promotio
 from clustermgr.values.layers import LayerCache, Origin, Values, build_values, expand_values_paths
 from clustermgr.values.names import (
     cluster_names,
+    duplicate_names,
     find_cluster,
     kops_name,
     kops_names,
@@ -30,6 +32,7 @@ __all__ = [
     "cluster_secrets",
     "cluster_values",
     "clusters_in",
+    "duplicate_names",
     "environment_of",
     "expand_values_paths",
     "find_cluster",
