@@ -442,6 +442,8 @@ def test_a_warm_check_merges_no_values_and_still_sees_duplicate_names(
     assert merges == []  # the changed cluster's own check gives its name
     rules = {p["rule"] for c in report["clusters"] for p in c["problems"]}  # type: ignore[attr-defined]
     assert "kops-name-duplicate" not in rules
+    check_json(run, example, "prod-eu1")  # the others' names: stored by the checks above
+    assert merges == []
 
 
 def test_a_check_of_one_cluster_sees_a_duplicate_among_the_others(

@@ -92,6 +92,9 @@ def _fleet_names(
     found: dict[str, str] = {}
     if not any(request.overrides):
         found = {name: r.kops_name for name, r in results.items() if r.kops_name}
+        if keys is not None:
+            fresh = {name: r.kops_name for name, r in results.items() if not r.cached}
+            keys.remember_names(store, {name: kops for name, kops in fresh.items() if kops})
     rest = [name for name in project.clusters() if name not in found]
     if rest and keys is None:
         return None

@@ -68,13 +68,7 @@ class CacheKeys:
     ) -> dict[str, str]:
         """Each cluster's kOps name (with the request's overrides, or from its layers alone),
         from the store while its layers are unchanged: a warm check merges no values."""
-        tag = b"\0overrides" if with_overrides else b"\0plain"
-        wanted: dict[str, str] = {}
-        for name in names:
-            digest = hashlib.sha256(self.shared + tag)
-            for layer in self.project.cluster(name).layers:
-                digest.update(self._file(layer))
-            wanted[name] = digest.hexdigest()
+        wanted = {name: self._name_key(name, with_overrides) for name in names}
         known = store.read_names(list(wanted.values()))
         layers = LayerCache(persist=False)
         found: dict[str, str] = {}
@@ -91,6 +85,17 @@ class CacheKeys:
             found[name] = value
         store.write_names(fresh)
         return found
+
+    def remember_names(self, store: ResultStore, names: dict[str, str]) -> None:
+        """Store kOps names found from the layers alone (by a check), for the runs that
+        select fewer clusters and need the others' names."""
+        store.write_names([(self._name_key(name, False), kops) for name, kops in names.items()])
+
+    def _name_key(self, name: str, with_overrides: bool) -> str:
+        digest = hashlib.sha256(self.shared + (b"\0overrides" if with_overrides else b"\0plain"))
+        for layer in self.project.cluster(name).layers:
+            digest.update(self._file(layer))
+        return digest.hexdigest()
 
     def _kops_name(self, name: str) -> str:
         try:
