@@ -11,7 +11,7 @@ one run, medians of --runs:
 - `check --changed-since HEAD` after touching one cluster's values file;
 - peak RSS of the largest process (the parent or one worker);
 - `check --all` cold on --growth clusters, as a multiple of the time on --clusters;
-- for ratios: `check-jsonschema` on the cluster values files, and a naive pipeline using the
+- for ratios: `check-jsonschema` on each cluster's merged values, and a naive pipeline using the
   same libraries plainly (ruamel.yaml round-trip loading, jsonschema, DeepDiff on whole
   manifests, one cluster at a time), timed on --naive clusters and scaled to --clusters.
   They need `pip install ruamel.yaml deepdiff check-jsonschema`; missing ones are skipped.
