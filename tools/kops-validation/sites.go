@@ -1,6 +1,8 @@
 // Lists every error site of kOps' validation package with Go's own parser: each call of
 // k8s.io/apimachinery's field.Invalid, Required, Forbidden, NotSupported, Duplicate, TooMany,
-// TooLong, NotFound or InternalError, with its file, line, enclosing function and arguments as written.
+// TooLong, NotFound or InternalError, and each call of kOps' IsValidValue helper (a
+// NotSupported error for the values it is given), with its file, line, enclosing function and
+// arguments as written.
 //
 //	go run sites.go DIR > sites.json
 //
@@ -61,12 +63,22 @@ func main() {
 				if !ok {
 					return true
 				}
-				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok {
-					return true
+				kind := ""
+				switch fun := call.Fun.(type) {
+				case *ast.SelectorExpr:
+					if pkg, ok := fun.X.(*ast.Ident); ok && pkg.Name == "field" && kinds[fun.Sel.Name] {
+						kind = fun.Sel.Name
+					}
+				case *ast.Ident: // kOps' own helper: one NotSupported site, many callers
+					if fun.Name == "IsValidValue" {
+						kind = "IsValidValue"
+					}
+				case *ast.IndexExpr: // IsValidValue[T](...)
+					if id, ok := fun.X.(*ast.Ident); ok && id.Name == "IsValidValue" {
+						kind = "IsValidValue"
+					}
 				}
-				pkg, ok := sel.X.(*ast.Ident)
-				if !ok || pkg.Name != "field" || !kinds[sel.Sel.Name] {
+				if kind == "" {
 					return true
 				}
 				args := []string{}
@@ -81,7 +93,7 @@ func main() {
 					File:     filepath.Base(name),
 					Line:     fset.Position(call.Pos()).Line,
 					Function: function(fn),
-					Kind:     sel.Sel.Name,
+					Kind:     kind,
 					Path:     path,
 					Args:     args[min(1, len(args)):],
 				})

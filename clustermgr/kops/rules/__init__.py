@@ -3,7 +3,14 @@ make, and a few they miss. One function per rule id, in modules by subject; RULE
 (`clustermgr lint --list-rules`). Messages follow kOps' wording where kOps has one.
 """
 
-from clustermgr.kops.rules import access, cluster, documents, groups, network  # register rules
+from clustermgr.kops.rules import (  # register rules
+    access,
+    cluster,
+    documents,
+    groups,
+    igspec,
+    network,
+)
 from clustermgr.kops.rules.documents import build
 from clustermgr.kops.rules.registry import (
     RULES,
@@ -41,6 +48,7 @@ __all__ = [
     "cluster",
     "documents",
     "groups",
+    "igspec",
     "network",
     "readme_table",
     "register",
