@@ -91,9 +91,9 @@ CASES = [
     ("  additionalSecurityGroups:\n  - default\n", "ig-security-groups",
      "spec.additionalSecurityGroups[0]",
      'Invalid value: "default": security group does not match the expected AWS format'),
-    # aws.go:124 (metav1.Duration marshals as its string)
+    # aws.go:124 (metav1.Duration marshals as Duration.String)
     ("  maxInstanceLifetime: 12h\n", "ig-max-instance-lifetime", "spec.maxInstanceLifetime",
-     'Invalid value: "12h": max instance lifetime must be greater than 86400 or equal to 0'),
+     'Invalid value: "12h0m0s": max instance lifetime must be greater than 86400 or equal to 0'),
     # aws.go:237 (IsValidValue, validSpotDurations)
     ("  spotDurationInMinutes: 90\n", "ig-spot", "spec.spotDurationInMinutes",
      'Unsupported value: "90": supported values: "60", "120", "180", "240", "300", "360"'),

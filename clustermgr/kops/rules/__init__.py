@@ -5,7 +5,9 @@ make, and a few they miss. One function per rule id, in modules by subject; RULE
 
 from clustermgr.kops.rules import (  # register rules
     access,
+    addons,
     cluster,
+    components,
     documents,
     groups,
     igspec,
@@ -44,8 +46,10 @@ __all__ = [
     "Manifest",
     "Rule",
     "access",
+    "addons",
     "build",
     "cluster",
+    "components",
     "documents",
     "groups",
     "igspec",

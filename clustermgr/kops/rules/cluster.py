@@ -44,6 +44,21 @@ def _none_dns(cluster: Doc) -> bool:
 _GOSSIP_REMOVED = "gossip DNS support was removed in kOps 1.37"
 
 
+_REMOVED_FIELDS = (
+    (
+        ("spec", "docker"),
+        "Docker CRI support was removed in Kubernetes 1.24: "
+        "https://kubernetes.io/blog/2020/12/02/dockershim-faq",
+    ),
+    (
+        ("spec", "nodeAuthorization"),
+        "NodeAuthorization must be empty. The functionality has been reimplemented and is "
+        "enabled on kubernetes >= 1.19.0.",
+    ),
+    (("spec", "iam", "legacy"), "legacy IAM permissions are no longer supported"),
+)
+
+
 @rule("removed-feature", ERROR, since="errors from kOps 1.37 for gossip and Classic")
 def removed_feature(m: Manifest) -> Iterator[Hit]:
     """A feature kOps removed (an error) or deprecated in an older kOps (a warning)."""
@@ -76,6 +91,12 @@ def removed_feature(m: Manifest) -> Iterator[Hit]:
             ("spec", "containerRuntime"),
             'Unsupported value: "docker": Docker support was removed; use containerd',
         )
+    # kOps: validation.go, validateClusterSpec: fields kOps removed, with its words
+    for path, detail in _REMOVED_FIELDS:
+        if spec.get(path[1]) is not None and (
+            len(path) == 2 or as_dict(spec.get(path[1])).get(path[2])
+        ):
+            yield Hit(cluster.position, path, f"Forbidden: {detail}")
     if "weave" in as_dict(spec.get("networking")):
         # kOps: pkg/apis/kops/validation/validation.go, validateNetworking
         yield Hit(

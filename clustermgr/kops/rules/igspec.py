@@ -430,6 +430,34 @@ def go_duration_seconds(text: str) -> float | None:
     return sign * sum(float(n) * _SECONDS[u] for n, u in parts)
 
 
+def go_duration_text(seconds: float) -> str:
+    """Go's time.Duration.String: `1h0m0s`, `1m30s`, `1.5s`, `500ms`, `0s`."""
+    nanos = round(seconds * 1e9)
+    sign, nanos = ("-", -nanos) if nanos < 0 else ("", nanos)
+    if nanos == 0:
+        return "0s"
+    if nanos < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if nanos >= size:
+                return sign + _decimal(nanos, size) + unit
+    hours, rest = divmod(nanos, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    text = _decimal(rest, 10**9) + "s"
+    if hours or minutes:
+        text = f"{minutes}m{text}"
+    if hours:
+        text = f"{hours}h{text}"
+    return sign + text
+
+
+def _decimal(value: int, unit: int) -> str:
+    whole, fraction = divmod(value, unit)
+    if not fraction:
+        return str(whole)
+    digits = str(fraction).rjust(len(str(unit)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}"
+
+
 @rule("ig-max-instance-lifetime", ERROR)
 def ig_max_instance_lifetime(m: Manifest) -> Iterator[Hit]:
     """A maxInstanceLifetime under 24 hours that is not zero (AWS, update)."""
@@ -445,7 +473,10 @@ def ig_max_instance_lifetime(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 ig.position,
                 ("spec", "maxInstanceLifetime"),
-                invalid(raw, "max instance lifetime must be greater than 86400 or equal to 0"),
+                invalid(  # metav1.Duration marshals as Go prints the duration
+                    go_duration_text(seconds),
+                    "max instance lifetime must be greater than 86400 or equal to 0",
+                ),
             )
 
 

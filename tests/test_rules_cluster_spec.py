@@ -1,0 +1,193 @@
+"""kOps' Cluster checks for components and addons (clustermgr/kops/rules/components.py and
+addons.py, and the fields removed-feature names) on a real manifest: each seeded defect gives
+kOps' own message, quoted from the kOps file and line beside it (v1.37.0-alpha.1,
+pkg/apis/kops/validation/), as k8s.io/apimachinery prints a field error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clustermgr.kops.crds import load_crds
+from clustermgr.validation.lint import Linter
+from tests.conftest import SHARED_KOPS
+
+KUBELET = "  kubelet:\n    anonymousAuth: false\n"
+IAM = "  iam:\n    allowContainerRegistry: true\n    legacy: false\n"
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    if not SHARED_KOPS.is_dir():
+        pytest.skip("../shared/kops is not available")
+    return Linter(load_crds(SHARED_KOPS / "crds"))
+
+
+def cluster_with(kops_data: Path, extra: str = "", old: str = "", new: str = "") -> str:
+    """minimal-1.33.yaml with `extra` at the top of the Cluster's spec, `old` made `new`."""
+    text = (kops_data / "manifests" / "minimal-1.33.yaml").read_text()
+    text = text.replace("spec:\n", "spec:\n" + extra, 1)
+    if old:
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text
+
+
+CASES = [
+    # validation.go:1064
+    ("", KUBELET, KUBELET + "    networkPluginName: cni\n", "kubelet",
+     "spec.kubelet.networkPluginName",
+     "Forbidden: networkPluginName has been removed on Kubernetes >=1.24"),
+    # validation.go:1048 (IsValidValue)
+    ("  masterKubelet:\n    topologyManagerPolicy: always\n", "", "", "kubelet",
+     "spec.masterKubelet.topologyManagerPolicy",
+     'Unsupported value: "always": supported values: "none", "best-effort", "restricted", '
+     '"single-numa-node"'),
+    # validation.go:1078 (the value is Duration.String())
+    ("", KUBELET, KUBELET + "    shutdownGracePeriod: 30s\n    shutdownGracePeriodCriticalPods: 1m\n",
+     "kubelet", "spec.kubelet.shutdownGracePeriodCriticalPods",
+     'Invalid value: "1m0s": shutdownGracePeriodCriticalPods cannot be greater than '
+     "shutdownGracePeriod"),
+    # validation.go:1085
+    ("", KUBELET, KUBELET + "    crashLoopBackOffMaxContainerRestartPeriod: 10m\n", "kubelet",
+     "spec.kubelet.crashLoopBackOffMaxContainerRestartPeriod",
+     'Invalid value: "10m0s": crashLoopBackOffMaxContainerRestartPeriod must be a value '
+     "between 1s and 300s"),
+    # validation.go:872
+    ("  kubeAPIServer:\n    enableAdmissionPlugins:\n    - PodSecurityPolicy\n", "", "",
+     "kube-apiserver", "spec.kubeAPIServer.enableAdmissionPlugins",
+     "Forbidden: PodSecurityPolicy has been removed from Kubernetes 1.25"),
+    # validation.go:895 (utilnet.PortRange.Set's error)
+    ("  kubeAPIServer:\n    serviceNodePortRange: 30000-70000\n", "", "", "kube-apiserver",
+     "spec.kubeAPIServer.serviceNodePortRange",
+     'Invalid value: "30000-70000": the port range cannot be greater than 65535: 30000-70000'),
+    # validation.go:921 (this cluster sets authorization.rbac, on AWS)
+    ("  kubeAPIServer:\n    authorizationMode: RBAC\n", "", "", "kube-apiserver",
+     "spec.kubeAPIServer.authorizationMode",
+     "Required value: As of kubernetes 1.19 on AWS, authorizationMode must include RBAC and "
+     "Node"),
+    # validation.go:888
+    ("  kubeAPIServer:\n    proxyClientCertFile: /srv/proxy.crt\n", "", "", "kube-apiserver",
+     "spec.kubeAPIServer",
+     "Forbidden: proxyClientCertFile and proxyClientKeyFile must both be specified (or "
+     "neither)"),
+    # validation.go:936
+    ("  kubeAPIServer:\n    auditWebhookConfigFile: /srv/hook.yaml\n", "", "",
+     "kube-apiserver", "spec.kubeAPIServer.auditWebhookConfigFile",
+     'Invalid value: "/srv/hook.yaml": an audit policy is required for the audit webhook '
+     "config"),
+    # validation.go:961
+    ("  kubeControllerManager:\n    experimentalClusterSigningDuration: 8760h\n", "", "",
+     "kube-controller-manager", "spec.kubeControllerManager.experimentalClusterSigningDuration",
+     "Forbidden: experimentalClusterSigningDuration has been replaced with "
+     "clusterSigningDuration as of kubernetes 1.25"),
+    # validation.go:973
+    ("  kubeScheduler:\n    usePolicyConfigMap: true\n", "", "", "kube-scheduler",
+     "spec.kubeScheduler.usePolicyConfigMap",
+     "Forbidden: usePolicyConfigMap is deprecated, use KubeSchedulerConfiguration"),
+    # validation.go:986
+    ("  kubeProxy:\n    ipvsExcludeCidrs:\n    - 10.0.0.1\n", "", "", "kube-proxy",
+     "spec.kubeProxy.ipvsExcludeCidrs[0]", 'Invalid value: "10.0.0.1": Invalid network CIDR'),
+    # validation.go:991
+    ("  kubeProxy:\n    master: api.internal\n", "", "", "kube-proxy", "spec.kubeProxy.master",
+     'Invalid value: "api.internal": Not a valid APIServer URL'),
+    # validation.go:186
+    ("  addons:\n  - manifest: file:///srv/addon.yaml\n", "", "", "addon-manifest",
+     "spec.addons[0].manifest",
+     'Invalid value: "file:///srv/addon.yaml": file:// addon manifests are not supported'),
+    # validation.go:2090
+    ("  metricsServer:\n    enabled: true\n", "", "", "cert-manager-required",
+     "spec.metricsServer.insecure",
+     "Forbidden: Secure metrics server requires that cert manager is enabled"),
+    # validation.go:2151
+    ("  snapshotController:\n    enabled: true\n", "", "", "cert-manager-required",
+     "spec.snapshotController.enabled",
+     "Forbidden: Snapshot controller requires that cert manager is enabled"),
+    # validation.go:2115
+    ("  awsLoadBalancerController:\n    enabled: true\n", "", "", "cert-manager-required",
+     "spec.awsLoadBalancerController",
+     "Forbidden: AWS Load Balancer Controller requires that cert manager is enabled"),
+    # validation.go:308
+    ("  karpenter:\n    enabled: true\n", "", "", "service-account-permissions",
+     "spec.karpenter.enabled",
+     "Forbidden: Karpenter requires that service accounts use external permissions"),
+    # validation.go:471
+    ("", IAM, IAM + "    serviceAccountExternalPermissions:\n    - name: a\n      namespace: b\n",
+     "service-account-permissions", "spec.iam.serviceAccountExternalPermissions[0].aws",
+     "Required value: AWS permissions must be set"),
+    # validation.go:2103
+    ("  nodeTerminationHandler:\n    enabled: true\n    enableSpotInterruptionDraining: false\n",
+     "", "", "node-termination-handler",
+     "spec.nodeTerminationHandler.enableSpotInterruptionDraining",
+     "Forbidden: spot interruption draining cannot be disabled in Queue Processor mode"),
+    # validation.go:2059
+    ("  clusterAutoscaler:\n    expander: price\n", "", "", "cluster-autoscaler",
+     "spec.clusterAutoscaler.expander",
+     "Forbidden: Cluster autoscaler price expander is only supported on GCE"),
+    # validation.go:2074
+    ("  externalDns:\n    watchNamespace: default\n", "", "", "external-dns",
+     "spec.externalDns.watchNamespace",
+     "Forbidden: externalDNS must watch either all namespaces or only kube-system"),
+    # validation.go:2135
+    ("  warmPool:\n    maxSize: -1\n", "", "", "warm-pool", "spec.warmPool.maxSize",
+     "Invalid value: -1: warm pool maxSize cannot be negative"),
+    # aws.go:74
+    ("  cloudConfig:\n    awsEBSCSIDriver:\n      enabled: false\n", "", "", "ebs-csi-driver",
+     "spec.cloudConfig.awsEBSCSIDriver.enabled", "Forbidden: must not be disabled"),
+    # validation.go:811
+    ("  hooks:\n  - name: a.service\n", "", "", "hooks", "spec.hooks[0]",
+     "Required value: you must set either manifest or execContainer for a hook"),
+    # validation.go:841
+    ("  hooks:\n  - execContainer:\n      command: [echo]\n", "", "", "hooks",
+     "spec.hooks[0].execContainer.image", "Required value: image must be specified"),
+    # validation.go:778
+    ("  fileAssets:\n  - name: a\n", "", "", "file-assets", "spec.fileAssets[0].content",
+     "Required value"),
+    # validation.go:793
+    ("  assets:\n    fileRepository: s3://bucket/files\n", "", "", "assets",
+     "spec.assets.fileRepository",
+     'Invalid value: "s3://bucket/files": fileRepository must be an http:// or https:// URL'),
+    # validation.go:225
+    ("  docker:\n    skipInstall: true\n", "", "", "removed-feature", "spec.docker",
+     "Forbidden: Docker CRI support was removed in Kubernetes 1.24: "
+     "https://kubernetes.io/blog/2020/12/02/dockershim-faq"),
+    # validation.go:297
+    ("", "    legacy: false\n", "    legacy: true\n", "removed-feature", "spec.iam.legacy",
+     "Forbidden: legacy IAM permissions are no longer supported"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "old", "new", "rule", "path", "message"), CASES, ids=[c[3] for c in CASES]
+)
+def test_kops_message(
+    linter: Linter, kops_data: Path, extra: str, old: str, new: str, rule: str, path: str,
+    message: str,
+) -> None:  # fmt: skip
+    problems = linter.lint_text(cluster_with(kops_data, extra, old, new), "m.yaml")
+    assert [(p.path, p.message) for p in problems if p.rule == rule] == [(path, message)]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "  certManager:\n    enabled: true\n  metricsServer:\n    enabled: true\n"
+        "  snapshotController:\n    enabled: true\n",
+        "  metricsServer:\n    enabled: true\n    insecure: true\n",
+        "  kubeAPIServer:\n    serviceNodePortRange: 30000-32767\n"
+        "    authorizationMode: Node,RBAC\n    auditPolicyFile: /srv/audit/policy.yaml\n"
+        "    auditWebhookConfigFile: /srv/audit/hook.yaml\n",
+        "  kubeProxy:\n    ipvsExcludeCidrs:\n    - 10.0.0.0/8\n    master: https://api.internal\n",
+        "  nodeTerminationHandler:\n    enabled: true\n    enableSQSTerminationDraining: false\n"
+        "    enableSpotInterruptionDraining: false\n",
+        "  clusterAutoscaler:\n    expander: priority\n",
+        "  externalDns:\n    provider: external-dns\n    watchNamespace: kube-system\n",
+        "  warmPool:\n    minSize: 1\n    maxSize: 2\n",
+        "  hooks:\n  - enabled: false\n  - manifest: |\n      [Unit]\n    useRawManifest: true\n",
+        "  assets:\n    fileRepository: https://files.example.com/kops\n",
+    ],
+)
+def test_what_kops_accepts(linter: Linter, kops_data: Path, extra: str) -> None:
+    problems = linter.lint_text(cluster_with(kops_data, extra), "m.yaml")
+    assert [(p.rule, p.message) for p in problems if p.level == "error"] == []
