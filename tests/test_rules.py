@@ -175,6 +175,25 @@ CASES = [
         "spec.mixedInstancesPolicy.onDemandBase",
     ),
     ("ig-cpu-credits", "InstanceGroup/nodes:spec.cpuCredits=burst", "spec.cpuCredits"),
+    (
+        "calico",
+        "Cluster:spec.networking={calico: {encapsulationMode: none}}",
+        "spec.networking.calico.encapsulationMode",
+    ),
+    ("cilium", "Cluster:spec.networking={cilium: {tunnel: gre}}", "spec.networking.cilium.tunnel"),
+    (
+        "cni-ipv6",
+        "Cluster:spec.nonMasqueradeCIDR=::/0;Cluster:spec.networking={kubenet: {}}",
+        "spec.networking.kubenet",
+    ),
+    (
+        "cni-kube-proxy",
+        "Cluster:spec.kubeProxy={enabled: true};"
+        "Cluster:spec.networking={cilium: {enableNodePort: true}}",
+        "spec.kubeProxy.enabled",
+    ),
+    ("cni-cloud", "Cluster:spec.networking={gce: {}}", "spec.networking.gce"),
+    ("flannel", "Cluster:spec.networking={flannel: {}}", "spec.networking.flannel.backend"),
     ("kubelet", "Cluster:spec.kubelet={networkPluginMTU: 9001}", "spec.kubelet.networkPluginMTU"),
     (
         "kube-apiserver",

@@ -11,8 +11,8 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops.rules.igspec import invalid, required, unsupported
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.wording import invalid, required, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 

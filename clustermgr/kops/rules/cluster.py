@@ -8,6 +8,7 @@ from typing import Any
 
 from clustermgr.kops import NETWORKING_OPTIONS, valid_cluster_name
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, rule
+from clustermgr.kops.rules.wording import unsupported
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
 
@@ -44,18 +45,25 @@ def _none_dns(cluster: Doc) -> bool:
 _GOSSIP_REMOVED = "gossip DNS support was removed in kOps 1.37"
 
 
+_DOCKER = (
+    "Docker CRI support was removed in Kubernetes 1.24: "
+    "https://kubernetes.io/blog/2020/12/02/dockershim-faq"
+)
 _REMOVED_FIELDS = (
-    (
-        ("spec", "docker"),
-        "Docker CRI support was removed in Kubernetes 1.24: "
-        "https://kubernetes.io/blog/2020/12/02/dockershim-faq",
-    ),
+    (("spec", "docker"), _DOCKER),
     (
         ("spec", "nodeAuthorization"),
         "NodeAuthorization must be empty. The functionality has been reimplemented and is "
         "enabled on kubernetes >= 1.19.0.",
     ),
     (("spec", "iam", "legacy"), "legacy IAM permissions are no longer supported"),
+)
+_REMOVED_CNI = (
+    ("external", "external is not supported for Kubernetes >= 1.26"),
+    ("weave", "Weave is no longer supported"),
+    ("canal", "Canal is not supported for Kubernetes >= 1.28"),
+    ("romana", "support for Romana has been removed"),
+    ("lyftvpc", "support for LyftVPC has been removed"),
 )
 
 
@@ -85,25 +93,25 @@ def removed_feature(m: Manifest) -> Iterator[Hit]:
                 ("spec", key),
                 f"Forbidden: {_GOSSIP_REMOVED}; remove this field from the cluster spec",
             )
-    if spec.get("containerRuntime") == "docker":
-        yield Hit(
-            cluster.position,
-            ("spec", "containerRuntime"),
-            'Unsupported value: "docker": Docker support was removed; use containerd',
-        )
-    # kOps: validation.go, validateClusterSpec: fields kOps removed, with its words
+    # kOps: validation.go, validateContainerRuntime, validateClusterSpec, validateNetworking:
+    # what kOps removed, with its words
+    runtime = spec.get("containerRuntime")
+    if runtime == "docker":
+        yield Hit(cluster.position, ("spec", "containerRuntime"), f"Forbidden: {_DOCKER}")
+    elif runtime and runtime != "containerd":
+        detail = unsupported(runtime, ("containerd", "docker"))
+        yield Hit(cluster.position, ("spec", "containerRuntime"), detail)
     for path, detail in _REMOVED_FIELDS:
-        if spec.get(path[1]) is not None and (
-            len(path) == 2 or as_dict(spec.get(path[1])).get(path[2])
-        ):
+        value = spec.get(path[1])
+        if value is not None and (len(path) == 2 or as_dict(value).get(path[2]) is True):
             yield Hit(cluster.position, path, f"Forbidden: {detail}")
-    if "weave" in as_dict(spec.get("networking")):
-        # kOps: pkg/apis/kops/validation/validation.go, validateNetworking
-        yield Hit(
-            cluster.position,
-            ("spec", "networking", "weave"),
-            "Forbidden: Weave is no longer supported",
-        )
+    networking = as_dict(spec.get("networking"))
+    if "classic" in networking:
+        message = 'Invalid value: "classic": classic networking is not supported'
+        yield Hit(cluster.position, ("spec", "networking"), message)
+    for key, detail in _REMOVED_CNI:
+        if key in networking:
+            yield Hit(cluster.position, ("spec", "networking", key), f"Forbidden: {detail}")
     lb = as_dict(as_dict(spec.get("api")).get("loadBalancer"))
     if lb.get("class") == "Classic":
         # kOps: pkg/apis/kops/validation/aws.go, awsValidateCluster

@@ -1,0 +1,147 @@
+"""kOps' CNI checks (clustermgr/kops/rules/cni.py, and the CNIs removed-feature names) on real
+manifests: each seeded defect gives kOps' own message, quoted from the kOps file and line
+beside it (v1.37.0-alpha.1, pkg/apis/kops/validation/validation.go)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clustermgr.kops.crds import load_crds
+from clustermgr.validation.lint import Linter
+from tests.conftest import SHARED_KOPS
+
+CALICO = "privatecalico.yaml"  # IPv4, calico: {}
+CALICO6 = "minimal-ipv6-calico.yaml"  # nonMasqueradeCIDR ::/0, calico: {}
+CILIUM = "minimal-warmpool.yaml"  # IPv4, cilium: {}
+CILIUM6 = "minimal-ipv6-cilium.yaml"  # IPv6, cilium: {}
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    if not SHARED_KOPS.is_dir():
+        pytest.skip("../shared/kops is not available")
+    return Linter(load_crds(SHARED_KOPS / "crds"))
+
+
+def edited(kops_data: Path, name: str, old: str, new: str) -> str:
+    text = (kops_data / "manifests" / name).read_text()
+    assert text.count(old) >= 1
+    return text.replace(old, new, 1)
+
+
+CASES = [
+    # validation.go:1739
+    (CALICO, "    calico: {}", "    calico:\n      encapsulationMode: none", "calico",
+     "spec.networking.calico.encapsulationMode",
+     'Forbidden: encapsulationMode "none" is only supported for IPv6 clusters'),
+    # validation.go:1734
+    (CALICO6, "    calico: {}", "    calico:\n      encapsulationMode: vxlan", "calico",
+     "spec.networking.calico.encapsulationMode",
+     'Forbidden: IPv6 requires an encapsulationMode of "none"'),
+    # validation.go:1695
+    (CALICO6, "    calico: {}", "    calico:\n      awsSrcDstCheck: Enable", "calico",
+     "spec.networking.calico.awsSrcDstCheck",
+     'Forbidden: awsSrcDstCheck may only be "DoNothing" for IPv6 clusters'),
+    # validation.go:1753
+    (CALICO, "    calico: {}",
+     "    calico:\n      encapsulationMode: vxlan\n      ipipMode: Always", "calico",
+     "spec.networking.calico.ipipMode",
+     "Forbidden: IP-in-IP encapsulation requires use of Calico's \"ipip\" encapsulation mode"),
+    # validation.go:1783
+    (CALICO, "    calico: {}", "    calico:\n      typhaReplicas: -1", "calico",
+     "spec.networking.calico.typhaReplicas",
+     "Invalid value: -1: Unable to set number of Typha replicas to less than 0, you've "
+     "specified -1"),
+    # validation.go:1821
+    (CALICO, "    calico: {}", "    calico:\n      ipv4AutoDetectionMethod: can-reach=::1",
+     "calico", "spec.networking.calico.ipv4AutoDetectionMethod",
+     'Invalid value: "can-reach=::1": must be a valid IPv4 address'),
+    # validation.go:1859
+    (CALICO, "    calico: {}", "    calico:\n      ipv4AutoDetectionMethod: last-found",
+     "calico", "spec.networking.calico.ipv4AutoDetectionMethod",
+     'Invalid value: "last-found": unsupported autodetection method'),
+    # validation.go:1788
+    (CALICO6, "    calico: {}", "    calico:\n      wireguardEnabled: true", "calico",
+     "spec.networking.calico.wireguardEnabled",
+     "Forbidden: WireGuard is not supported on IPv6 clusters"),
+    # validation.go:1709
+    (CALICO, "    calico: {}",
+     "    calico:\n      bpfEnabled: true\n  kubeProxy:\n    enabled: true", "cni-kube-proxy",
+     "spec.kubeProxy.enabled",
+     "Forbidden: calico in BPF mode (spec.networking.calico.bpfEnabled=true) requires "
+     "kubeProxy to be disabled"),
+    # validation.go:1338
+    (CILIUM, "    cilium: {}", "    cilium:\n      version: 1.18.2", "cilium",
+     "spec.networking.cilium.version",
+     "Invalid value: \"1.18.2\": Cilium version must be prefixed with 'v'"),
+    # validation.go:1350 (kOps 1.37 installs Cilium 1.18 only)
+    (CILIUM, "    cilium: {}", "    cilium:\n      version: v1.17.4", "cilium",
+     "spec.networking.cilium.version", 'Invalid value: "v1.17.4": Only version 1.18 is supported'),
+    # validation.go:1369 (IsValidValue)
+    (CILIUM, "    cilium: {}", "    cilium:\n      tunnel: gre", "cilium",
+     "spec.networking.cilium.tunnel",
+     'Unsupported value: "gre": supported values: "vxlan", "geneve", "disabled"'),
+    # validation.go:1380
+    (CILIUM, "    cilium: {}", "    cilium:\n      identityAllocationMode: kvstore", "cilium",
+     "spec.networking.cilium.identityAllocationMode",
+     "Forbidden: Cilium requires managed etcd to allocate identities on kvstore mode"),
+    # validation.go:1393
+    (CILIUM6, "    cilium: {}", "    cilium:\n      enableEncryption: true", "cilium",
+     "spec.networking.cilium.enableEncryption",
+     "Forbidden: encryption is not supported on IPv6 clusters"),
+    # validation.go:1431
+    (CILIUM, "    cilium: {}", "    cilium:\n      etcdManaged: true", "cilium",
+     "spec.etcdClusters", "Required value: Cilium with managed etcd requires a dedicated etcd "
+     "cluster"),
+    # validation.go:1355
+    (CILIUM, "    cilium: {}", "    cilium:\n      version: v1.18.2\n      hubble:\n"
+     "        enabled: true", "cilium", "spec.networking.cilium.hubble.enabled",
+     "Forbidden: Hubble requires that cert manager is enabled"),
+    # validation.go:1230
+    (CILIUM6, "    cilium: {}", "    kubenet: {}", "cni-ipv6", "spec.networking.kubenet",
+     "Forbidden: Kubenet does not support IPv6"),
+    # validation.go:1450
+    (CILIUM, "    cilium: {}", "    gce: {}", "cni-cloud", "spec.networking.gce",
+     "Forbidden: GCP networking is supported only when on GCP"),
+    # validation.go:1323
+    (CILIUM, "    cilium: {}", "    flannel: {}", "flannel", "spec.networking.flannel.backend",
+     "Required value: Flannel backend must be specified"),
+    # validation.go:1225
+    (CILIUM, "    cilium: {}", "    classic: {}", "removed-feature", "spec.networking",
+     'Invalid value: "classic": classic networking is not supported'),
+    # validation.go:1261
+    (CILIUM, "    cilium: {}", "    canal: {}", "removed-feature", "spec.networking.canal",
+     "Forbidden: Canal is not supported for Kubernetes >= 1.28"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "rule", "path", "message"), CASES, ids=[c[3] for c in CASES]
+)
+def test_kops_message(
+    linter: Linter, kops_data: Path, name: str, old: str, new: str, rule: str, path: str,
+    message: str,
+) -> None:  # fmt: skip
+    problems = linter.lint_text(edited(kops_data, name, old, new), "m.yaml")
+    assert [(p.path, p.message) for p in problems if p.rule == rule] == [(path, message)]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        (CALICO6, "    calico: {}", "    calico:\n      encapsulationMode: none\n"
+         "      awsSrcDstCheck: DoNothing\n      ipv6AutoDetectionMethod: can-reach=2001:db8::1"),
+        (CALICO, "    calico: {}", "    calico:\n      encapsulationMode: vxlan\n"
+         "      vxlanMode: CrossSubnet\n      ipv4AutoDetectionMethod: interface=eth0, en.*"),
+        (CALICO, "    calico: {}", "    calico:\n      ipv4AutoDetectionMethod: "
+         "can-reach=010.000.000.001"),  # Go's ParseIPSloppy reads leading zeros
+        (CILIUM, "    cilium: {}", "    cilium:\n      version: v1.18.2\n      tunnel: geneve\n"
+         "      ipam: eni\n      enableEncryption: true\n      encryptionType: wireguard"),
+        (CILIUM6, "    cilium: {}", "    cilium:\n      enableNodePort: true"),  # no kubeProxy
+    ],
+)  # fmt: skip
+def test_what_kops_accepts(linter: Linter, kops_data: Path, name: str, old: str, new: str) -> None:
+    problems = linter.lint_text(edited(kops_data, name, old, new), "m.yaml")
+    assert [(p.rule, p.message) for p in problems if p.level == "error"] == []
