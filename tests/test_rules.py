@@ -194,6 +194,17 @@ CASES = [
     ),
     ("cni-cloud", "Cluster:spec.networking={gce: {}}", "spec.networking.gce"),
     ("flannel", "Cluster:spec.networking={flannel: {}}", "spec.networking.flannel.backend"),
+    ("kube-dns", "Cluster:spec.kubeDNS={serverIP: 10.0.0.300}", "spec.kubeDNS.serverIP"),
+    (
+        "component-cloud-provider",
+        "Cluster:spec.kubelet={cloudProvider: gce}",
+        "spec.kubelet.cloudProvider",
+    ),
+    (
+        "service-account-issuer",
+        "Cluster:spec.serviceAccountIssuerDiscovery={enableAWSOIDCProvider: true}",
+        "spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider",
+    ),
     ("kubelet", "Cluster:spec.kubelet={networkPluginMTU: 9001}", "spec.kubelet.networkPluginMTU"),
     (
         "kube-apiserver",

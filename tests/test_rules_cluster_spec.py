@@ -155,6 +155,43 @@ CASES = [
     # validation.go:297
     ("", "    legacy: false\n", "    legacy: true\n", "removed-feature", "spec.iam.legacy",
      "Forbidden: legacy IAM permissions are no longer supported"),
+    # legacy.go:98
+    ("  kubeControllerManager:\n    clusterCIDR: 10.0.0.0/16\n", "", "", "kube-dns",
+     "spec.kubeControllerManager.clusterCIDR",
+     'Forbidden: kubeControllerManager.clusterCIDR "10.0.0.0/16" must be a subnet of '
+     'nonMasqueradeCIDR "100.64.0.0/10"'),
+    # legacy.go:112
+    ("  serviceClusterIPRange: 100.64.0.0/13\n  kubeDNS:\n    serverIP: 100.96.0.10\n", "",
+     "", "kube-dns", "spec.kubeDNS.serverIP",
+     'Forbidden: ServiceClusterIPRange "100.64.0.0/13" must contain the DNS Server IP '
+     '"100.96.0.10"'),
+    # legacy.go:137
+    ("  kubeDNS:\n    upstreamNameservers:\n    - dns.google\n", "", "", "kube-dns",
+     "spec.kubeDNS.upstreamNameservers[0]",
+     'Invalid value: "dns.google": Invalid nameserver given, should be a valid ip address'),
+    # legacy.go:144
+    ("  kubeDNS:\n    stubDomains:\n      corp.example.com: []\n", "", "", "kube-dns",
+     'spec.kubeDNS.stubDomains["corp.example.com"]',
+     'Invalid value: "corp.example.com": No nameservers specified for the stub domain'),
+    # legacy.go:127
+    ("  kubeDNS:\n    provider: KubeDNS\n    serverIP: 100.64.0.10\n    nodeLocalDNS:\n"
+     "      enabled: true\n", "", "", "kube-dns", "spec.kubeDNS.provider",
+     "Forbidden: KubeDNS provider must be set to CoreDNS if NodeLocalDNS addon is enabled"),
+    # legacy.go:183
+    ("", KUBELET, KUBELET + "    cloudProvider: gce\n", "component-cloud-provider",
+     "spec.kubelet.cloudProvider", "Forbidden: Did not match cluster cloudProvider"),
+    # legacy.go:237
+    ("  serviceAccountIssuerDiscovery:\n    discoveryStore: s3://oidc.example.com/x\n", "",
+     "", "service-account-issuer", "spec.serviceAccountIssuerDiscovery.discoveryStore",
+     'Invalid value: "s3://oidc.example.com/x": Bucket name cannot contain dots'),
+    # legacy.go:245
+    ("  serviceAccountIssuerDiscovery:\n    discoveryStore: https://oidc.example.com\n", "",
+     "", "service-account-issuer", "spec.serviceAccountIssuerDiscovery.discoveryStore",
+     'Invalid value: "https://oidc.example.com": not a valid VFS path'),
+    # legacy.go:263
+    ("  serviceAccountIssuerDiscovery:\n    enableAWSOIDCProvider: true\n", "", "",
+     "service-account-issuer", "spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider",
+     "Forbidden: AWS OIDC Provider requires a discoveryStore or discoveryService to be set"),
 ]  # fmt: skip
 
 
@@ -186,6 +223,11 @@ def test_kops_message(
         "  warmPool:\n    minSize: 1\n    maxSize: 2\n",
         "  hooks:\n  - enabled: false\n  - manifest: |\n      [Unit]\n    useRawManifest: true\n",
         "  assets:\n    fileRepository: https://files.example.com/kops\n",
+        "  kubeDNS:\n    serverIP: 100.64.0.10\n    upstreamNameservers:\n    - 8.8.8.8\n"
+        "    stubDomains:\n      corp.example.com:\n      - 10.0.0.2\n",
+        "  kubeAPIServer:\n    cloudProvider: external\n",
+        "  serviceAccountIssuerDiscovery:\n    discoveryStore: s3://oidc-bucket/cluster\n"
+        "    enableAWSOIDCProvider: true\n",
     ],
 )
 def test_what_kops_accepts(linter: Linter, kops_data: Path, extra: str) -> None:

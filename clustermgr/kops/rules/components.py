@@ -8,6 +8,7 @@ v1alpha2 fields a manifest holds (`masterKubelet` is kOps' `controlPlaneKubelet`
 from __future__ import annotations
 
 import ipaddress
+import json
 import posixpath
 import re
 import urllib.parse
@@ -23,6 +24,7 @@ from clustermgr.kops.rules.wording import (
     unsupported,
 )
 from clustermgr.problems import ERROR
+from clustermgr.versions import VersionError, parse_kubernetes, parse_strict
 from clustermgr.yamlio import YPath
 
 # Flags kOps refuses on a kubelet, with its words (validateKubelet).
@@ -304,3 +306,181 @@ def _api_server_url(text: str) -> bool:
     except ValueError:
         return False
     return bool(parsed.scheme and parsed.netloc)
+
+
+def go_parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Go's net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 without a zone."""
+    if "%" in text:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _network(text: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """Go's net.ParseCIDR, masked."""
+    if not isinstance(text, str) or "/" not in text:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _belongs(inner: Any, outer: Any) -> bool:
+    return bool(
+        inner.version == outer.version and inner.subnet_of(outer)  # pkg/util/subnet BelongsTo
+    )
+
+
+@rule("kube-dns", ERROR)
+def kube_dns(m: Manifest) -> Iterator[Hit]:
+    """A cluster DNS or pod range setting that does not fit the cluster.
+
+    The DNS server IP, nameservers, NodeLocal DNS, or a controller-manager clusterCIDR outside
+    nonMasqueradeCIDR."""
+    # kOps: legacy.go, ValidateCluster and isExperimentalClusterDNS; validation.go,
+    # validateNodeLocalDNS
+    if m.cluster is None:
+        return
+    spec, at = m.cluster.spec(), m.cluster.position
+    non_masquerade = _network(spec.get("nonMasqueradeCIDR"))
+    cidr = as_dict(spec.get("kubeControllerManager")).get("clusterCIDR")
+    if isinstance(cidr, str) and cidr:
+        path: YPath = ("spec", "kubeControllerManager", "clusterCIDR")
+        parsed = _network(cidr)
+        if parsed is None:
+            detail = "cluster had an invalid kubeControllerManager.clusterCIDR"
+            yield Hit(at, path, invalid(cidr, detail))
+        elif non_masquerade is not None and not _belongs(parsed, non_masquerade):
+            yield Hit(
+                at,
+                path,
+                f"Forbidden: kubeControllerManager.clusterCIDR {json.dumps(cidr)} must be a "
+                f"subnet of nonMasqueradeCIDR {json.dumps(spec.get('nonMasqueradeCIDR'))}",
+            )
+    dns = spec.get("kubeDNS")
+    if not isinstance(dns, dict):
+        return
+    yield from _dns_server(m.cluster, dns)
+    for i, server in enumerate(as_list(dns.get("upstreamNameservers"))):
+        if go_parse_ip(str(server)) is None:
+            yield Hit(
+                at,
+                ("spec", "kubeDNS", "upstreamNameservers", i),
+                invalid(str(server), "Invalid nameserver given, should be a valid ip address"),
+            )
+    for domain, servers in as_dict(dns.get("stubDomains")).items():
+        path = ("spec", "kubeDNS", "stubDomains", domain)
+        if not as_list(servers):
+            detail = "No nameservers specified for the stub domain"
+            yield Hit(at, path, invalid(str(domain), detail))
+        for i, server in enumerate(as_list(servers)):
+            if go_parse_ip(str(server)) is None:
+                detail = "Invalid nameserver given, should be a valid ip address"
+                yield Hit(at, (*path, i), invalid(str(server), detail))
+
+
+def _dns_server(cluster: Doc, dns: dict[str, Any]) -> Iterator[Hit]:
+    spec, at = cluster.spec(), cluster.position
+    server = dns.get("serverIP")
+    if not isinstance(server, str) or not server:
+        return
+    address = go_parse_ip(server)
+    if address is None:
+        detail = "Cluster had an invalid kubeDNS.serverIP"
+        yield Hit(at, ("spec", "kubeDNS", "serverIP"), invalid(server, detail))
+    else:
+        services = _network(spec.get("serviceClusterIPRange"))
+        if services is not None and address not in services:
+            yield Hit(
+                at,
+                ("spec", "kubeDNS", "serverIP"),
+                f"Forbidden: ServiceClusterIPRange {json.dumps(spec.get('serviceClusterIPRange'))}"
+                f" must contain the DNS Server IP {json.dumps(server)}",
+            )
+        local = as_dict(dns.get("nodeLocalDNS"))
+        for key, name in (("kubelet", "Kubelet"), ("masterKubelet", "ControlPlaneKubelet")):
+            kubelet = spec.get(key)
+            if not isinstance(kubelet, dict) or "nodeLocalDNS" not in dns:
+                continue
+            found = kubelet.get("clusterDNS") or ""
+            if found != server and found != (local.get("localIP") or ""):
+                yield Hit(
+                    at,
+                    ("spec", key, "clusterDNS"),
+                    f"Forbidden: {name} ClusterDNS did not match cluster kubeDNS.serverIP or "
+                    "nodeLocalDNS.localIP",
+                )
+    local = as_dict(dns.get("nodeLocalDNS"))
+    if local.get("enabled") is not True:
+        return
+    if dns.get("provider") not in (None, "", "CoreDNS"):
+        yield Hit(
+            at,
+            ("spec", "kubeDNS", "provider"),
+            "Forbidden: KubeDNS provider must be set to CoreDNS if NodeLocalDNS addon is enabled",
+        )
+    local_ip = local.get("localIP") or ""
+    if local_ip and go_parse_ip(str(local_ip)) is None:
+        yield Hit(
+            at,
+            ("spec", "kubeDNS", "nodeLocalDNS", "localIP"),
+            invalid(str(local_ip), "Cluster had an invalid kubeDNS.nodeLocalDNS.localIP"),
+        )
+    ipvs = as_dict(spec.get("kubeProxy")).get("proxyMode") == "ipvs"
+    if ipvs or "cilium" in as_dict(spec.get("networking")):
+        for key, name in (("kubelet", "Kubelet"), ("masterKubelet", "ControlPlaneKubelet")):
+            found = as_dict(spec.get(key)).get("clusterDNS") or ""
+            if found and found != local_ip:
+                yield Hit(
+                    at,
+                    ("spec", key, "clusterDNS"),
+                    f"Forbidden: {name} ClusterDNS must be set to the default IP address for "
+                    "LocalIP",
+                )
+
+
+# kOps: legacy.go, ValidateCluster: the name each cloud has in Kubernetes' --cloud-provider
+_K8S_CLOUD = {"aws": "aws", "gce": "gce", "openstack": "openstack", "azure": "azure"}
+_EXTERNAL = ("digitalocean", "hetzner", "scaleway", "linode")
+
+
+@rule("component-cloud-provider", ERROR)
+def component_cloud_provider(m: Manifest) -> Iterator[Hit]:
+    """A component's cloudProvider that is not the cluster's (or external)."""
+    # kOps: legacy.go, ValidateCluster ("Check CloudProvider"); the kube-apiserver only below
+    # Kubernetes 1.33.0-alpha.3
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    provider = spec.get("cloudProvider")
+    name = provider if isinstance(provider, str) else next(iter(as_dict(provider)), "")
+    wanted = _K8S_CLOUD.get(name) or ("external" if name in _EXTERNAL else "")
+    if not wanted:
+        return
+    apiserver = _apiserver_checked(spec.get("kubernetesVersion"))
+    for key in ("kubelet", "masterKubelet", "kubeAPIServer", "kubeControllerManager"):
+        own = as_dict(spec.get(key)).get("cloudProvider")
+        if not own or own in ("external", wanted):
+            continue
+        if key == "kubeAPIServer" and not apiserver:
+            continue
+        yield Hit(
+            m.cluster.position,
+            ("spec", key, "cloudProvider"),
+            "Forbidden: Did not match cluster cloudProvider",
+        )
+
+
+_APISERVER_CLOUD_UNTIL = parse_strict("1.33.0-alpha.3")
+
+
+def _apiserver_checked(raw: Any) -> bool:
+    """kOps checks kube-apiserver's cloudProvider below Kubernetes 1.33.0-alpha.3 (and not
+    when the version does not parse: kubernetes-version says why)."""
+    try:
+        return parse_kubernetes(str(raw or "")) < _APISERVER_CLOUD_UNTIL
+    except VersionError:
+        return False
