@@ -108,8 +108,9 @@ def test_messages_read_like_kops(crd_linter: Linter, kops_data: Path) -> None:
     )
     text = seeded(kops_data, "  networkCIDR: 172.20.0.0/16", "  networkCIDR: 172.20.1.0/16")
     messages = {p.rule: p.message for p in crd_linter.lint_text(text, "m.yaml")}
-    assert messages["cidr-invalid"] == (
-        "Invalid value: '172.20.1.0/16': host bits are set — did you mean '172.20.0.0/16'?"
+    assert messages["cidr-invalid"] == (  # kOps: validation.go:515, parseCIDR
+        'Invalid value: "172.20.1.0/16": Network contains bits outside prefix (did you mean '
+        '"172.20.0.0/16")'
     )
 
 

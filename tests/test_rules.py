@@ -104,7 +104,7 @@ CASES = [
         "spec.kubernetesVersion",
     ),
     ("cloud-provider", "Cluster:spec.cloudProvider=~", "spec.cloudProvider"),
-    ("network-cidr-required", "Cluster:spec.networkCIDR=~", "spec"),
+    ("network-cidr-required", "Cluster:spec.networkCIDR=~", "spec.networkCIDR"),
     ("networking-multiple", "Cluster:spec.networking={cilium: {}, calico: {}}", "spec.networking"),
     (
         "cloud-labels-reserved",
@@ -194,6 +194,27 @@ CASES = [
     ),
     ("cni-cloud", "Cluster:spec.networking={gce: {}}", "spec.networking.gce"),
     ("flannel", "Cluster:spec.networking={flannel: {}}", "spec.networking.flannel.backend"),
+    (
+        "api-lb",
+        "Cluster:spec.api={loadBalancer: {class: Classic, sslPolicy: ELBSecurityPolicy-2016-08}}",
+        "spec.api.loadBalancer.sslPolicy",
+    ),
+    (
+        "api-lb-aws-only",
+        "Cluster:spec.cloudProvider=gce;Cluster:spec.api={loadBalancer: {idleTimeoutSeconds: 60}}",
+        "spec.api.loadBalancer.idleTimeoutSeconds",
+    ),
+    (
+        "subnet-routes",
+        "Cluster:spec.subnets=[{name: a, zone: eu-west-1a, type: Private, cidr: 10.0.32.0/19, "
+        "additionalRoutes: [{cidr: 10.1.0.0/16, target: vpce-1}]}]",
+        "spec.subnets[0].additionalRoutes[0].target",
+    ),
+    (
+        "aws-iam-authenticator",
+        "Cluster:spec.authentication={aws: {identityMappings: [{arn: 'arn:aws:iam::1:group/x'}]}}",
+        "spec.authentication.aws.backendMode",
+    ),
     ("kube-dns", "Cluster:spec.kubeDNS={serverIP: 10.0.0.300}", "spec.kubeDNS.serverIP"),
     (
         "component-cloud-provider",

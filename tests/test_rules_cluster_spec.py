@@ -188,6 +188,57 @@ CASES = [
     ("  serviceAccountIssuerDiscovery:\n    discoveryStore: https://oidc.example.com\n", "",
      "", "service-account-issuer", "spec.serviceAccountIssuerDiscovery.discoveryStore",
      'Invalid value: "https://oidc.example.com": not a valid VFS path'),
+    # aws.go:52
+    ("", "  api:\n    dns: {}\n", "  api:\n    loadBalancer:\n      class: Classic\n"
+     "      type: Public\n      sslCertificate: arn:aws:acm:us-test-1:1:certificate/a\n",
+     "api-lb", "spec.api.loadBalancer.sslCertificate",
+     "Forbidden: sslCertificate requires a network load balancer. See "
+     "https://github.com/kubernetes/kops/blob/master/permalinks/acm_nlb.md"),
+    # aws.go:181
+    ("", "  api:\n    dns: {}\n", "  api:\n    loadBalancer:\n      class: Network\n"
+     "      type: Public\n      securityGroupOverride: api-sg\n", "api-lb",
+     "spec.api.loadBalancer.securityGroupOverride",
+     'Invalid value: "api-sg": security group override does not match the expected AWS format'),
+    # aws.go:346 (NotFound's value is the formatted message, quoted)
+    ("", "  api:\n    dns: {}\n", "  api:\n    loadBalancer:\n      class: Network\n"
+     "      type: Public\n      subnets:\n      - name: us-test-1b\n", "api-lb",
+     "spec.api.loadBalancer.subnets[0].name",
+     'Not found: "subnet \\"us-test-1b\\" not found in cluster subnets"'),
+    # aws.go:361 (the value is kOps' LoadBalancerSubnetSpec as JSON)
+    ("", "  api:\n    dns: {}\n", "  api:\n    loadBalancer:\n      class: Network\n"
+     "      type: Internal\n      subnets:\n      - name: us-test-1a\n"
+     "        privateIPv4Address: 10.0.0.5\n", "api-lb",
+     "spec.api.loadBalancer.subnets[0].privateIPv4Address",
+     'Invalid value: {"name":"us-test-1a","privateIPv4Address":"10.0.0.5"}: '
+     "privateIPv4Address is not part of the subnet CIDR"),
+    # validation.go:762
+    ("", "    type: Public\n    zone: us-test-1a\n",
+     "    type: Public\n    zone: us-test-1a\n    additionalRoutes:\n"
+     "    - cidr: 10.1.0.0/16\n      target: pcx-1\n", "subnet-routes",
+     "spec.subnets[0].additionalRoutes",
+     "Forbidden: additional routes can only be added on private subnets"),
+    # aws.go:429
+    ("", "    type: Public\n    zone: us-test-1a\n",
+     "    type: Private\n    zone: us-test-1a\n    additionalRoutes:\n"
+     "    - cidr: 172.20.128.0/24\n      target: pcx-1\n", "subnet-routes",
+     "spec.subnets[0].additionalRoutes[0].target",
+     "Forbidden: target is more specific than a network CIDR block. This route can target "
+     "only an interface or an instance."),
+    # aws.go:396
+    ("  authentication:\n    aws:\n      identityMappings:\n"
+     "      - arn: arn:aws:iam::123456789012:role/Admin\n", "", "", "aws-iam-authenticator",
+     "spec.authentication.aws.backendMode",
+     "Forbidden: backendMode must be CRD if identityMappings is set"),
+    # validation.go:1173
+    ("  additionalNetworkCIDRs:\n  - 100.96.0.0/16\n", "", "", "non-masquerade-overlap",
+     "spec.nonMasqueradeCIDR",
+     'Forbidden: nonMasqueradeCIDR "100.64.0.0/10" cannot overlap with '
+     'additionalNetworkCIDRs[0] "100.96.0.0/16"'),
+    # validation.go:505 (parseCIDR's hint)
+    ("", "  networkCIDR: 172.20.0.0/16\n", "  networkCIDR: 172.20.0.0\n", "cidr-invalid",
+     "spec.networkCIDR",
+     'Invalid value: "172.20.0.0": Could not be parsed as a CIDR (did you mean '
+     '"172.20.0.0/32")'),
     # legacy.go:263
     ("  serviceAccountIssuerDiscovery:\n    enableAWSOIDCProvider: true\n", "", "",
      "service-account-issuer", "spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider",
@@ -233,3 +284,20 @@ def test_kops_message(
 def test_what_kops_accepts(linter: Linter, kops_data: Path, extra: str) -> None:
     problems = linter.lint_text(cluster_with(kops_data, extra), "m.yaml")
     assert [(p.rule, p.message) for p in problems if p.level == "error"] == []
+
+
+def test_none_dns_needs_a_network_load_balancer(linter: Linter, kops_data: Path) -> None:
+    """aws.go:308, awsValidateTopologyDNS."""
+    text = cluster_with(
+        kops_data,
+        "",
+        "  api:\n    dns: {}\n",
+        "  api:\n    loadBalancer:\n      class: Classic\n      type: Public\n",
+    ).replace("    dns:\n      type: Public", "    dns:\n      type: None", 1)
+    problems = [p for p in linter.lint_text(text, "m.yaml") if p.rule == "api-lb"]
+    assert [(p.path, p.message) for p in problems] == [
+        (
+            "spec.api.loadBalancer.type",
+            "Forbidden: topology.dns.type=none requires Network Load Balancer",
+        )
+    ]

@@ -173,7 +173,7 @@ def test_the_values_line_is_found_among_equal_values_by_its_key(run: Run, exampl
     assert code == 1
     assert lines == [
         "values/_defaults.yaml:7:20: [error] non-masquerade-overlap: "
-        "Cluster/dev-eu1.k8s.example.com spec.nonMasqueradeCIDR: Invalid value: '10.0.0.0/8': "
-        "nonMasqueradeCIDR cannot overlap with networkCIDR '10.10.0.0/16' "
+        "Cluster/dev-eu1.k8s.example.com spec.nonMasqueradeCIDR: Forbidden: nonMasqueradeCIDR "
+        '"10.0.0.0/8" cannot overlap with networkCIDR "10.10.0.0/16" '
         "(written at template/10-cluster.yaml.j2:40)"
     ]

@@ -6,6 +6,7 @@ make, and a few they miss. One function per rule id, in modules by subject; RULE
 from clustermgr.kops.rules import (  # register rules
     access,
     addons,
+    apilb,
     cluster,
     cni,
     components,
@@ -48,6 +49,7 @@ __all__ = [
     "Rule",
     "access",
     "addons",
+    "apilb",
     "build",
     "cluster",
     "cni",

@@ -310,3 +310,42 @@ def _discovery_store_problem(store: str) -> str:
     if scheme == "s3" and "." in bucket:
         return "Bucket name cannot contain dots"
     return ""
+
+
+_IAM_ARN = re.compile(r"arn:[^:]*:[^:]*:[^:]*:[^:]*:(.*)", re.DOTALL)  # aws-sdk-go-v2 arn.Parse
+
+
+@rule("aws-iam-authenticator", ERROR)
+def aws_iam_authenticator(m: Manifest) -> Iterator[Hit]:
+    """AWS IAM Authenticator identity mappings without the CRD backend, or with a bad ARN."""
+    # kOps: aws.go, awsValidateIAMAuthenticator (through awsValidateCluster)
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    provider = spec.get("cloudProvider")
+    if not (provider == "aws" or "aws" in as_dict(provider)):
+        return
+    auth = as_dict(spec.get("authentication")).get("aws")
+    if not isinstance(auth, dict):
+        return
+    at, path = m.cluster.position, ("spec", "authentication", "aws")
+    mappings = as_list(auth.get("identityMappings"))
+    if mappings and "CRD" not in str(auth.get("backendMode") or ""):
+        yield Hit(
+            at,
+            (*path, "backendMode"),
+            "Forbidden: backendMode must be CRD if identityMappings is set",
+        )
+    for i, raw in enumerate(mappings):
+        arn = str(as_dict(raw).get("arn") or "")
+        found = _IAM_ARN.fullmatch(arn)
+        if found is None or not found.group(1).startswith(("role/", "user/")):
+            yield Hit(
+                at,
+                (*path, "identityMappings", i, "arn"),
+                invalid(
+                    arn,
+                    "arn must be a valid IAM Role or User ARN such as "
+                    "arn:aws:iam::123456789012:role/KopsExampleRole",
+                ),
+            )

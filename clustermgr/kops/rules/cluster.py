@@ -164,17 +164,28 @@ def _providers(cluster: Doc) -> list[Any]:
 
 @rule("network-cidr-required", ERROR)
 def network_cidr_required(m: Manifest) -> Iterator[Hit]:
-    """An AWS cluster without networkCIDR."""
-    if m.cluster is None:
+    """An AWS cluster without networkCIDR or nonMasqueradeCIDR."""
+    # kOps: validation.go, validateNetworking (AWS requires both). kops replace of a cluster
+    # that exists assigns neither (cmd/kops/replace.go), so kOps refuses the manifest.
+    if m.cluster is None or "aws" not in _providers(m.cluster):
         return
     spec = m.cluster.spec()
     if (
-        "aws" in _providers(m.cluster)
-        and not spec.get("networkCIDR")
+        not spec.get("networkCIDR")
         and not spec.get("networkID")  # a shared VPC: kOps reads the VPC's range
         and not as_dict(spec.get("networking")).get("networkCIDR")
     ):
-        yield Hit(m.cluster.position, ("spec",), "Required value: networkCIDR must be set on AWS")
+        yield Hit(
+            m.cluster.position,
+            ("spec", "networkCIDR"),
+            "Required value: Cluster does not have networkCIDR set",
+        )
+    if not spec.get("nonMasqueradeCIDR"):
+        yield Hit(
+            m.cluster.position,
+            ("spec", "nonMasqueradeCIDR"),
+            "Required value: Cluster does not have nonMasqueradeCIDR set",
+        )
 
 
 @rule("networking-multiple", ERROR)

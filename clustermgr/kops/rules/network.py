@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.wording import invalid
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 
@@ -27,18 +29,32 @@ def _parse(raw: Any) -> tuple[Network | None, str]:
 
 @functools.lru_cache(maxsize=4096)  # every rule asks about the same few CIDRs
 def _parse_text(raw: str) -> tuple[Network | None, str]:
-    try:
-        return ipaddress.ip_network(str(raw), strict=True), ""
-    except ValueError:
-        pass
-    try:
-        canonical = ipaddress.ip_network(str(raw), strict=False)
-    except ValueError:
-        return None, f"Invalid value: {raw!r}: not a valid CIDR"
-    return (
-        canonical,
-        f"Invalid value: {raw!r}: host bits are set — did you mean {str(canonical)!r}?",
-    )
+    """kOps: validation.go, parseCIDR: Go's net.ParseCIDR, with kOps' hints."""
+    address, slash, prefix = raw.partition("/")
+    network = None
+    if slash and prefix.isascii() and prefix.isdigit() and len(prefix) <= 3:
+        try:
+            network = ipaddress.ip_network(raw, strict=False)
+        except ValueError:
+            network = None
+    if network is None:
+        detail = "Could not be parsed as a CIDR"
+        if not slash:
+            try:
+                ip = ipaddress.ip_address(raw) if "%" not in raw else None
+            except ValueError:
+                ip = None
+            if ip is not None:
+                size = 32 if ip.version == 4 and ":" not in raw else 64
+                detail += f' (did you mean "{raw}/{size}")'
+        return None, invalid(raw, detail)
+    if ipaddress.ip_address(address) != network.network_address:
+        detail = (
+            "Network contains bits outside prefix (did you mean "
+            f'"{network.network_address}/{network.prefixlen}")'
+        )
+        return network, invalid(raw, detail)
+    return network, ""
 
 
 def _cidrs(spec: dict[str, Any]) -> Iterator[tuple[YPath, Any]]:
@@ -177,19 +193,26 @@ def non_masquerade_overlap(m: Manifest) -> Iterator[Hit]:
     networking = as_dict(spec.get("networking"))
     vpc_native = {"amazonvpc", "amazonVPC", "lyftvpc"} & set(networking)
     eni = as_dict(networking.get("cilium")).get("ipam") == "eni"
-    if (
-        masq is not None
-        and network is not None
-        and masq.version == network.version
-        and not (vpc_native or eni)
-        and masq.overlaps(network)
-    ):
+    if masq is None or vpc_native or eni:
+        return
+    if network is not None and masq.version == network.version and masq.overlaps(network):
         yield Hit(
             m.cluster.position,
             ("spec", "nonMasqueradeCIDR"),
-            f"Invalid value: {str(masq)!r}: nonMasqueradeCIDR cannot overlap with "
-            f"networkCIDR {str(network)!r}",
+            f"Forbidden: nonMasqueradeCIDR {json.dumps(spec.get('nonMasqueradeCIDR'))} cannot "
+            f"overlap with networkCIDR {json.dumps(spec.get('networkCIDR'))}",
         )
+    if network is None:
+        return  # kOps compares the additional CIDRs only beside a networkCIDR
+    for i, raw in enumerate(as_list(spec.get("additionalNetworkCIDRs"))):
+        extra = _parse(raw)[0]
+        if extra is not None and masq.version == extra.version and masq.overlaps(extra):
+            yield Hit(
+                m.cluster.position,
+                ("spec", "nonMasqueradeCIDR"),
+                f"Forbidden: nonMasqueradeCIDR {json.dumps(spec.get('nonMasqueradeCIDR'))} "
+                f"cannot overlap with additionalNetworkCIDRs[{i}] {json.dumps(str(extra))}",
+            )
 
 
 @rule("pod-cidr-range", ERROR)
