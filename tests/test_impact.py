@@ -36,6 +36,10 @@ def etcd(r: diff.Resources) -> dict[str, Any]:
 
 
 Edit = Callable[[diff.Resources], Any]
+# The groups of kOps' ha manifest a change reaches (it has no bastion, no APIServer group).
+MASTERS = ("master-us-test-1a", "master-us-test-1b", "master-us-test-1c")
+EVERY_NODE = (*MASTERS, "nodes")
+
 CASES: list[tuple[str, Edit, str, tuple[str, ...], tuple[str, ...]]] = [
     ("etcd version", lambda r: etcd(r).update(version="3.5.21"), impact.UPDATE, (), ()),
     (
@@ -43,14 +47,14 @@ CASES: list[tuple[str, Edit, str, tuple[str, ...], tuple[str, ...]]] = [
         lambda r: etcd(r).update(manager={"logLevel": 3}),
         impact.ROLL_CONTROL_PLANE,
         (impact.FORCE,),
-        (),
+        MASTERS,
     ),
     (
         "etcd resources",
         lambda r: etcd(r).update(cpuRequest="300m"),
         impact.ROLL_CONTROL_PLANE,
         (impact.FORCE,),
-        (),
+        MASTERS,
     ),
     (
         "subnet type",
@@ -64,42 +68,42 @@ CASES: list[tuple[str, Edit, str, tuple[str, ...], tuple[str, ...]]] = [
         lambda r: spec(r, C).update(topology={"dns": {"type": "None"}}),
         impact.ROLL_ALL,
         (),
-        (),
+        EVERY_NODE,
     ),
     (
         "node port range",
         lambda r: spec(r, C).update(kubeAPIServer={"serviceNodePortRange": "30000-33000"}),
         impact.ROLL_ALL,
         (),
-        (),
+        EVERY_NODE,
     ),
     (
         "public name",
         lambda r: spec(r, C).update(masterPublicName="api.other.example.com"),
         impact.ROLL_CONTROL_PLANE,
         (),
-        (),
+        MASTERS,
     ),
     (
         "additional SANs",
         lambda r: spec(r, C).update(additionalSans=["k8s.example.com"]),
         impact.ROLL_CONTROL_PLANE,
         (),
-        (),
+        MASTERS,
     ),
     (
         "authentication",
         lambda r: spec(r, C).update(authentication={"aws": {}}),
         impact.ROLL_CONTROL_PLANE,
         (),
-        (),
+        MASTERS,
     ),
     (
         "cni secondary IPs",
         lambda r: spec(r, C)["networking"].update(cni={"usesSecondaryIP": True}),
         impact.ROLL_ALL,
         (),
-        (),
+        EVERY_NODE,
     ),
     (
         "cloud controller",
@@ -164,20 +168,122 @@ CASES: list[tuple[str, Edit, str, tuple[str, ...], tuple[str, ...]]] = [
         (),
         ("nodes",),
     ),
-    ("kubelet", lambda r: spec(r, C).update(kubelet={"maxPods": 50}), impact.ROLL_ALL, (), ()),
+    (
+        "kubelet",
+        lambda r: spec(r, C).update(kubelet={"maxPods": 50}),
+        impact.ROLL_ALL,
+        (),
+        EVERY_NODE,
+    ),
     (
         "unknown field",
         lambda r: spec(r, C).update(brandNewThing=True),
         impact.ROLL_ALL,
         (impact.ASSUMED,),
+        EVERY_NODE,
+    ),
+    # kOps v1.37.0-alpha.1: pkg/model/context.go, CloudTagsForInstanceGroup (queue mode tags
+    # every group's instances with the managed tag: every launch template changes)
+    (
+        "termination handler queue mode",
+        lambda r: spec(r, C).update(nodeTerminationHandler={"enabled": True}),
+        impact.ROLL_ALL,
         (),
+        (),
+    ),
+    # pkg/model/resources/nodeup.go, createProxyEnv: the proxy is in every node's user data
+    (
+        "egress proxy",
+        lambda r: spec(r, C).update(egressProxy={"httpProxy": {"host": "proxy", "port": 3128}}),
+        impact.ROLL_ALL,
+        (),
+        EVERY_NODE,
+    ),
+    # pkg/model/components/apiserver.go: metrics-server turns on aggregator routing
+    (
+        "metrics server",
+        lambda r: spec(r, C).update(metricsServer={"enabled": True}),
+        impact.ROLL_CONTROL_PLANE,
+        (),
+        MASTERS,
+    ),
+    # pkg/model/awsmodel/autoscalinggroup.go: NLB security groups join the apiserver groups'
+    # launch templates
+    (
+        "NLB security groups",
+        lambda r: spec(r, C)["api"].update(
+            loadBalancer={"class": "Network", "additionalSecurityGroups": ["sg-1"]}
+        ),
+        impact.ROLL_CONTROL_PLANE,
+        (),
+        MASTERS,
+    ),
+    # pkg/nodemodel/nodeupconfigbuilder.go: a warm pool adds WarmPoolImages to the group's
+    # nodeup config; its size is the Auto Scaling group's
+    (
+        "warm pool added",
+        lambda r: spec(r, NODES).update(warmPool={"maxSize": 2}),
+        impact.ROLL_IG,
+        (),
+        ("nodes",),
+    ),
+    (
+        "capacity rebalance",
+        lambda r: spec(r, NODES).update(capacityRebalance=True),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "instance lifetime",
+        lambda r: spec(r, NODES).update(maxInstanceLifetime="168h"),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    # upup/pkg/fi/cloudup/template_functions.go: the priority expander's configuration
+    (
+        "autoscale priority",
+        lambda r: spec(r, NODES).update(autoscalePriority=10),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "EBS CSI driver version",
+        lambda r: spec(r, C).update(cloudConfig={"awsEBSCSIDriver": {"version": "v1.38.1"}}),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    (
+        "OIDC provider",
+        lambda r: spec(r, C).update(serviceAccountIssuerDiscovery={"enableAWSOIDCProvider": True}),
+        impact.UPDATE,
+        (),
+        (),
+    ),
+    # pkg/apis/nodeup/config.go, filterHooks: a hook reaches only the roles it names
+    (
+        "hook for nodes",
+        lambda r: spec(r, C).update(hooks=[{"name": "a.service", "roles": ["Node"]}]),
+        impact.ROLL_ALL,
+        (),
+        ("nodes",),
+    ),
+    (
+        "hook for the control plane",
+        lambda r: spec(r, C).update(hooks=[{"name": "a.service", "roles": ["Master"]}]),
+        impact.ROLL_ALL,
+        (),
+        MASTERS,
     ),
     (
         "etcd removed",
         lambda r: spec(r, C)["etcdClusters"].pop(1),
         impact.ROLL_CONTROL_PLANE,
         (impact.FORCE, impact.REFUSED),
-        (),
+        MASTERS,
     ),
 ]
 
@@ -237,7 +343,7 @@ def test_refusals_use_kops_words(kops_data: Path) -> None:
 
 
 def test_every_entry_has_a_reason_and_a_kops_source() -> None:
-    tables = [impact.CLUSTER, impact.INSTANCE_GROUP, impact.PRESENCE]
+    tables = [impact.CLUSTER, impact.INSTANCE_GROUP, impact.PRESENCE, impact.IG_PRESENCE]
     tables += [impact.DOCUMENT_ADDED, impact.DOCUMENT_REMOVED]
     for table in tables:
         for field, entry in table.items():
@@ -302,3 +408,44 @@ def test_ssh_credentials_are_compared_with_the_store_key(
     (keys / "a1b2c3").write_text("ssh-ed25519 AAAAdifferent\n")
     changed = run("-C", str(example), "diff", "dev-eu1", "--state", str(tmp_path / "state"))
     assert "SSHCredential/admin" in changed.out and "spec.publicKey" in changed.out
+
+
+def test_a_spot_price_under_a_mixed_instances_policy_is_the_groups(kops_data: Path) -> None:
+    """kOps: pkg/model/awsmodel/autoscalinggroup.go: the launch template's SpotPrice only
+    without a mixed instances policy; with one, MixedSpotMaxPrice of the Auto Scaling group."""
+    old = ha(kops_data)
+    spec(old, NODES).update(mixedInstancesPolicy={"onDemandBase": 1})
+    new = copy.deepcopy(old)
+    spec(new, NODES).update(maxPrice="0.2")
+    (change,) = diff.compare(old, new)
+    assert (change.impact, change.groups) == (impact.UPDATE, ())
+    plain = ha(kops_data)
+    priced = copy.deepcopy(plain)
+    spec(priced, NODES).update(maxPrice="0.2")
+    (change,) = diff.compare(plain, priced)
+    assert (change.impact, change.groups) == (impact.ROLL_IG, ("nodes",))
+
+
+def test_what_the_cloud_refuses(kops_data: Path) -> None:
+    """kOps' AWS tasks refuse to change some resources in place: a subnet's IPv6 range, and
+    an EBS volume's encryption (kOps: upup/pkg/fi/cloudup/awstasks/subnet.go and
+    ebsvolume.go, CheckChanges)."""
+    old = ha(kops_data)
+    spec(old, C)["subnets"][0]["ipv6CIDR"] = "/64#1"
+    new = copy.deepcopy(old)
+    spec(new, C)["subnets"][0]["ipv6CIDR"] = "/64#2"
+    (changed,) = diff.compare(old, new)
+    assert (changed.impact, changed.flags) == (impact.UPDATE, (impact.REFUSED,))
+    fresh = ha(kops_data)
+    first = copy.deepcopy(fresh)
+    spec(first, C)["subnets"][0]["ipv6CIDR"] = "/64#1"
+    (added,) = diff.compare(fresh, first)
+    assert (added.flags, added.why) == ((), "set for the first time")
+    spec(fresh, C)["subnets"][0]["id"] = spec(first, C)["subnets"][0]["id"] = "subnet-1"
+    (shared,) = diff.compare(fresh, first)
+    assert (shared.flags, shared.why) == ((impact.REFUSED,), "field cannot be set on shared subnet")
+    for key, value in (("encryptedVolume", False), ("kmsKeyId", "arn:aws:kms:us-test-1:1:key/a")):
+        new = copy.deepcopy(old)
+        etcd(new)["etcdMembers"][0][key] = value
+        (change,) = diff.compare(old, new)
+        assert impact.REFUSED in change.flags, key

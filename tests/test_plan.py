@@ -84,7 +84,10 @@ def test_minor_upgrades_go_through_reconcile_where_kops_has_it(
     kops: str | None, middle: list[str]
 ) -> None:
     new = edited(v=lambda r: r[C]["spec"].update(kubernetesVersion="1.34.1"))
-    rolls = [] if "reconcile" in middle[0] else ["kops rolling-update cluster --yes"]
+    # The bastion has no nodeup config (pkg/model/bootstrapscript.go, ResourceNodeUp): the
+    # others are named.
+    rolls = ["kops rolling-update cluster --instance-group control-plane-a,nodes --yes"]
+    rolls = [] if "reconcile" in middle[0] else rolls
     assert texts(cluster(), new, kops) == [
         "kops replace -f <render>",
         *middle,
@@ -209,3 +212,25 @@ def test_the_plan_survives_plain_data() -> None:
     new = edited(n=lambda r: r[NODES]["spec"].update(machineType="b"))
     result = plan.build(diff.compare(cluster(), new), plan.roles_of(new))
     assert plan.Plan.from_data(result.to_data()) == result
+
+
+def test_control_plane_config_rolls_control_plane_groups_only() -> None:
+    """kube-controller-manager and kube-scheduler are ControlPlaneConfig, which only
+    ControlPlane groups get; the apiserver's settings reach APIServer groups too (kOps:
+    pkg/apis/nodeup/config.go, NewConfig)."""
+    base = cluster()
+    base[("InstanceGroup", "apiservers")] = {
+        "kind": "InstanceGroup",
+        "metadata": {"name": "apiservers"},
+        "spec": {"role": "APIServer", "machineType": "m"},
+    }
+    manager = copy.deepcopy(base)
+    manager[C]["spec"]["kubeControllerManager"] = {"logLevel": 4}
+    assert texts(base, manager)[-1] == (
+        "kops rolling-update cluster --instance-group control-plane-a --yes"
+    )
+    apiserver = copy.deepcopy(base)
+    apiserver[C]["spec"]["kubeAPIServer"] = {"logLevel": 4}
+    assert texts(base, apiserver)[-1] == (
+        "kops rolling-update cluster --instance-group control-plane-a,apiservers --yes"
+    )

@@ -31,13 +31,23 @@ def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
     pattern = pattern_of(change.path)
     whole = change.type in (ADDED, REMOVED) or not isinstance(change.old, dict)
     entry = _entry(kind, pattern, change.new if change.type != REMOVED else change.old)
-    if kind == "Cluster" and whole and pattern in impacts.PRESENCE:
-        entry = impacts.PRESENCE[pattern]
+    present = impacts.presence(kind, pattern) if whole else None
+    if present is not None:
+        entry = present
+    if (
+        kind == "InstanceGroup"
+        and pattern == "spec.maxPrice"
+        and _spec(new, kind, name).get("mixedInstancesPolicy")
+    ):
+        entry = _MIXED_SPOT_PRICE
     flags = set(entry.flags)
     why = entry.why
     groups: tuple[str, ...] = (name,) if entry.impact == impacts.ROLL_IG else ()
     if entry.where == impacts.SUBNET_GROUPS:
         groups = _groups_in_subnet(change.path, new)
+    elif kind == "Cluster" and entry.where in impacts.ROLES_OF:
+        roles = set(impacts.ROLES_OF[entry.where]) & _item_roles(change, pattern, old, new)
+        groups = _groups_with_roles(roles, new or old)
     if kind == "Cluster":
         refusal = _refusal(change, pattern, old, new)
         if refusal:
@@ -46,10 +56,15 @@ def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
     if (
         impacts.REFUSED in entry.flags
         and change.type == ADDED
-        and pattern.endswith(("cidr", "zone", "networkCIDR"))
+        and pattern.endswith(("cidr", "zone", "networkCIDR", "ipv6CIDR"))
     ):
         flags.discard(impacts.REFUSED)  # setting a value for the first time is fine
         why = "set for the first time"
+        subnet = _item(new, change.path[:3]) if pattern == "spec.subnets[].ipv6CIDR" else None
+        if isinstance(subnet, dict) and subnet.get("id"):
+            # kOps: upup/pkg/fi/cloudup/awstasks/subnet.go, CheckChanges
+            flags.add(impacts.REFUSED)
+            why = "field cannot be set on shared subnet"
     if pattern == "spec.kubernetesVersion" and _version(change.new) < _version(change.old):
         flags.add(impacts.DESTRUCTIVE)
         why = "a Kubernetes downgrade: kOps and Kubernetes do not support going back"
@@ -65,13 +80,27 @@ def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
 def _entry(kind: str, pattern: str, value: Any) -> impacts.Entry:
     """The entry of a field; for a whole mapping added or removed, the worst entry of the
     fields inside it (`kubeAPIServer: {serviceNodePortRange: ...}` reaches every node)."""
-    entry = impacts.lookup(kind, pattern)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            inner = _entry(kind, f"{pattern}.{key}", item)
-            if impacts.ORDER.index(inner.impact) > impacts.ORDER.index(entry.impact):
-                entry = inner
-    return entry
+    if not isinstance(value, dict) or not value:
+        return impacts.lookup(kind, pattern)
+    # Each field inside finds its own entry (a field without one falls back to the mapping's
+    # by the longest prefix): `cloudConfig: {awsEBSCSIDriver: ...}` is the addon's change.
+    # A field's refusal is about changing it: a mapping added or removed whole (a new
+    # subnet) does not change the fields inside it.
+    inner = [
+        _without_refusal(
+            impacts.presence(kind, f"{pattern}.{key}") or _entry(kind, f"{pattern}.{key}", item)
+        )
+        for key, item in value.items()
+    ]
+    worst = max(inner, key=lambda e: impacts.ORDER.index(e.impact))
+    own = impacts.lookup(kind, pattern)
+    return own if own.impact == worst.impact else worst  # the mapping's own words, if as bad
+
+
+def _without_refusal(entry: impacts.Entry) -> impacts.Entry:
+    if impacts.REFUSED not in entry.flags:
+        return entry
+    return entry._replace(flags=tuple(f for f in entry.flags if f != impacts.REFUSED))
 
 
 def _with(change: Change, entry: impacts.Entry, groups: tuple[str, ...]) -> Change:
@@ -107,6 +136,55 @@ def _item(resources: Resources, path: tuple[Any, ...]) -> Any:
         else:
             return None
     return node
+
+
+# kOps: pkg/model/awsmodel/autoscalinggroup.go: under a mixed instances policy the spot price
+# is the Auto Scaling group's (MixedSpotMaxPrice), not the launch template's
+_MIXED_SPOT_PRICE = impacts.Entry(
+    impacts.CLOUD,
+    "the Auto Scaling group's spot price (MixedSpotMaxPrice) under a mixed instances policy",
+    "pkg/model/awsmodel/autoscalinggroup.go, buildAutoScalingGroupTask",
+)
+_ALL_ROLES = {"ControlPlane", "APIServer", "Node", "Bastion"}
+
+
+def _spec(resources: Resources, kind: str, name: str) -> dict[str, Any]:
+    doc = resources.get((kind, name)) if resources else None
+    spec = doc.get("spec") if isinstance(doc, dict) else None
+    return spec if isinstance(spec, dict) else {}
+
+
+def _item_roles(change: Change, pattern: str, old: Resources, new: Resources) -> set[str]:
+    """The roles a hook or file asset names (kOps: pkg/apis/nodeup/config.go, filterHooks and
+    filterFileAssets), on either side of the change; every role for anything else, or for an
+    item that names none."""
+    if not pattern.startswith(("spec.hooks", "spec.fileAssets")):
+        return set(_ALL_ROLES)
+    items: list[Any] = []
+    for side, value in ((old, change.old), (new, change.new)):
+        if len(change.path) == 2:  # the whole list
+            items += value if isinstance(value, list) else []
+        else:
+            item = value if len(change.path) == 3 else _item(side, change.path[:3])
+            items += [item] if item is not None else []  # None: not on this side
+    roles: set[str] = set()
+    for item in items:
+        named = item.get("roles") if isinstance(item, dict) else None
+        if not isinstance(named, list) or not named:
+            return set(_ALL_ROLES)  # an item without roles reaches every role
+        roles |= {"ControlPlane" if r == "Master" else str(r) for r in named}
+    return roles or set(_ALL_ROLES)
+
+
+def _groups_with_roles(roles: set[str], resources: Resources) -> tuple[str, ...]:
+    found = []
+    for (kind, name), doc in (resources or {}).items():
+        spec = doc.get("spec") if isinstance(doc, dict) else None
+        role = spec.get("role") if isinstance(spec, dict) else None
+        role = "ControlPlane" if role == "Master" else role
+        if kind == "InstanceGroup" and role in roles:
+            found.append(name)
+    return tuple(sorted(found))
 
 
 def _groups_in_subnet(path: tuple[Any, ...], new: Resources) -> tuple[str, ...]:

@@ -38,8 +38,10 @@ ETCD_SPEC = "etcd-manager's cluster spec (upgraded in place)"
 ETCD_MANIFEST = "etcd-manager manifests (not in the launch template)"
 NODEUP_CONTROL_PLANE = "nodeup config of control-plane groups"
 NODEUP_APISERVER = "nodeup config of control-plane and apiserver groups"
-NODEUP_ALL = "nodeup config of every group"
+NODEUP_ALL = "nodeup config of every group (bastions have none)"
 LAUNCH_TEMPLATE_ALL = "launch template of every group"
+LAUNCH_TEMPLATE_APISERVER = "launch templates of control-plane and apiserver groups"
+WARM_POOL_GROUPS = "nodeup config of the groups a warm pool reaches (Node, APIServer)"
 GROUP = "the group's launch template or nodeup config"
 SUBNET_GROUPS = "launch templates of the groups in the subnet"
 VALIDATION = "refused by kOps"
@@ -54,9 +56,26 @@ IMPACT_OF = {
     NODEUP_APISERVER: ROLL_CONTROL_PLANE,
     NODEUP_ALL: ROLL_ALL,
     LAUNCH_TEMPLATE_ALL: ROLL_ALL,
+    LAUNCH_TEMPLATE_APISERVER: ROLL_CONTROL_PLANE,
+    WARM_POOL_GROUPS: ROLL_IG,
     GROUP: ROLL_IG,
     SUBNET_GROUPS: ROLL_IG,
     VALIDATION: UPDATE,
+}
+
+# The roles whose groups a change rolls, where that is not every group: bastions have no
+# nodeup config and no nodeup user data unless they have additional user data (kOps:
+# pkg/model/bootstrapscript.go, ResourceNodeUp); ControlPlaneConfig and the control plane's
+# kubelet reach ControlPlane groups, APIServerConfig ControlPlane and APIServer groups (kOps:
+# pkg/apis/nodeup/config.go, NewConfig); a warm pool the groups ResolveDefaults gives one
+# (kOps: pkg/apis/kops/cluster.go, WarmPoolSpec.ResolveDefaults).
+ROLES_OF: dict[str, tuple[str, ...]] = {
+    NODEUP_ALL: ("ControlPlane", "APIServer", "Node"),
+    NODEUP_CONTROL_PLANE: ("ControlPlane",),
+    ETCD_MANIFEST: ("ControlPlane",),
+    NODEUP_APISERVER: ("ControlPlane", "APIServer"),
+    LAUNCH_TEMPLATE_APISERVER: ("ControlPlane", "APIServer"),
+    WARM_POOL_GROUPS: ("Node", "APIServer"),
 }
 
 _NODEUP = "pkg/apis/nodeup/config.go, NewConfig"
@@ -110,8 +129,15 @@ CLUSTER: dict[str, Entry] = {
     "spec.ntp": _e(NODEUP_ALL, "NTPUnmanaged of every group", _NODEUP),
     "spec.updatePolicy": _e(NODEUP_ALL, "UpdatePolicy of every group", _NODEUP),
     "spec.cloudConfig": _e(NODEUP_ALL, "cloud settings in every nodeup config", _NODEUP),
+    "spec.cloudConfig.awsEBSCSIDriver": _e(ADDON, "the EBS CSI driver is an addon", _ADDONS),
+    "spec.cloudConfig.manageStorageClasses": _e(
+        ADDON, "the storage classes are addon manifests", _ADDONS
+    ),
     "spec.serviceAccountIssuerDiscovery": _e(
         NODEUP_ALL, "DiscoveryService of every group", _NODEUP
+    ),
+    "spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider": _e(
+        CLOUD, "the IAM OIDC provider is a cloud resource", "pkg/model/awsmodel/oidc_provider.go"
     ),
     "spec.nonMasqueradeCIDR": _e(
         NODEUP_ALL,
@@ -168,6 +194,12 @@ CLUSTER: dict[str, Entry] = {
     "spec.subnets[].cidr": _e(
         VALIDATION, "a subnet's range cannot change", "pkg/model/awsmodel/network.go", REFUSED
     ),
+    "spec.subnets[].ipv6CIDR": _e(
+        VALIDATION,
+        "a subnet's IPv6 range cannot change",
+        "upup/pkg/fi/cloudup/awstasks/subnet.go, CheckChanges",
+        REFUSED,
+    ),
     "spec.subnets[].zone": _e(
         VALIDATION, "a subnet cannot move to another zone", "pkg/model/awsmodel/network.go", REFUSED
     ),
@@ -183,6 +215,12 @@ CLUSTER: dict[str, Entry] = {
     ),
     "spec.api": _e(
         CLOUD, "the API load balancer or DNS record", "pkg/model/awsmodel/api_loadbalancer.go"
+    ),
+    "spec.api.loadBalancer.additionalSecurityGroups": _e(
+        LAUNCH_TEMPLATE_APISERVER,
+        "with a Network Load Balancer, the security groups of the apiserver groups' launch "
+        "templates",
+        "pkg/model/awsmodel/autoscalinggroup.go, buildSecurityGroups (HasAPIServer)",
     ),
     "spec.api.loadBalancer.useForInternalAPI": _e(
         NODEUP_APISERVER, "APIServerConfig.API.LoadBalancer of control-plane groups", _NODEUP
@@ -203,7 +241,11 @@ CLUSTER: dict[str, Entry] = {
     ),
     "spec.secretStore": _e(NODEUP_APISERVER, "ConfigStore.Secrets", _NODEUP),
     "spec.keyStore": _e(NODEUP_APISERVER, "ConfigStore.Keypairs", _NODEUP),
-    "spec.egressProxy": _e(NODEUP_APISERVER, "Networking.EgressProxy", _NODEUP),
+    "spec.egressProxy": _e(
+        NODEUP_ALL,
+        "the proxy environment in every node's user data",
+        "pkg/model/resources/nodeup.go, createProxyEnv; pkg/model/bootstrapscript.go",
+    ),
     "spec.kubeControllerManager": _e(
         NODEUP_CONTROL_PLANE, "ControlPlaneConfig.KubeControllerManager", _NODEUP
     ),
@@ -232,6 +274,15 @@ CLUSTER: dict[str, Entry] = {
     "spec.etcdClusters[].etcdMembers[].name": _e(
         VALIDATION, "name cannot be changed", _UPDATE_RULES, REFUSED
     ),
+    **{
+        f"spec.etcdClusters[].etcdMembers[].{key}": _e(
+            VALIDATION,
+            "an etcd volume's encryption cannot change",
+            "upup/pkg/fi/cloudup/awstasks/ebsvolume.go, CheckChanges",
+            REFUSED,
+        )
+        for key in ("encryptedVolume", "kmsKeyId")
+    },
     "spec.etcdClusters[].etcdMembers[].instanceGroup": _e(
         VALIDATION, "instanceGroup cannot be changed", _UPDATE_RULES, REFUSED
     ),
@@ -249,9 +300,33 @@ CLUSTER: dict[str, Entry] = {
     "spec.kubeDNS.nodeLocalDNS": _e(NODEUP_ALL, "the kubelet's cluster DNS on every node", _NODEUP),
     "spec.certManager": _e(ADDON, "an addon", _ADDONS),
     "spec.metricsServer": _e(ADDON, "an addon", _ADDONS),
+    "spec.metricsServer.enabled": _e(
+        NODEUP_APISERVER,
+        "kube-apiserver's aggregator routing follows it",
+        "pkg/model/components/apiserver.go (EnableAggregatorRouting)",
+    ),
     "spec.clusterAutoscaler": _e(ADDON, "an addon", _ADDONS),
     "spec.awsLoadBalancerController": _e(ADDON, "an addon", _ADDONS),
     "spec.nodeTerminationHandler": _e(ADDON, "an addon", _ADDONS),
+    **{
+        f"spec.nodeTerminationHandler.{key}": _e(
+            LAUNCH_TEMPLATE_ALL,
+            "in queue mode every group's instances carry the managed tag",
+            "pkg/model/context.go, CloudTagsForInstanceGroup",
+        )
+        for key in ("enabled", "enableSQSTerminationDraining", "managedASGTag")
+    },
+    "spec.warmPool": _e(
+        WARM_POOL_GROUPS,
+        "WarmPoolImages of the nodeup config",
+        "pkg/nodemodel/nodeupconfigbuilder.go",
+    ),
+    "spec.warmPool.minSize": _e(CLOUD, "the Auto Scaling groups' warm pools", _ASG),
+    "spec.warmPool.maxSize": _e(CLOUD, "the Auto Scaling groups' warm pools", _ASG),
+    "spec.warmPool.lifecycleHookTimeout": _e(CLOUD, "the warm pools' lifecycle hook", _ASG),
+    "spec.warmPool.enableLifecycleHook": _e(
+        WARM_POOL_GROUPS, "EnableLifecycleHook of the nodeup config", _NODEUP
+    ),
     "spec.externalDns": _e(ADDON, "an addon (dns-controller or external-dns)", _ADDONS),
     "spec.snapshotController": _e(ADDON, "an addon", _ADDONS),
     "spec.podIdentityWebhook": _e(ADDON, "an addon", _ADDONS),
@@ -263,6 +338,11 @@ CLUSTER: dict[str, Entry] = {
 
 # A whole option added or removed reaches nodeup, while edits inside it do not.
 PRESENCE: dict[str, Entry] = {
+    "spec.warmPool": _e(
+        WARM_POOL_GROUPS,
+        "a warm pool adds WarmPoolImages to the nodeup config",
+        "pkg/nodemodel/nodeupconfigbuilder.go",
+    ),
     "spec.authentication.aws": _e(
         NODEUP_APISERVER, "APIServerConfig.Authentication.AWS is set when present", _NODEUP
     ),
@@ -283,6 +363,14 @@ PRESENCE: dict[str, Entry] = {
     },
 }
 
+IG_PRESENCE: dict[str, Entry] = {
+    "spec.warmPool": _e(
+        GROUP,
+        "a warm pool adds WarmPoolImages to the nodeup config",
+        "pkg/nodemodel/nodeupconfigbuilder.go",
+    ),
+}
+
 INSTANCE_GROUP: dict[str, Entry] = {
     "metadata": _e(STATE, "labels and annotations are not read by nodeup or the cloud", _NODEUP),
     "spec.minSize": _e(CLOUD, "the Auto Scaling group's size", _ASG),
@@ -296,11 +384,31 @@ INSTANCE_GROUP: dict[str, Entry] = {
     "spec.externalLoadBalancers": _e(
         CLOUD, "the Auto Scaling group's load balancers and target groups", _ASG
     ),
-    "spec.warmPool": _e(CLOUD, "the Auto Scaling group's warm pool", _ASG),
+    "spec.warmPool": _e(
+        GROUP, "WarmPoolImages of the nodeup config", "pkg/nodemodel/nodeupconfigbuilder.go"
+    ),
+    "spec.warmPool.minSize": _e(CLOUD, "the Auto Scaling group's warm pool", _ASG),
+    "spec.warmPool.maxSize": _e(CLOUD, "the Auto Scaling group's warm pool", _ASG),
+    "spec.warmPool.lifecycleHookTimeout": _e(CLOUD, "the warm pool's lifecycle hook", _ASG),
+    "spec.warmPool.enableLifecycleHook": _e(
+        GROUP, "EnableLifecycleHook of the nodeup config", _NODEUP
+    ),
+    "spec.capacityRebalance": _e(CLOUD, "the Auto Scaling group's capacity rebalance", _ASG),
+    "spec.maxInstanceLifetime": _e(CLOUD, "the Auto Scaling group's instance lifetime", _ASG),
+    "spec.autoscalePriority": _e(
+        ADDON,
+        "cluster-autoscaler's priority expander configuration",
+        "upup/pkg/fi/cloudup/template_functions.go",
+    ),
     "spec.rollingUpdate": _e(
         STATE, "read by kOps' rolling update itself", "pkg/instancegroups/rollingupdate.go"
     ),
-    "spec.maxPrice": _e(GROUP, "SpotPrice of the launch template", _LT),
+    "spec.maxPrice": _e(
+        GROUP,
+        "SpotPrice of the launch template (the Auto Scaling group's, under a mixed instances "
+        "policy)",
+        "pkg/model/awsmodel/autoscalinggroup.go, buildLaunchTemplateTask",
+    ),
     "spec.image": _e(GROUP, "the launch template's image", _LT),
     "spec.machineType": _e(GROUP, "the launch template's instance type", _LT),
     "spec.rootVolume": _e(GROUP, "the launch template's block devices", _LT),
@@ -364,6 +472,13 @@ _FALLBACK = {
 }
 
 
+def presence(kind: str, pattern: str) -> Entry | None:
+    """The entry of a whole option added or removed at `pattern`, where that differs."""
+    return (PRESENCE if kind == "Cluster" else IG_PRESENCE if kind == "InstanceGroup" else {}).get(
+        pattern
+    )
+
+
 def lookup(kind: str, pattern: str) -> Entry:
     """The entry for a change at `pattern` (keys joined with dots, `[]` for list items)."""
     table = CLUSTER if kind == "Cluster" else INSTANCE_GROUP if kind == "InstanceGroup" else {}
@@ -389,10 +504,11 @@ def reviewer_table() -> str:
             rows.append(
                 f"| {kind} `{field}` | {impact} | {entry.where} | {entry.why} | `{entry.source}` |"
             )
-    for field, entry in PRESENCE.items():
-        impact = ", ".join([entry.impact, *entry.flags])
-        rows.append(
-            f"| Cluster `{field}` added or removed | {impact} | {entry.where} | {entry.why} "
-            f"| `{entry.source}` |"
-        )
+    for kind, table in (("Cluster", PRESENCE), ("InstanceGroup", IG_PRESENCE)):
+        for field, entry in table.items():
+            impact = ", ".join([entry.impact, *entry.flags])
+            rows.append(
+                f"| {kind} `{field}` added or removed | {impact} | {entry.where} | {entry.why} "
+                f"| `{entry.source}` |"
+            )
     return "\n".join(rows) + "\n"

@@ -172,15 +172,15 @@ def group_rolls(
     reached: dict[str, list[bool]] = {}
     whole = False
     for impact, groups, forced in changes:
-        if impact == impacts.ROLL_ALL:
-            whole = True
-            targets = list(roles)
-        elif impact == impacts.ROLL_CONTROL_PLANE:
-            targets = [g for g, role in roles.items() if role in CONTROL_PLANE]
-        elif impact == impacts.ROLL_IG:
-            targets = [g for g in groups if g in roles]
-        else:
+        if impact not in (impacts.ROLL_ALL, impacts.ROLL_CONTROL_PLANE, impacts.ROLL_IG):
             continue
+        if groups or impact == impacts.ROLL_IG:  # the change names the groups it reaches
+            targets = [g for g in groups if g in roles]
+        elif impact == impacts.ROLL_ALL:
+            targets = list(roles)
+        else:
+            targets = [g for g, role in roles.items() if role in CONTROL_PLANE]
+        whole = whole or (impact == impacts.ROLL_ALL and set(targets) == set(roles))
         for group in targets:
             reached.setdefault(group, []).append(forced)
     return {g: all(forces) for g, forces in reached.items()}, whole
