@@ -13,10 +13,10 @@ import pytest
 
 from clustermgr import diff
 from clustermgr.kops import impact
-from clustermgr.kops.assignments import assign
 from clustermgr.kops.impact import reviewer_table
 from clustermgr.yamlio import dump, load_documents
 from tests.conftest import REPO, Run
+from tests.fakekops.assignments import decode, perform_assignments
 
 C = ("Cluster", "ha.example.com")
 NODES = ("InstanceGroup", "nodes")
@@ -374,7 +374,7 @@ def test_a_store_written_by_kops_replace_force_diffs_as_no_change(
         folder = tmp_path / "state" / name
         (folder / "instancegroup").mkdir(parents=True)
 
-        (folder / "config").write_text(dump(assign(docs[0])))
+        (folder / "config").write_text(dump(perform_assignments(decode(docs[0]))))
         for doc in docs[1:]:
             (folder / "instancegroup" / doc["metadata"]["name"]).write_text(dump(doc))
     result = run(

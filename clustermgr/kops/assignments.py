@@ -1,18 +1,16 @@
 """What kOps fills in when it stores a Cluster: `PerformAssignments` (run by `kops create -f`
 and `kops replace --force`) and the v1alpha2 decoder's defaults.
 
-`assign` applies them to a rendered Cluster, as the state store will hold it (the fake kops
-of the tests uses it); `unassign` takes them out of the applied side when the render lacks
-them, so a cluster created through clustermgr does not diff against its own defaults.
+`unassign` takes them out of the applied side when the render lacks them, so a cluster
+created through clustermgr does not diff against its own defaults. (The tests' fake kops
+fills them in from kOps' source on its own: tests/fakekops/assignments.py.)
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 # kOps: upup/pkg/fi/cloudup/defaults.go, defaultAWSNetworkCIDR / defaultNonMasqueradeCIDR
-DEFAULT_AWS_NETWORK_CIDR = "172.20.0.0/16"
 DEFAULT_NON_MASQUERADE_CIDR = "100.64.0.0/10"
 BACKUP_RETENTION_DAYS = 90  # kOps: upup/pkg/fi/cloudup/defaults.go, PerformAssignments
 
@@ -20,43 +18,6 @@ BACKUP_RETENTION_DAYS = 90  # kOps: upup/pkg/fi/cloudup/defaults.go, PerformAssi
 def _spec(doc: dict[str, Any]) -> dict[str, Any]:
     spec = doc.get("spec")
     return spec if isinstance(spec, dict) else {}
-
-
-def _public_dns(spec: dict[str, Any]) -> bool:
-    # kOps: pkg/apis/kops/cluster.go, UsesPublicDNS: no type, or Public
-    topology = spec.get("topology")
-    dns = topology.get("dns") if isinstance(topology, dict) else None
-    kind = dns.get("type") if isinstance(dns, dict) else None
-    return kind in (None, "", "Public")
-
-
-def assign(cluster: dict[str, Any]) -> dict[str, Any]:
-    """The Cluster as kOps stores it after `kops replace --force` on AWS (a copy)."""
-    doc = copy.deepcopy(cluster)
-    spec = doc.setdefault("spec", {})
-    for etcd in spec.get("etcdClusters") or []:
-        if isinstance(etcd, dict):
-            manager = etcd.setdefault("manager", {})
-            if isinstance(manager, dict):
-                manager.setdefault("backupRetentionDays", BACKUP_RETENTION_DAYS)
-    aws = "aws" in (spec.get("cloudProvider") or "")
-    if aws and not spec.get("networkCIDR"):
-        spec["networkCIDR"] = DEFAULT_AWS_NETWORK_CIDR  # a shared VPC: the VPC's range
-        if "amazonvpc" in (spec.get("networking") or {}):
-            spec["nonMasqueradeCIDR"] = spec["networkCIDR"]
-    spec.setdefault("nonMasqueradeCIDR", DEFAULT_NON_MASQUERADE_CIDR)
-    name = (doc.get("metadata") or {}).get("name")
-    if _public_dns(spec) and not spec.get("masterPublicName") and name:
-        spec["masterPublicName"] = f"api.{name}"
-    spec.setdefault("topology", {}).setdefault("dns", {}).setdefault("type", "Public")
-    if not spec.get("authorization"):  # kOps: pkg/apis/kops/v1alpha2/defaults.go
-        spec["authorization"] = {"rbac": {}}
-    spec.setdefault("api", {})
-    flannel = (spec.get("networking") or {}).get("flannel")
-    if isinstance(flannel, dict):
-        # kOps: pkg/apis/kops/v1alpha2/defaults.go, SetDefaults_ClusterSpec
-        flannel.setdefault("backend", "udp")
-    return doc
 
 
 def unassign(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """A small kops for tests: the part of kOps' state-store behaviour clustermgr relies on.
 
-- `replace -f FILE --state STORE [--force]` writes `STORE/<cluster>/config` (with kOps'
-  create-time assignments, clustermgr.kops.assignments) and `instancegroup/<name>`; like kOps
-  it refuses a cluster or an InstanceGroup it does not have without `--force` (after writing
-  what came before it in the file), and refuses what ValidateClusterUpdate refuses;
+- `replace -f FILE --state STORE [--force]` writes `STORE/<cluster>/config` and
+  `instancegroup/<name>` as kOps does (cmd/kops/replace.go, tests/fakekops/assignments.py):
+  the decoder's defaults always, PerformAssignments only for a new cluster (which needs
+  `--force`); a cluster that exists is validated as it is, without assignments, and refused
+  where ValidateCluster or ValidateClusterUpdate refuse it. It refuses an InstanceGroup it
+  does not have without `--force` (after writing what came before it in the file);
 - `get --name N --state S -o yaml` prints the cluster as `kops get` does; `get cluster` fails
   with "not found" for a cluster the store lacks;
 - `delete instancegroup NAME --name N --state S --yes` deletes the group's file; without
@@ -25,8 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from clustermgr.kops.assignments import assign
 from clustermgr.yamlio import dump, load_documents
+from tests.fakekops.assignments import decode, perform_assignments, validate
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -62,12 +64,20 @@ def replace(args: list[str]) -> None:
     config = folder / "config"
     if not config.exists() and not force:
         fail(f'cluster "{name}" not found; try adding --force flag')
+    cluster = decode(cluster)
     if config.exists():
+        errors = validate(cluster)
         refusal = refused(load(config), cluster)
+        if errors:
+            # pkg/client/simple/vfsclientset/cluster.go: the aggregate of ValidateCluster
+            shown = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+            fail(f"error replacing cluster: {shown}")
         if refusal:
             fail(f"error validating cluster update: {refusal}")
+    else:
+        cluster = perform_assignments(cluster)
     folder.mkdir(parents=True, exist_ok=True)
-    config.write_text(dump(assign(cluster)))
+    config.write_text(dump(cluster))
     for doc in docs:
         if doc["kind"] != "InstanceGroup":
             continue
