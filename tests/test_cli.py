@@ -38,7 +38,7 @@ def test_list_shows_layers_in_merge_order(run: Run) -> None:
         "staging-eu1  values/_defaults.yaml -> values/staging/_env.yaml -> "
         "values/staging/staging-eu1.yaml\n"
     )
-    listed = json.loads(run("-C", EXAMPLE, "list", "--format", "json").out)
+    listed = json.loads(run("-C", EXAMPLE, "list", "-o", "json").out)
     assert listed[0] == {
         "name": "dev-eu1",
         "file": "values/dev/dev-eu1.yaml",
@@ -68,13 +68,13 @@ def test_values_show_origin(run: Run) -> None:
 
 
 def test_values_formats(run: Run) -> None:
-    data = json.loads(run("-C", EXAMPLE, "values", "dev-eu1", "--format", "json").out)
+    data = json.loads(run("-C", EXAMPLE, "values", "dev-eu1", "-o", "json").out)
     assert data["nodeGroups"] == {
         "nodes": {"machineType": "t3.large", "minSize": 1, "maxSize": 3, "rootVolumeSize": 50}
     }
     assert data["clusterName"] == "dev-eu1.k8s.example.com"
     rows = json.loads(
-        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "--format", "json").out
+        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "json").out
     )
     assert rows[0] == {
         "path": "cloudProvider",
@@ -160,7 +160,7 @@ def test_out_file_is_written_whole(run: Run, write: Callable[..., Path]) -> None
         (
             ["render", "c1", "--out", "a", "--out-dir", "b"],
             2,
-            "error: --output and --out-dir cannot be used together\n",
+            "error: --out-file and --out-dir cannot be used together\n",
         ),
     ],
 )
@@ -373,7 +373,7 @@ spec:
 
 def test_lint_file_and_stdin(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "m.yaml").write_text(MANIFEST)
-    result = run("lint", "m.yaml", "--format", "parsable", cwd=tmp_path)
+    result = run("lint", "m.yaml", "-o", "parsable", cwd=tmp_path)
     assert (result.code, result.out) == (
         1,
         "m.yaml:8:12: [error] ig-size: Invalid value: 2: maxSize must be greater than or equal to "
@@ -392,7 +392,7 @@ def test_lint_file_and_stdin(run: Run, tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_lint_writes_reports_atomically(run: Run, tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text(MANIFEST)
-    result = run("lint", "m.yaml", "--format", "junit", "--output", "r.xml", cwd=tmp_path)
+    result = run("lint", "m.yaml", "-o", "junit", "--out-file", "r.xml", cwd=tmp_path)
     assert (result.code, result.out) == (1, "")
     assert (tmp_path / "r.xml").read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml", "r.xml"]
@@ -427,7 +427,7 @@ def test_lint_with_the_real_crds(run: Run, kops_data: Path) -> None:
     crds = str(kops_data / "crds")
     # kOps' own test manifests, linted for the kOps they come from
     result = run(
-        "lint", "--kops-crds", crds, "--kops-version", "1.37.0", "--format", "json", *files
+        "lint", "--kops-crds", crds, "--kops-version", "1.37.0", "-o", "json", *files
     )
     assert result.code == 0
     assert json.loads(result.out)["summary"]["errors"] == 0
@@ -490,7 +490,7 @@ def test_honest_summaries(run: Run, example: Path, tmp_path: Path) -> None:
 
     sys.stdin, saved = io.StringIO(""), sys.stdin
     try:
-        lint = run("lint", "-", "--format", "parsable")
+        lint = run("lint", "-", "-o", "parsable")
     finally:
         sys.stdin = saved
     assert (lint.code, lint.out) == (1, "<stdin>: [error] yaml: no manifest on standard input\n")
@@ -503,11 +503,11 @@ def test_honest_summaries(run: Run, example: Path, tmp_path: Path) -> None:
 
 
 def test_values_show_origin_refuses_yaml(run: Run) -> None:
-    result = run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "--format", "yaml")
+    result = run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "yaml")
     assert result.code == 2
-    assert result.err == "error: --show-origin prints text or --format json, not yaml\n"
+    assert result.err == "error: --show-origin prints text or -o json, not yaml\n"
     records = json.loads(
-        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "--format", "json").out
+        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "json").out
     )
     assert records[0] == {
         "path": "cloudProvider",
@@ -561,7 +561,7 @@ def test_color_always_colours_a_pipe_and_never_does_not(
     run: Run, args: list[str], tmp_path: Path
 ) -> None:
     applied = tmp_path / "applied.yaml"
-    run("-C", EXAMPLE, "render", "dev-eu1", "-o", str(applied))
+    run("-C", EXAMPLE, "render", "dev-eu1", "--out-file", str(applied))
     args = [str(applied) if a == "APPLIED" else a for a in args]
     coloured = run("-C", EXAMPLE, *args, "--color", "always")
     plain = run("-C", EXAMPLE, *args, "--color", "never")
@@ -623,3 +623,20 @@ def test_an_internal_error_exits_3_with_a_short_note(
 
 def test_the_exit_code_table_is_generated() -> None:
     assert exit_table() in (REPO / "docs" / "exit-codes.md").read_text()
+
+
+def test_o_is_the_output_format_as_in_kubectl(run: Run, example: Path) -> None:
+    """`-o/--output FORMAT` as kubectl and helm spell it; files are `--out-file`."""
+    listed = run("-C", str(example), "list", "-o", "json")
+    assert listed.code == 0 and json.loads(listed.out)[0]["name"] == "dev-eu1"
+    assert not (example / "json").exists()
+    wrong = run("-C", str(example), "list", "-o", "clusters.json")
+    assert wrong.code == 2
+    assert wrong.err.splitlines()[-1] == (
+        "Error: Invalid value for '-o' / '--output': 'clusters.json' is not a format (choose "
+        "from text, json); to write a file, use --out-file FILE"
+    )
+    old = run("-C", str(example), "list", "--format", "json", "--out-file", str(example / "l"))
+    assert (old.code, old.out) == (0, "")
+    assert old.err == "warning: --format is deprecated; use -o/--output FORMAT\n"
+    assert json.loads((example / "l").read_text())[0]["name"] == "dev-eu1"

@@ -85,7 +85,7 @@ def test_changes_and_exit_code(run: Run, example: Path, tmp_path: Path) -> None:
 
 def test_json_report(run: Run, example: Path, tmp_path: Path) -> None:
     store = state_store(run, example, tmp_path / "state", {"maxSize": 9})
-    out = run("-C", str(example), "diff", "dev-eu1", "--state", str(store), "--format", "json").out
+    out = run("-C", str(example), "diff", "dev-eu1", "--state", str(store), "-o", "json").out
     report = json.loads(out)
     plan = report["clusters"][0]["plan"]
     assert [step["command"] for step in plan["steps"]] == [
@@ -148,7 +148,7 @@ def test_pull_then_diff_against_the_snapshot(run: Run, example: Path, tmp_path: 
         "dev-eu1",
         "--against",
         str(example / "applied" / "dev-eu1.yaml"),
-        "--format",
+        "-o",
         "unified",
     ).out
     assert unified == (
@@ -233,7 +233,7 @@ def test_from_to_and_secrets(run: Run, tmp_path: Path) -> None:
     )
     (tmp_path / "a.yaml").write_text(base % "old-secret-value")
     (tmp_path / "b.yaml").write_text(base % "new-secret-value")
-    result = run("diff", "--from", "a.yaml", "--to", "b.yaml", "--format", "json", cwd=tmp_path)
+    result = run("diff", "--from", "a.yaml", "--to", "b.yaml", "-o", "json", cwd=tmp_path)
     change = json.loads(result.out)["clusters"][0]["changes"][0]
     assert change["old"] == "<redacted sha256:ae61f6ea, 16 bytes>"  # sha256 of the old value
     assert change["new"].startswith("<redacted sha256:") and change["new"] != change["old"]
@@ -244,7 +244,7 @@ def test_from_to_and_secrets(run: Run, tmp_path: Path) -> None:
         "--to",
         "b.yaml",
         "--show-secrets",
-        "--format",
+        "-o",
         "json",
         cwd=tmp_path,
     )

@@ -25,7 +25,7 @@ def append(root: Path, file: str, text: str) -> None:
 
 
 def values(run: Run, root: Path, cluster: str) -> str:
-    result = run("-C", str(root), "values", cluster, "--format", "json")
+    result = run("-C", str(root), "values", cluster, "-o", "json")
     assert result.code == 0, result.err
     return result.out
 

@@ -247,9 +247,9 @@ def test_check_codequality_names_the_cluster_like_validate(
             str(example),
             "validate",
             "dev-eu1",
-            "--format",
+            "-o",
             "codequality",
-            "--output",
+            "--out-file",
             str(validate_cq),
         ).code
         == 1
@@ -341,7 +341,7 @@ def test_two_values_files_for_one_kops_cluster(run: Run, example: Path) -> None:
     shutil.copy(
         example / "values" / "prod" / "prod-eu1.yaml", example / "values" / "prod" / "prod-eu2.yaml"
     )
-    validate = run("-C", str(example), "validate", "--all", "--format", "parsable")
+    validate = run("-C", str(example), "validate", "--all", "-o", "parsable")
     assert validate.code == 1
     assert validate.out.splitlines() == [
         "values/prod/prod-eu1.yaml:1:1: [error] kops-name-duplicate: kOps cluster name "

@@ -59,8 +59,8 @@ def test_the_committed_pipeline_is_up_to_date(run: Run) -> None:
 
 def test_static_and_deploy_pipelines_are_valid_gitlab_ci(run: Run, tmp_path: Path) -> None:
     static, deploy = tmp_path / "static.yml", tmp_path / "deploy.yml"
-    assert run("-C", str(REPO), "ci", "gitlab", "-o", str(static)).code == 0
-    assert run("-C", str(REPO), "ci", "gitlab", "--deploy", "-o", str(deploy)).code == 0
+    assert run("-C", str(REPO), "ci", "gitlab", "--out-file", str(static)).code == 0
+    assert run("-C", str(REPO), "ci", "gitlab", "--deploy", "--out-file", str(deploy)).code == 0
     assert gitlab_schema_errors(static) == ""
     assert gitlab_schema_errors(deploy) == ""
 
@@ -70,7 +70,7 @@ def test_the_static_pipeline_plans_a_child_pipeline(run: Run) -> None:
     assert list(found) == ["check", "plan", "deploy"]
     assert found["plan"]["script"] == [
         'clustermgr ci gitlab --deploy --changed-since "$CI_COMMIT_BEFORE_SHA" '
-        "--all-if-unknown -o deploy-pipeline.yml"
+        "--all-if-unknown --out-file deploy-pipeline.yml"
     ]
     assert found["deploy"]["trigger"] == {
         "include": [{"artifact": "deploy-pipeline.yml", "job": "plan"}],
@@ -200,7 +200,7 @@ def test_a_thousand_clusters_fit_gitlab(run: Run, tmp_path: Path) -> None:
     assert static.code == 0, static.err
     assert len(static.out.encode()) < STATIC_LIMIT
     child_file = tmp_path / "deploy.yml"
-    child = run("-C", str(root), "ci", "gitlab", "--deploy", "-o", str(child_file))
+    child = run("-C", str(root), "ci", "gitlab", "--deploy", "--out-file", str(child_file))
     assert child.err == "deploy pipeline: every cluster (1000)\n"
     text = child_file.read_text()
     found = jobs(text)
@@ -247,7 +247,7 @@ def test_an_imported_fleet_gets_a_working_pipeline(
     fleet = tmp_path / "fleet"
     imported = run("import", *sorted(map(str, sources.iterdir())), "--out-dir", str(fleet))
     assert imported.code == 0, imported.err
-    assert run("-C", str(fleet), "ci", "gitlab", "-o", str(fleet / ".gitlab-ci.yml")).code == 0
+    assert run("-C", str(fleet), "ci", "gitlab", "--out-file", str(fleet / ".gitlab-ci.yml")).code == 0
     git(fleet, "init", "-q")
     git(fleet, "add", "-A")
     git(fleet, "commit", "-qm", "imported")

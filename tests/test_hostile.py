@@ -115,7 +115,7 @@ def test_a_file_over_the_limit(run: Run, example: Path) -> None:
 )
 def test_odd_names_and_shapes_in_lint(run: Run, tmp_path: Path, manifest: str) -> None:
     (tmp_path / "m.yaml").write_text(manifest)
-    result = run("lint", str(tmp_path / "m.yaml"), "--format", "parsable")
+    result = run("lint", str(tmp_path / "m.yaml"), "-o", "parsable")
     assert result.code == 1 and "internal error" not in result.err
     assert result.out.startswith("m.yaml:") or str(tmp_path) in result.out
 

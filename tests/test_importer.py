@@ -83,7 +83,7 @@ def test_the_project_validates_and_renders_back(run: Run, kops_data: Path, tmp_p
         "minimal-1.36, ha, privatecilium"
     )
     assert result.out.splitlines()[-1] == f"wrote 18 files under {tmp_path / 'fleet'}"
-    checked = run("-C", str(tmp_path / "fleet"), "validate", "--all", "--format", "parsable")
+    checked = run("-C", str(tmp_path / "fleet"), "validate", "--all", "-o", "parsable")
     # kOps' test manifests minimal-1.32 ... 1.36 all name minimal.example.com: one real
     # cluster could not be all five, and validate says so; nothing else is wrong
     rules = {line.split("] ")[1].split(":")[0] for line in checked.out.splitlines()}

@@ -220,10 +220,10 @@ def test_the_project_kops_version_applies_to_its_own_files_only(
     outside.parent.mkdir()
     for path in (inside, outside):
         path.write_text(rendered)
-    own = run("-C", str(example), "lint", str(inside), "--format", "parsable")
+    own = run("-C", str(example), "lint", str(inside), "-o", "parsable")
     assert own.code == 1
     assert "kops-version-support: This version of kubernetes is not yet supported by kOps 1.34" in (
         own.out
     )
-    other = run("-C", str(example), "lint", str(outside), "--format", "parsable")
+    other = run("-C", str(example), "lint", str(outside), "-o", "parsable")
     assert (other.code, "kops-version-support" in other.out) == (0, False)

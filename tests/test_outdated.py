@@ -35,9 +35,9 @@ def test_behind_the_channel(run: Run, example: Path) -> None:
         "prod-eu1  1.33.13   current\n"
         "2 clusters: 1 outdated\n",
     )
-    data = json.loads(run("-C", str(example), "outdated", "dev-eu1", "--format", "json").out)
+    data = json.loads(run("-C", str(example), "outdated", "dev-eu1", "-o", "json").out)
     assert data[0]["recommended"] == "1.33.13" and data[0]["kops_supports"] is True
-    table = run("-C", str(example), "outdated", "dev-eu1", "--format", "markdown").out
+    table = run("-C", str(example), "outdated", "dev-eu1", "-o", "markdown").out
     assert table.splitlines()[-1] == "| dev-eu1 | 1.33.2 | 1.33.13 | 1.33.5 | yes | 0 |"
 
 

@@ -24,7 +24,7 @@ def edit(root: Path, file: str, old: str, new: str) -> None:
 
 
 def planned(run: Run, root: Path, store: Path) -> list[list[str]]:
-    result = run("-C", str(root), "diff", "dev-eu1", "--state", str(store), "--format", "json")
+    result = run("-C", str(root), "diff", "dev-eu1", "--state", str(store), "-o", "json")
     return [s["args"] for s in json.loads(result.out)["clusters"][0]["plan"]["steps"]]
 
 

@@ -86,7 +86,7 @@ def _complete(args: list[str], incomplete: str) -> list[str]:
 def test_completion_of_commands_and_clusters() -> None:
     assert "render" in _complete([], "re")
     assert _complete(["-C", str(REPO), "render"], "prod") == ["prod-eu1", "prod-us1"]
-    assert _complete(["diff", "--format"], "j") == ["json"]
+    assert _complete(["diff", "-o"], "j") == ["json"]
 
 
 def test_completion_outside_a_project_offers_no_clusters(tmp_path: Path) -> None:

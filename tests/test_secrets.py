@@ -54,17 +54,17 @@ def outputs(run: Run, root: Path, tmp_path: Path) -> dict[str, str]:
     base = ["-C", str(root)]
     found: dict[str, str] = {}
     secret_set = ["--set", f"registry.password={SET}"]
-    for variant in ("--format=yaml", "--format=json", "--show-origin"):
-        for more in ([], ["--format=json"]) if variant == "--show-origin" else ([],):
+    for variant in ("--output=yaml", "--output=json", "--show-origin"):
+        for more in ([], ["--output=json"]) if variant == "--show-origin" else ([],):
             r = run(*base, "values", "dev-eu1", *secret_set, variant, *more)
             found[" ".join(["values", variant, *more])] = r.out + r.err
     for fmt in ("text", "parsable", "json", "junit", "codequality"):
         too_long = "--set", f"webhook={NEW}-longer-than-the-schema-allows"
-        r = run(*base, "validate", "dev-eu1", *too_long, "--format", fmt)
+        r = run(*base, "validate", "dev-eu1", *too_long, "-o", fmt)
         assert r.code == 1, r.out
         found[f"validate {fmt}"] = r.out + r.err
     for fmt in ("text", "unified", "markdown", "json"):
-        r = run(*base, "diff", "dev-eu1", "--state", store, *secret_set, "--format", fmt)
+        r = run(*base, "diff", "dev-eu1", "--state", store, *secret_set, "-o", fmt)
         assert r.code == 0, r.err
         found[f"diff {fmt}"] = r.out + r.err
     reports = {k: tmp_path / f"report.{k}" for k in ("md", "json", "xml", "cq")}
@@ -103,9 +103,9 @@ def test_no_output_holds_a_secret(planted: Path, run: Run, tmp_path: Path) -> No
     )
     assert change["old"] == token(OLD + "x" * 30)
     assert change["new"] == token(NEW)
-    assert token(NEW) in seen["values --format=yaml"]
+    assert token(NEW) in seen["values --output=yaml"]
     assert "--set registry.password=…" in seen["values --show-origin"]
-    assert '"origin": "--set registry.password=…"' in seen["values --show-origin --format=json"]
+    assert '"origin": "--set registry.password=…"' in seen["values --show-origin --output=json"]
     assert "webhook: <redacted> is too long" in seen["validate text"]
 
 
@@ -180,7 +180,7 @@ def test_unified_diff_hides_both_sides(planted: Path, run: Run, tmp_path: Path) 
         "dev-eu1",
         "--state",
         str(tmp_path / "state"),
-        "--format",
+        "-o",
         "unified",
     )
     assert f"-    webhookURL: '{token(OLD + 'x' * 30)}'" in r.out or token(OLD + "x" * 30) in r.out

@@ -16,7 +16,7 @@ def edit(root: Path, file: str, old: str, new: str) -> None:
 
 
 def parsable(run: Run, root: Path, *args: str) -> tuple[int, list[str]]:
-    result = run("-C", str(root), "validate", *args, "--format", "parsable")
+    result = run("-C", str(root), "validate", *args, "-o", "parsable")
     return result.code, result.out.splitlines()
 
 
@@ -113,7 +113,7 @@ def test_a_template_error_is_reported_once(run: Run, example: Path) -> None:
 
 def test_json_report(run: Run, example: Path) -> None:
     edit(example, "values/prod/_env.yaml", "  maxPods: 64", "  maxPods: 1000")
-    result = run("-C", str(example), "validate", "prod-eu1", "--format", "json")
+    result = run("-C", str(example), "validate", "prod-eu1", "-o", "json")
     report = json.loads(result.out)
     assert report["summary"] == {"groups": 1, "errors": 1, "warnings": 0}
     assert report["groups"][0]["problems"] == [
@@ -154,7 +154,7 @@ def test_a_misspelt_template_field_is_an_error(run: Run, example: Path) -> None:
     template.write_text(
         template.read_text().replace("  rootVolumeSize: {{ group", "  rootVolumSize: {{ group", 1)
     )
-    result = run("-C", str(example), "validate", "dev-eu1", "--format", "parsable")
+    result = run("-C", str(example), "validate", "dev-eu1", "-o", "parsable")
     assert result.code == 1
     lines = [line for line in result.out.splitlines() if "unknown-field" in line]
     assert lines and all("[error]" in line for line in lines)

@@ -39,9 +39,21 @@ def _kops_bool_flags(args: list[str]) -> list[str]:
     return out
 
 
+def _deprecated_format(args: list[str]) -> list[str]:
+    """`--format X` is `-o X` now (kubectl's and helm's spelling); accepted this release, with
+    a warning. Not `--format-yaml`, kOps' own flag."""
+    out: list[str] = []
+    for arg in args:
+        if arg == "--format" or arg.startswith("--format="):
+            click.echo("warning: --format is deprecated; use -o/--output FORMAT", err=True)
+            arg = "--output" + arg[len("--format") :]
+        out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: run the command and exit with its code; the only place errors are shown."""
-    args = _kops_bool_flags(list(sys.argv[1:] if argv is None else argv))
+    args = _deprecated_format(_kops_bool_flags(list(sys.argv[1:] if argv is None else argv)))
     debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name="clustermgr", standalone_mode=False)

@@ -166,17 +166,37 @@ def project_of(ctx: click.Context) -> Any:
     return find_project(ctx.find_root().obj)
 
 
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """A report format; a value that names a file gets told where files go."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            choices = ", ".join(str(c) for c in self.choices)
+            raise click.BadParameter(
+                f"{value!r} is not a format (choose from {choices}); "
+                "to write a file, use --out-file FILE",
+                ctx,
+                param,
+            ) from None
+
+
 def format_option(kind: str, default: str | None = None) -> Callable[..., Any]:
-    """`--format` with the choices of one kind of report, from the reporter registry."""
+    """`-o/--output FORMAT`, as kubectl and helm spell it, with the choices of one kind of
+    report (from the reporter registry). `--format` still works for now (main rewrites it,
+    with a warning)."""
 
     choices = formats(kind)
     return click.option(
-        "--format",
+        "-o",
+        "--output",
         "fmt",
-        type=click.Choice(choices),
+        type=FormatChoice(choices),
         default=default or choices[0],
         show_default=True,
-        help="Report format.",
+        metavar="FORMAT",
+        help=f"Output format: {', '.join(choices)}.",
     )
 
 
@@ -199,11 +219,10 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """`-o/--output FILE` (and `--out`, the older spelling): the command's one output file,
+    """`--out-file FILE` (and `--out`, the older spelling): the command's one output file,
     written atomically; standard output without it."""
     return click.option(
-        "-o",
-        "--output",
+        "--out-file",
         "--out",
         "output",
         type=click.Path(path_type=Path),

@@ -37,7 +37,7 @@ def list_cmd(ctx: click.Context, fmt: str, color: str, output: Path | None) -> i
     \b
     Examples:
       clustermgr list
-      clustermgr list --format json | jq -r '.[].name'
+      clustermgr list -o json | jq -r '.[].name'
     """
 
     project = project_of(ctx)
@@ -90,7 +90,7 @@ def values_cmd(
         values = values.with_data(cluster_secrets(project, values).values(values.data))
     if show_origin and fmt == "yaml" and _given(ctx, "fmt"):
         # Origins are not values: YAML of them would read as a values file that is not one.
-        raise UsageError("--show-origin prints text or --format json, not yaml")
+        raise UsageError("--show-origin prints text or -o json, not yaml")
     options = ReportOptions("values", color=use_color(color, output), show_origin=show_origin)
     emit(report(VALUES, fmt, values, options), output)
     return EXIT_OK

@@ -74,7 +74,7 @@ def validate_cmd(
     \b
     Examples:
       clustermgr validate --all
-      clustermgr validate prod-eu1 --kops-crds ~/src/kops/k8s/crds --format junit -o report.xml
+      clustermgr validate prod-eu1 --kops-crds ~/src/kops/k8s/crds -o junit --out-file report.xml
     """
 
     project = project_of(ctx)
@@ -127,7 +127,7 @@ def lint_cmd(
     \b
     Examples:
       kops get my.example.com -o yaml | clustermgr lint -
-      clustermgr lint --kops-crds ~/src/kops/k8s/crds --format parsable rendered/*.yaml
+      clustermgr lint --kops-crds ~/src/kops/k8s/crds -o parsable rendered/*.yaml
       clustermgr lint --list-rules
     """
     if list_rules:

@@ -76,9 +76,9 @@ def ci_gitlab_cmd(
 
     \b
     Examples:
-      clustermgr ci gitlab -o .gitlab-ci.yml
+      clustermgr ci gitlab --out-file .gitlab-ci.yml
       clustermgr ci gitlab | diff .gitlab-ci.yml -     # is the committed pipeline current?
-      clustermgr ci gitlab --deploy --changed-since HEAD~1 -o deploy-pipeline.yml
+      clustermgr ci gitlab --deploy --changed-since HEAD~1 --out-file deploy-pipeline.yml
     """
 
     project = project_of(ctx)

@@ -64,11 +64,11 @@ def render_cmd(
     Examples:
       clustermgr render dev-eu1
       clustermgr render --all --out-dir rendered/ --format-yaml
-      clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 -o prod.yaml
+      clustermgr render prod-eu1 --set kubernetesVersion=1.34.2 --out-file prod.yaml
     """
 
     if output and out_dir:
-        raise UsageError("--output and --out-dir cannot be used together")
+        raise UsageError("--out-file and --out-dir cannot be used together")
     project = project_of(ctx)
     if all_clusters == bool(clusters):
         raise UsageError("name the clusters to render, or pass --all (not both)")
@@ -104,7 +104,16 @@ def render_cmd(
     help="Snippets directory (repeatable, comma-separated).",
 )
 @kops_values_options
-@output_option
+@click.option(
+    "--out",
+    "--output",
+    "--out-file",
+    "output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    # kOps: cmd/kops/toolbox_template.go takes --out, and --output (deprecated there)
+    help="Write to this file (atomically) instead of standard output.",
+)
 @click.option(
     "--config-value",
     "config_key",
@@ -148,7 +157,7 @@ def template_cmd(
     Examples:
       clustermgr template --template cluster.yaml --values values.yaml --name dev.example.com
       clustermgr template --template tpl/ --snippets snippets/ --values a.yaml,b.yaml \\
-          --set nodes.count=3 --set-string zone=1a --format-yaml --out cluster.yaml
+          --set nodes.count=3 --set-string zone=1a --format-yaml --out-file cluster.yaml
       clustermgr template --values values.yaml --config-value kubernetesVersion
     """
 

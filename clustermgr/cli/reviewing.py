@@ -83,7 +83,7 @@ def diff_cmd(
     \b
     Examples:
       clustermgr diff prod-eu1 --against prod-eu1.yaml
-      clustermgr diff --all --state ./state-copy --format markdown --output diff.md
+      clustermgr diff --all --state ./state-copy -o markdown --out-file diff.md
       clustermgr diff --all --against-ref origin/main --exit-code
       clustermgr diff --from old.yaml --to new.yaml
     """
@@ -164,7 +164,7 @@ def outdated_cmd(
     \b
     Examples:
       clustermgr outdated --all
-      clustermgr outdated --all --format markdown -o outdated.md --exit-code   # scheduled job
+      clustermgr outdated --all -o markdown --out-file outdated.md --exit-code   # scheduled job
     """
 
     project = project_of(ctx)
