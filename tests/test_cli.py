@@ -73,9 +73,7 @@ def test_values_formats(run: Run) -> None:
         "nodes": {"machineType": "t3.large", "minSize": 1, "maxSize": 3, "rootVolumeSize": 50}
     }
     assert data["clusterName"] == "dev-eu1.k8s.example.com"
-    rows = json.loads(
-        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "json").out
-    )
+    rows = json.loads(run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "json").out)
     assert rows[0] == {
         "path": "cloudProvider",
         "value": "aws",
@@ -426,9 +424,7 @@ def test_lint_with_the_real_crds(run: Run, kops_data: Path) -> None:
     files = sorted(str(p) for p in (kops_data / "manifests").glob("*.yaml"))
     crds = str(kops_data / "crds")
     # kOps' own test manifests, linted for the kOps they come from
-    result = run(
-        "lint", "--kops-crds", crds, "--kops-version", "1.37.0", "-o", "json", *files
-    )
+    result = run("lint", "--kops-crds", crds, "--kops-version", "1.37.0", "-o", "json", *files)
     assert result.code == 0
     assert json.loads(result.out)["summary"]["errors"] == 0
 
@@ -506,9 +502,7 @@ def test_values_show_origin_refuses_yaml(run: Run) -> None:
     result = run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "yaml")
     assert result.code == 2
     assert result.err == "error: --show-origin prints text or -o json, not yaml\n"
-    records = json.loads(
-        run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "json").out
-    )
+    records = json.loads(run("-C", EXAMPLE, "values", "dev-eu1", "--show-origin", "-o", "json").out)
     assert records[0] == {
         "path": "cloudProvider",
         "value": "aws",

@@ -247,7 +247,9 @@ def test_an_imported_fleet_gets_a_working_pipeline(
     fleet = tmp_path / "fleet"
     imported = run("import", *sorted(map(str, sources.iterdir())), "--out-dir", str(fleet))
     assert imported.code == 0, imported.err
-    assert run("-C", str(fleet), "ci", "gitlab", "--out-file", str(fleet / ".gitlab-ci.yml")).code == 0
+    assert (
+        run("-C", str(fleet), "ci", "gitlab", "--out-file", str(fleet / ".gitlab-ci.yml")).code == 0
+    )
     git(fleet, "init", "-q")
     git(fleet, "add", "-A")
     git(fleet, "commit", "-qm", "imported")
