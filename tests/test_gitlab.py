@@ -88,17 +88,19 @@ def test_promotion_by_stages_without_needs(run: Run) -> None:
     doc = yaml.safe_load(text)
     assert doc["stages"] == [
         "dry-run",
-        "update-dev",
-        "update-staging",
-        "update-prod",
-        "roll-preview",
-        "roll",
+        *("update-dev", "roll-preview-dev", "roll-dev"),
+        *("update-staging", "roll-preview-staging", "roll-staging"),
+        *("update-prod", "roll-preview-prod", "roll-prod"),
     ]
     found = jobs(text)
-    # No needs: an update waits for every earlier stage, so a manual update of one
-    # environment (allow_failure: false) blocks the next environment.
+    # No needs: an update waits for every job of the earlier stages (GitLab's rule for a
+    # job without needs), the previous environment's rolls included, and a manual job
+    # (allow_failure: false) blocks what follows it.
     assert "needs" not in found["update:prod-eu1"]
     assert found["update:prod-eu1"]["stage"] == "update-prod"
+    assert found["roll:staging-eu1"]["stage"] == "roll-staging"
+    stages = doc["stages"]
+    assert stages.index("roll-staging") < stages.index("update-prod")
     assert (found["update:prod-eu1"]["when"], found["update:prod-eu1"]["allow_failure"]) == (
         "manual",
         False,

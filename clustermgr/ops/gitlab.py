@@ -229,7 +229,12 @@ def deploy_pipeline(project: Project, clusters: list[str], why: str) -> str:
     if per_env < 1:
         raise ConfigError(f"{len(envs)} environments do not fit in {JOB_BUDGET} jobs")
     doc: dict[str, Any] = {
-        "stages": ["dry-run", *(f"update-{env}" for env, _ in envs), "roll-preview", "roll"],
+        # One environment after another, its rolls included: a job without `needs` waits for
+        # every job of the earlier stages, so prod's update waits for staging's roll.
+        "stages": [
+            "dry-run",
+            *(f"{kind}-{env}" for env, _ in envs for kind in ("update", "roll-preview", "roll")),
+        ],
         "variables": VARIABLES,
         **_templates(project),
     }
@@ -281,9 +286,9 @@ def _jobs(
         },
         f"update:{label}": changing(f"update-{env}", f"clustermgr apply $CLUSTERS {store} --yes"),
         f"roll-preview:{label}": job(
-            "roll-preview", f"clustermgr roll $CLUSTERS {store}", [f"update:{label}"]
+            f"roll-preview-{env}", f"clustermgr roll $CLUSTERS {store}", [f"update:{label}"]
         ),
         f"roll:{label}": changing(
-            "roll", f"clustermgr roll $CLUSTERS {store} --yes", [f"roll-preview:{label}"]
+            f"roll-{env}", f"clustermgr roll $CLUSTERS {store} --yes", [f"roll-preview:{label}"]
         ),
     }
