@@ -108,7 +108,16 @@ def copy_example(root: Path) -> Path:
             shutil.copytree(source, root / name)
         else:
             shutil.copy(source, root / name)
+    # a fleet repository pins what its CI jobs install (clustermgr ci lock)
+    (root / "ci").mkdir(exist_ok=True)
+    (root / "ci" / "requirements.lock").write_text(EXAMPLE_LOCK)
     return root
+
+
+EXAMPLE_LOCK = (
+    "clustermgr==0.1.0 \\\n"
+    "    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\n"
+)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from clustermgr import __version__
 from tests.conftest import REPO, Run, copy_example
+from tests.test_lock import wheel
 
 STATIC_LIMIT = 100_000  # bytes: GitLab reads this file on every push
 CHILD_LIMIT = 1_000_000  # bytes, and...
@@ -126,15 +126,36 @@ def test_the_install_step(run: Run, example: Path) -> None:
     assert own["check"]["extends"] == ".clustermgr"
     fleet = yaml.safe_load(run("-C", str(example), "ci", "gitlab").out)
     assert fleet[".clustermgr"]["before_script"] == [
-        f'pip install --quiet "clustermgr=={__version__}"'
+        "pip install --quiet --require-hashes --no-deps -r ci/requirements.lock"
     ]
     assert fleet[".clustermgr"]["image"] == "python:3.11"  # has git, for --changed-since
+    (example / "ci" / "wheels").mkdir()
+    kept = yaml.safe_load(run("-C", str(example), "ci", "gitlab").out)
+    assert kept[".clustermgr"]["before_script"] == [
+        "pip install --quiet --require-hashes --no-deps -r ci/requirements.lock "
+        "--no-index --find-links ci/wheels"
+    ]
     config = example / "clustermgr.yaml"
     config.write_text(
         config.read_text().replace("ci:\n", "ci:\n  install: pip install -r ci.txt\n")
     )
     custom = yaml.safe_load(run("-C", str(example), "ci", "gitlab").out)
     assert custom[".clustermgr"]["before_script"] == ["pip install -r ci.txt"]
+
+
+def test_no_pipeline_installs_clustermgr_unpinned(run: Run, tmp_path: Path) -> None:
+    """Deploy jobs hold the fleet's cloud credentials: clustermgr by name from a public
+    index is what anyone registering the name would run there."""
+    fleet = tmp_path / "fleet"
+    assert run("init", str(fleet)).code == 0
+    refused = run("-C", str(fleet), "ci", "gitlab")
+    assert refused.code == 1  # a configuration that needs changing (docs/exit-codes.md)
+    assert refused.err == (
+        "clustermgr.yaml: error: the jobs would install clustermgr unpinned, by name from a "
+        "package index: pin it with `clustermgr ci lock --wheels DIR` (DIR: `pip download "
+        "clustermgr --dest DIR` from the index you trust), or set ci.install in "
+        "clustermgr.yaml\n"
+    )
 
 
 def test_only_what_changed(run: Run, example: Path) -> None:
@@ -238,8 +259,8 @@ def test_an_environment_for_every_cluster(run: Run, example: Path) -> None:
 def test_an_imported_fleet_gets_a_working_pipeline(
     run: Run, kops_data: Path, tmp_path: Path
 ) -> None:
-    """import -> ci gitlab with no hand edits, and the check job's script run as a runner
-    would, in the fleet repository with git, on a merge-request change."""
+    """import -> ci lock -> ci gitlab with no hand edits, and the check job's script run as
+    a runner would, in the fleet repository with git, on a merge-request change."""
     sources = tmp_path / "sources"
     sources.mkdir()
     for env, manifest in (("dev", "complex"), ("staging", "containerd"), ("prod", "ha")):
@@ -249,6 +270,8 @@ def test_an_imported_fleet_gets_a_working_pipeline(
     fleet = tmp_path / "fleet"
     imported = run("import", *sorted(map(str, sources.iterdir())), "--out-dir", str(fleet))
     assert imported.code == 0, imported.err
+    wheel(tmp_path / "wheels", "clustermgr", "0.1.0")
+    assert run("-C", str(fleet), "ci", "lock", "--wheels", str(tmp_path / "wheels")).code == 0
     assert (
         run("-C", str(fleet), "ci", "gitlab", "--out-file", str(fleet / ".gitlab-ci.yml")).code == 0
     )

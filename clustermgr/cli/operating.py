@@ -23,7 +23,7 @@ from clustermgr.cli.app import (
 from clustermgr.diff import ClusterDiff
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.files import read_bytes
-from clustermgr.ops import apply, gitlab, importer, mrnote
+from clustermgr.ops import apply, gitlab, importer, lock, mrnote
 from clustermgr.plan import Reviewed, counted
 from clustermgr.problems import EXIT_OK, Group
 from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
@@ -93,6 +93,38 @@ def ci_gitlab_cmd(
     else:
         text = gitlab.pipeline(project)
     emit(text, output)
+    return EXIT_OK
+
+
+@ci_group.command("lock", context_settings=HELP)
+@click.option(
+    "--wheels",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="DIR",
+    help="The wheels to pin: clustermgr's and every dependency's.",
+)
+@output_option
+@click.pass_context
+def ci_lock_cmd(ctx: click.Context, wheels: Path, output: Path | None) -> int:
+    """Pin clustermgr and its dependencies by hash for the CI jobs (ci/requirements.lock).
+
+    The jobs then install exactly these files (`pip install --require-hashes --no-deps`),
+    from the index pip is given or from ci/wheels/ when the repository keeps them there.
+
+    \b
+    Examples:
+      pip download clustermgr==0.1.0 --dest wheels/ --index-url https://pypi.example.com/simple
+      clustermgr ci lock --wheels wheels/
+      clustermgr ci gitlab --out-file .gitlab-ci.yml
+    """
+
+    project = project_of(ctx)
+    text = lock.lock(wheels)
+    target = output or project.root / lock.LOCK
+    emit(text, target)
+    pins = text.count("==")
+    click.echo(f"wrote {project.display(target)}: {count(pins, 'pinned distribution')}", err=True)
     return EXIT_OK
 
 

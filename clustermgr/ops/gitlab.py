@@ -22,10 +22,11 @@ import re
 import tomllib
 from typing import Any
 
-from clustermgr import __version__, git
+from clustermgr import git
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.fleet import select
 from clustermgr.kops import valid_cluster_name
+from clustermgr.ops.lock import LOCK
 from clustermgr.problems import Location
 from clustermgr.project import Project, require_clusters
 from clustermgr.values import cluster_values, duplicate_names, environment_of, promotion_order
@@ -83,10 +84,17 @@ def environments(project: Project, only: list[str] | None = None) -> Environment
 
 
 def install_step(project: Project) -> str:
-    """How a job gets clustermgr: ci.install, else this very version from the package index
-    (`pip install .` only where the project is clustermgr's own source)."""
+    """How a job gets clustermgr: ci.install; else the pinned lock (ci/requirements.lock,
+    written by `clustermgr ci lock`); else `pip install .` where the project is clustermgr's
+    own source. Never clustermgr by name from a public index: deploy jobs hold the fleet's
+    cloud credentials, and whoever registers the name there would run code in them."""
     if project.config.ci_install:
         return project.config.ci_install
+    if (project.root / LOCK).is_file():
+        step = f"pip install --quiet --require-hashes --no-deps -r {LOCK.as_posix()}"
+        if (project.root / "ci" / "wheels").is_dir():  # wheels kept in the repository
+            step += " --no-index --find-links ci/wheels"
+        return step
     pyproject = project.root / "pyproject.toml"
     if pyproject.is_file():
         try:
@@ -95,7 +103,12 @@ def install_step(project: Project) -> str:
             name = None
         if name == "clustermgr":
             return "pip install --quiet ."
-    return f'pip install --quiet "clustermgr=={__version__}"'
+    raise ConfigError(
+        "the jobs would install clustermgr unpinned, by name from a package index: pin it "
+        "with `clustermgr ci lock --wheels DIR` (DIR: `pip download clustermgr --dest DIR` "
+        "from the index you trust), or set ci.install in clustermgr.yaml",
+        Location(project.display(project.config_file)) if project.config_file else None,
+    )
 
 
 def _templates(project: Project) -> dict[str, Any]:
