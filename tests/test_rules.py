@@ -114,7 +114,7 @@ CASES = [
     (
         "rolling-update",
         "InstanceGroup/nodes:spec.rollingUpdate={maxSurge: 0, maxUnavailable: 0}",
-        "spec.rollingUpdate.maxUnavailable",
+        "spec.rollingUpdate.maxSurge",  # kOps: validation.go, validateRollingUpdate
     ),
     ("instancegroups-required", "InstanceGroup/nodes:=~;InstanceGroup/control-plane-a:=~", ""),
     ("control-plane-required", "InstanceGroup/control-plane-a:spec.role=Node", ""),
@@ -216,6 +216,11 @@ CASES = [
         "spec.authentication.aws.backendMode",
     ),
     ("kube-dns", "Cluster:spec.kubeDNS={serverIP: 10.0.0.300}", "spec.kubeDNS.serverIP"),
+    (
+        "containerd",
+        "Cluster:spec.containerd={gvisor: {}}",
+        "spec.containerd.gvisor",
+    ),
     (
         "component-cloud-provider",
         "Cluster:spec.kubelet={cloudProvider: gce}",

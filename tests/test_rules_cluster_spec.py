@@ -239,6 +239,28 @@ CASES = [
      "spec.networkCIDR",
      'Invalid value: "172.20.0.0": Could not be parsed as a CIDR (did you mean '
      '"172.20.0.0/32")'),
+    # validation.go:1895
+    ("  containerd:\n    version: 1.2.13\n", "", "", "containerd", "spec.containerd.version",
+     'Invalid value: "1.2.13": unsupported legacy version'),
+    # validation.go:1972
+    ("  containerd:\n    version: 1.6.20\n    nri:\n      enabled: true\n", "", "",
+     "containerd", "spec.containerd.nri",
+     "Forbidden: NRI is available starting from version 1.7.0 and above"),
+    # validation.go:1918 (the value is the hash pointer kOps did not get: null)
+    ("  containerd:\n    packages:\n      urlAmd64: https://example.com/c.tgz\n", "", "",
+     "containerd", "spec.containerd.packages.urlAmd64",
+     "Invalid value: null: Package hash must also be set"),
+    # validation.go:1992
+    ("  containerd:\n    gvisor: {}\n", "", "", "containerd", "spec.containerd.gvisor",
+     "Forbidden: gVisor can only be configured on instance groups"),
+    # validation.go:2014 (intstr.GetScaledValueFromIntOrPercent's error)
+    ("  rollingUpdate:\n    maxSurge: two\n", "", "", "rolling-update",
+     "spec.rollingUpdate.maxSurge",
+     'Invalid value: "two": Unable to parse: invalid value for IntOrString: invalid type: '
+     "string is not a percentage"),
+    # validation.go:2023 (50% of 1 rounds down to 0)
+    ("  rollingUpdate:\n    maxUnavailable: 50%\n    maxSurge: 0\n", "", "", "rolling-update",
+     "spec.rollingUpdate.maxSurge", "Forbidden: Cannot be zero if maxUnavailable is zero"),
     # legacy.go:263
     ("  serviceAccountIssuerDiscovery:\n    enableAWSOIDCProvider: true\n", "", "",
      "service-account-issuer", "spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider",

@@ -3,12 +3,13 @@ rolling update settings (pkg/apis/kops/validation/validation.go, legacy_validati
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from clustermgr.kops import NETWORKING_OPTIONS, valid_cluster_name
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, rule
-from clustermgr.kops.rules.wording import unsupported
+from clustermgr.kops.rules.wording import invalid, unsupported
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
 
@@ -237,26 +238,65 @@ def _reserved(key: str) -> str:
 
 @rule("rolling-update", ERROR)
 def rolling_update(m: Manifest) -> Iterator[Hit]:
-    """rollingUpdate with a negative value, or maxSurge and maxUnavailable both zero."""
-    for doc in ([m.cluster] if m.cluster else []) + m.groups:
+    """rollingUpdate that does not parse, is negative, or has neither surge nor unavailability.
+
+    kOps' validateRollingUpdate: the control plane's surge is control-plane-surge's."""
+    # kOps: validation.go, validateRollingUpdate
+    docs = ([m.cluster] if m.cluster else []) + m.groups
+    for doc in docs:
         update = doc.spec().get("rollingUpdate")
         if not isinstance(update, dict):
             continue
-        surge, unavailable = update.get("maxSurge"), update.get("maxUnavailable")
-        for key, value in (("maxSurge", surge), ("maxUnavailable", unavailable)):
-            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        path = ("spec", "rollingUpdate")
+        unavailable = 1
+        if update.get("maxUnavailable") is not None:
+            raw = update["maxUnavailable"]
+            value, problem = _scaled(raw, 1, round_up=False)
+            if problem:
+                detail = f"Unable to parse: {problem}"
+                yield Hit(doc.position, (*path, "maxUnavailable"), invalid(raw, detail))
+            unavailable = value
+            if value < 0:
                 yield Hit(
-                    doc.position,
-                    ("spec", "rollingUpdate", key),
-                    f"Invalid value: {value}: must be greater than or equal to 0",
+                    doc.position, (*path, "maxUnavailable"), invalid(raw, "Cannot be negative")
                 )
-        if _zero(surge) and _zero(unavailable):
+        if update.get("maxSurge") is None:
+            continue
+        raw = update["maxSurge"]
+        surge, problem = _scaled(raw, 1000, round_up=True)
+        if problem:
+            yield Hit(
+                doc.position, (*path, "maxSurge"), invalid(raw, f"Unable to parse: {problem}")
+            )
+        control_plane = doc.kind == "InstanceGroup" and doc.spec().get("role") in (
+            "ControlPlane",
+            "Master",
+        )
+        if not control_plane and surge < 0:
+            yield Hit(doc.position, (*path, "maxSurge"), invalid(raw, "Cannot be negative"))
+        if unavailable == 0 and surge == 0:
             yield Hit(
                 doc.position,
-                ("spec", "rollingUpdate", "maxUnavailable"),
-                "Forbidden: Cannot be zero if maxSurge is zero",
+                (*path, "maxSurge"),
+                "Forbidden: Cannot be zero if maxUnavailable is zero",
             )
 
 
-def _zero(value: Any) -> bool:
-    return value is not False and (value == 0 or value == "0%")
+def _scaled(raw: Any, total: int, round_up: bool) -> tuple[int, str]:
+    """k8s.io/apimachinery's intstr.GetScaledValueFromIntOrPercent: an int, or a percent of
+    `total`; (0, its error) when it is neither."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw, ""
+    if not isinstance(raw, str):
+        return 0, "invalid value for IntOrString: invalid type: neither int nor percentage"
+    if not raw.endswith("%"):
+        return 0, "invalid value for IntOrString: invalid type: string is not a percentage"
+    number = raw[:-1]
+    if not re.fullmatch(r"[+-]?[0-9]+", number):
+        return 0, (
+            f'invalid value for IntOrString: invalid value "{raw}": strconv.Atoi: parsing '
+            f'"{number}": invalid syntax'
+        )
+    share = int(number) * total
+    whole = -(-share // 100) if round_up else share // 100  # Go: math.Ceil / math.Floor
+    return whole, ""

@@ -24,7 +24,7 @@ from clustermgr.kops.rules.wording import (
     unsupported,
 )
 from clustermgr.problems import ERROR
-from clustermgr.versions import VersionError, parse_kubernetes, parse_strict
+from clustermgr.versions import VersionError, parse_kubernetes, parse_strict, parse_tolerant
 from clustermgr.yamlio import YPath
 
 # Flags kOps refuses on a kubelet, with its words (validateKubelet).
@@ -484,3 +484,99 @@ def _apiserver_checked(raw: Any) -> bool:
         return parse_kubernetes(str(raw or "")) < _APISERVER_CLOUD_UNTIL
     except VersionError:
         return False
+
+
+_CONTAINERD_PACKAGES = (("urlAmd64", "hashAmd64"), ("urlArm64", "hashArm64"))
+
+
+@rule("containerd", ERROR)
+def containerd(m: Manifest) -> Iterator[Hit]:
+    """containerd settings kOps refuses: its version, packages, NRI, GPUs or gVisor.
+
+    A version below 1.3.4 or that does not parse, a package URL without its hash (or the
+    other way round), NRI before containerd 1.7.0, NVIDIA GPUs off AWS and OpenStack, gVisor
+    anywhere but an InstanceGroup."""
+    # kOps: validation.go, validateContainerdConfig, validateNriConfig, validateNvidiaConfig,
+    # validateGVisorConfig: cluster-wide (inClusterConfig) and per InstanceGroup
+    docs = ([m.cluster] if m.cluster else []) + m.groups
+    provider = m.cluster.spec().get("cloudProvider") if m.cluster else None
+    name = provider if isinstance(provider, str) else next(iter(as_dict(provider)), "")
+    for doc in docs:
+        config = doc.spec().get("containerd")
+        if isinstance(config, dict):
+            yield from _containerd(doc, config, doc.kind == "Cluster", name)
+
+
+def _containerd(doc: Doc, config: dict[str, Any], cluster_wide: bool, cloud: str) -> Iterator[Hit]:
+    at, path = doc.position, ("spec", "containerd")
+    version = config.get("version")
+    if version is not None:
+        text = str(version)
+        parsed = _tolerant(text)
+        if parsed is None:
+            detail = f"unable to parse version string: {_blang_error(text)}"
+            yield Hit(at, (*path, "version"), invalid(text, detail))
+        if parsed is None or parsed < parse_strict("1.3.4"):
+            yield Hit(at, (*path, "version"), invalid(text, "unsupported legacy version"))
+    nri = as_dict(config.get("nri"))
+    if nri.get("enabled") is True and version is not None:
+        strict = _strict(str(version))
+        if strict is None or strict < parse_strict("1.7.0"):
+            yield Hit(
+                at,
+                (*path, "nri"),
+                "Forbidden: NRI is available starting from version 1.7.0 and above",
+            )
+    packages = as_dict(config.get("packages"))
+    for url_key, hash_key in _CONTAINERD_PACKAGES:
+        url, digest = packages.get(url_key), packages.get(hash_key)
+        if url is not None and digest is not None:
+            if len(str(digest)) > 64:
+                detail = "Package hash must be 64 characters long"
+                yield Hit(at, (*path, "packages", hash_key), invalid(str(digest), detail))
+        elif url is not None:  # kOps shows the missing hash (a nil pointer: null)
+            detail = "Invalid value: null: Package hash must also be set"
+            yield Hit(at, (*path, "packages", url_key), detail)
+        elif digest is not None:
+            detail = "Package URL must also be set"
+            yield Hit(at, (*path, "packages", hash_key), invalid(str(digest), detail))
+    if as_dict(config.get("nvidiaGPU")).get("enabled") is True and cloud not in (
+        "aws",
+        "openstack",
+    ):
+        yield Hit(
+            at, (*path, "nvidiaGPU"), "Forbidden: Nvidia is only supported on AWS and OpenStack"
+        )
+    if cluster_wide and config.get("gvisor") is not None:
+        yield Hit(
+            at, (*path, "gvisor"), "Forbidden: gVisor can only be configured on instance groups"
+        )
+
+
+def _tolerant(text: str) -> Any:
+    try:
+        return parse_tolerant(text)
+    except VersionError:
+        return None
+
+
+def _strict(text: str) -> Any:
+    try:
+        return parse_strict(text)
+    except VersionError:
+        return None
+
+
+def _blang_error(text: str) -> str:
+    """blang/semver's error for a version it cannot parse, in its most common forms."""
+    core = text.strip().removeprefix("v")
+    if not core:
+        return "Version string empty"
+    parts = core.split(".")
+    if len(parts) < 3 or not all(parts[:3]):
+        return "No Major.Minor.Patch elements found"
+    for part, label in zip(parts[:3], ("major", "minor", "patch"), strict=False):
+        digits = part.split("-", 1)[0].split("+", 1)[0]
+        if not digits.isdigit():
+            return f'Invalid character(s) found in {label} number "{digits}"'
+    return "invalid version"
