@@ -23,7 +23,7 @@ from clustermgr.cli.app import (
 from clustermgr.diff import ClusterDiff
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.files import read_bytes
-from clustermgr.ops import apply, gitlab, importer, lock, mrnote
+from clustermgr.ops import apply, gitlab, importer, lock, mrnote, planfile
 from clustermgr.plan import Reviewed, counted
 from clustermgr.problems import EXIT_OK, Group
 from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
@@ -186,6 +186,20 @@ def ci_gitlab_note_cmd(ctx: click.Context, report_path: Path) -> int:
     is_flag=True,
     help="Delete InstanceGroups gone from the render (kops replace never does).",
 )
+@click.option(
+    "--save-plan",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Preview, and save each cluster's plan with what it rests on, for --plan.",
+)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Apply only what FILE planned: refuse if the render, the store, the channel or the "
+    "kOps version moved since.",
+)
 @kops_crds_option
 @kops_timeout_option
 @value_options
@@ -197,6 +211,8 @@ def apply_cmd(
     yes: bool,
     force: bool,
     prune: bool,
+    save_plan: Path | None,
+    plan_file: Path | None,
     kops_crds: Path | None,
     kops_timeout: float,
     values_files: tuple[str, ...],
@@ -219,14 +235,26 @@ def apply_cmd(
       clustermgr apply dev-eu1 --state s3://my-kops-state --yes
       clustermgr apply dev-eu1 --state s3://my-kops-state --yes --prune
       clustermgr apply prod-eu1 prod-us1 --state s3://my-kops-state --yes
+      clustermgr apply prod-eu1 --state s3://my-kops-state --save-plan prod.plan  # review
+      clustermgr apply prod-eu1 --state s3://my-kops-state --plan prod.plan --yes
     """
 
     project = project_of(ctx)
+    if save_plan is not None and (yes or plan_file is not None):
+        raise UsageError("--save-plan previews: not with --yes or --plan")
+    saved = planfile.read(plan_file, str(plan_file)) if plan_file is not None else None
     store = state_store(state)
     overrides = Overrides(list(values_files), list(sets), list(set_strings))
     linter = make_linter(project, kops_crds, for_replace=True)
+    plans: dict[str, planfile.Saved] = {}
     for cluster in cluster_names(project, clusters):
-        _apply_one(project, cluster, store, overrides, linter, yes, force, prune, kops_timeout)
+        found = _apply_one(
+            project, cluster, store, overrides, linter, yes, force, prune, kops_timeout, saved
+        )
+        plans[cluster] = found
+    if save_plan is not None:
+        emit(planfile.text(plans), save_plan)
+        click.echo(f"saved the plan of {count(len(plans), 'cluster')} to {save_plan}", err=True)
     return EXIT_OK
 
 
@@ -240,10 +268,14 @@ def _apply_one(
     force: bool,
     prune: bool,
     kops_timeout: float,
-) -> None:
+    saved: dict[str, planfile.Saved] | None = None,
+) -> planfile.Saved:
 
     prepared = apply.prepare(project, cluster, store, overrides, linter, prune, kops_timeout)
     safety = apply.safety(prepared, force)
+    steps = [step.text() for step in prepared.plan.steps]
+    live = {f"{kind}/{name}": doc for (kind, name), doc in prepared.current.items()}
+    prints = planfile.fingerprints(project, prepared.render, live, steps)
     if not prepared.valid():
         groups = [Group(cluster, prepared.problems, ())]
         click.echo(report(PROBLEMS, "text", groups, ReportOptions("apply")), nl=False, err=True)
@@ -262,11 +294,14 @@ def _apply_one(
         click.echo(report(DIFFS, "text", [planned], options), nl=False)
     if safety.refusal is not None:
         raise ClusterMgrError(safety.refusal)
+    if saved is not None:  # before kOps runs at all, preview or not
+        planfile.check(cluster, saved.get(cluster), prints)
     err = lambda line: click.echo(line, err=True)  # noqa: E731
     if yes:
         apply.execute(prepared, click.echo, err, kops_timeout)
     else:
         apply.preview(prepared, click.echo, err, kops_timeout)
+    return planfile.Saved(prints, steps)
 
 
 @cli.command("roll", context_settings=HELP, short_help="Rolling-update clusters with kops.")

@@ -67,6 +67,7 @@ class Prepared(NamedTuple):
     plan: Plan
     current: diff.Resources  # the store as read for the diff (checked again before writing)
     secrets: Secrets = Secrets()
+    render: str = ""  # the render alone, as kops would get it without clustermgr's record
 
     def valid(self) -> bool:
         return not any(p.level == ERROR for p in self.problems)
@@ -140,6 +141,7 @@ def prepare(
         plan,
         current,
         secrets,
+        record.manifest(rendered, {}),
     )
 
 

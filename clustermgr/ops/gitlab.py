@@ -36,6 +36,7 @@ SHARD_SIZE = 250  # clusters per merge-request job before the check is split wit
 # GitLab's free tier runs at most 500 jobs per pipeline; keep a margin below it.
 JOB_BUDGET = 480
 KINDS = ("dry-run", "update", "roll-preview", "roll")  # jobs per cluster (or batch)
+PLAN_FILE = "clustermgr.plan"  # the dry run's saved plan, which its update applies
 NO_PARENT = re.compile(r"0*")  # CI_COMMIT_BEFORE_SHA of a first push or a manual run
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 HEADER = (
@@ -291,13 +292,18 @@ def _jobs(
         return {**body, "resource_group": group, "environment": environment}
 
     store = '--state "$KOPS_STATE_STORE"'
+    # The update applies what the dry run planned, or refuses if anything moved since
+    # (`dependencies:` fetches that one artifact without changing when the update runs).
+    update = changing(
+        f"update-{env}", f"clustermgr apply $CLUSTERS {store} --plan {PLAN_FILE} --yes"
+    )
     return {
         # clustermgr apply without --yes: kops against a private copy of the state store
         f"dry-run:{label}": {
-            **job("dry-run", f"clustermgr apply $CLUSTERS {store}"),
-            "artifacts": {"paths": ["rendered/"], "when": "always"},
+            **job("dry-run", f"clustermgr apply $CLUSTERS {store} --save-plan {PLAN_FILE}"),
+            "artifacts": {"paths": ["rendered/", PLAN_FILE], "when": "always"},
         },
-        f"update:{label}": changing(f"update-{env}", f"clustermgr apply $CLUSTERS {store} --yes"),
+        f"update:{label}": {**update, "dependencies": [f"dry-run:{label}"]},
         f"roll-preview:{label}": job(
             f"roll-preview-{env}", f"clustermgr roll $CLUSTERS {store}", [f"update:{label}"]
         ),
