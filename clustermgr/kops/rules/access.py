@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clustermgr.kops import CONTROL_PLANE_ROLES
-from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import invalid
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
@@ -67,7 +67,7 @@ def access_cidr(m: Manifest) -> Iterator[Hit]:
     if m.cluster is None:
         return
     spec = m.cluster.spec()
-    aws = spec.get("cloudProvider") == "aws" or "aws" in as_dict(spec.get("cloudProvider"))
+    aws = cloud(m.cluster) == "aws"
     for key in _ACCESS:
         for i, raw in enumerate(as_list(spec.get(key))):
             text = str(raw)
@@ -322,8 +322,7 @@ def aws_iam_authenticator(m: Manifest) -> Iterator[Hit]:
     if m.cluster is None:
         return
     spec = m.cluster.spec()
-    provider = spec.get("cloudProvider")
-    if not (provider == "aws" or "aws" in as_dict(provider)):
+    if cloud(m.cluster) != "aws":
         return
     auth = as_dict(spec.get("authentication")).get("aws")
     if not isinstance(auth, dict):

@@ -11,15 +11,10 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import invalid, required, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
-
-
-def _aws(cluster: Doc) -> bool:
-    provider = cluster.spec().get("cloudProvider")
-    return provider == "aws" or "aws" in as_dict(provider)
 
 
 def _enabled(value: Any) -> bool:
@@ -70,7 +65,7 @@ def cert_manager_required(m: Manifest) -> Iterator[Hit]:
             ("spec", "snapshotController", "enabled"),
             "Forbidden: Snapshot controller requires that cert manager is enabled",
         )
-    if not _aws(cluster):
+    if cloud(cluster) != "aws":
         return
     if _enabled(spec.get("awsLoadBalancerController")):
         yield Hit(
@@ -142,7 +137,7 @@ def node_termination_handler(m: Manifest) -> Iterator[Hit]:
     """The node termination handler beside Karpenter, or queue mode with draining turned off."""
     # kOps: validation.go, validateNodeTerminationHandler (through validateAWS);
     # componentconfig.go, NodeTerminationHandlerSpec.IsQueueMode
-    if m.cluster is None or not _aws(m.cluster):
+    if m.cluster is None or cloud(m.cluster) != "aws":
         return
     spec = m.cluster.spec()
     handler = spec.get("nodeTerminationHandler")
@@ -186,9 +181,7 @@ def cluster_autoscaler(m: Manifest) -> Iterator[Hit]:
     expander, path = scaler.get("expander") or "", ("spec", "clusterAutoscaler", "expander")
     if expander and expander not in _EXPANDERS:
         yield Hit(m.cluster.position, path, unsupported(expander, _EXPANDERS))
-    provider = m.cluster.spec().get("cloudProvider")
-    gce = provider == "gce" or "gce" in as_dict(provider)
-    if expander == "price" and not gce:
+    if expander == "price" and cloud(m.cluster) != "gce":
         yield Hit(
             m.cluster.position,
             path,
@@ -234,7 +227,7 @@ def external_dns(m: Manifest) -> Iterator[Hit]:
 def warm_pool(m: Manifest) -> Iterator[Hit]:
     """The Cluster's default warm pool sized below zero or its minimum, or with images."""
     # kOps: validation.go, validateWarmPool (through validateAWS)
-    if m.cluster is None or not _aws(m.cluster):
+    if m.cluster is None or cloud(m.cluster) != "aws":
         return
     pool = m.cluster.spec().get("warmPool")
     if not isinstance(pool, dict):
@@ -261,7 +254,7 @@ def warm_pool(m: Manifest) -> Iterator[Hit]:
 def ebs_csi_driver(m: Manifest) -> Iterator[Hit]:
     """The AWS EBS CSI driver turned off (kOps needs it for every volume)."""
     # kOps: aws.go, awsValidateEBSCSIDriver; v1alpha2 keeps it at cloudConfig.awsEBSCSIDriver
-    if m.cluster is None or not _aws(m.cluster):
+    if m.cluster is None or cloud(m.cluster) != "aws":
         return
     driver = as_dict(as_dict(m.cluster.spec().get("cloudConfig")).get("awsEBSCSIDriver"))
     if driver.get("enabled") is False:

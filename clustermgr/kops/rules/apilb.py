@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import invalid, required, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
@@ -30,11 +30,6 @@ _AWS_ONLY = (
 )
 
 
-def _aws(cluster: Doc) -> bool:
-    provider = cluster.spec().get("cloudProvider")
-    return provider == "aws" or "aws" in as_dict(provider)
-
-
 def _set(lb: dict[str, Any], key: str) -> bool:
     """Set as kOps reads it: a pointer or slice not nil, a string not empty."""
     value = lb.get(key)
@@ -44,7 +39,7 @@ def _set(lb: dict[str, Any], key: str) -> bool:
 @rule("api-lb-aws-only", ERROR)
 def api_lb_aws_only(m: Manifest) -> Iterator[Hit]:
     """An API load-balancer setting only AWS takes, on another cloud."""
-    if m.cluster is None or _aws(m.cluster):
+    if m.cluster is None or cloud(m.cluster) == "aws":
         return
     lb = m.cluster.spec().get("api", {})
     lb = as_dict(as_dict(lb).get("loadBalancer"))
@@ -89,7 +84,7 @@ def api_lb(m: Manifest) -> Iterator[Hit]:
     """An AWS API load balancer kOps refuses: class, security groups, SSL, subnets, DNS."""
     # kOps: aws.go, awsValidateCluster, awsValidateTopologyDNS, awsValidateSecurityGroupOverride,
     # awsValidateSSLPolicy, awsValidateLoadBalancerSubnets
-    if m.cluster is None or not _aws(m.cluster):
+    if m.cluster is None or cloud(m.cluster) != "aws":
         return
     spec, at = m.cluster.spec(), m.cluster.position
     lb = as_dict(spec.get("api")).get("loadBalancer")
@@ -202,7 +197,7 @@ def subnet_routes(m: Manifest) -> Iterator[Hit]:
             continue
     for i, raw in enumerate(as_list(spec.get("subnets"))):
         subnet, path = as_dict(raw), ("spec", "subnets", i, "additionalRoutes")
-        if not _aws(m.cluster) or subnet.get("additionalRoutes") is None:
+        if cloud(m.cluster) != "aws" or subnet.get("additionalRoutes") is None:
             continue
         if subnet.get("id"):
             detail = "Forbidden: additional routes cannot be added if the subnet is shared"

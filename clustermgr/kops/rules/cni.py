@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import invalid, required, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
@@ -32,11 +32,6 @@ def _kube_proxy_on(cluster: Doc) -> bool:
     """c.KubeProxy != nil && (Enabled == nil || *Enabled), on the manifest as written."""
     proxy = cluster.spec().get("kubeProxy")
     return isinstance(proxy, dict) and proxy.get("enabled") is not False
-
-
-def _aws(cluster: Doc) -> bool:
-    provider = cluster.spec().get("cloudProvider")
-    return provider == "aws" or "aws" in as_dict(provider)
 
 
 @rule("cni-ipv6", ERROR)
@@ -86,14 +81,13 @@ def cni_cloud(m: Manifest) -> Iterator[Hit]:
     if m.cluster is None:
         return
     networking = as_dict(m.cluster.spec().get("networking"))
-    if "amazonvpc" in networking and not _aws(m.cluster):
+    if "amazonvpc" in networking and cloud(m.cluster) != "aws":
         yield Hit(
             m.cluster.position,
             (*_NET, "amazonvpc"),
             "Forbidden: amazon-vpc-routed-eni networking is supported only in AWS",
         )
-    provider = m.cluster.spec().get("cloudProvider")
-    if "gce" in networking and not (provider == "gce" or "gce" in as_dict(provider)):
+    if "gce" in networking and cloud(m.cluster) != "gce":
         yield Hit(
             m.cluster.position,
             (*_NET, "gce"),
@@ -182,7 +176,7 @@ def cilium(m: Manifest) -> Iterator[Hit]:
             at, (*path, "encryptionType"), "Forbidden: encryptionType requires enableEncryption"
         )
     if spec.get("ipam") == "eni":
-        if not _aws(m.cluster):
+        if cloud(m.cluster) != "aws":
             # kOps' own spelling: "Cilum"
             yield Hit(at, (*path, "ipam"), "Forbidden: Cilum ENI IPAM is supported only in AWS")
         if ipv6:

@@ -15,7 +15,7 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import (
     go_duration_seconds,
     go_duration_text,
@@ -200,9 +200,7 @@ def _authorization(m: Manifest, api: dict[str, Any], path: YPath) -> Iterator[Hi
     for each in modes:
         if each not in ("Node", "RBAC") and each not in _AUTHORIZATION_MODES:
             yield Hit(at, (*path, "authorizationMode"), unsupported(each, _AUTHORIZATION_MODES))
-    provider = m.cluster.spec().get("cloudProvider")
-    aws = provider == "aws" or "aws" in as_dict(provider)
-    if aws and not ("Node" in modes and "RBAC" in modes):
+    if cloud(m.cluster) == "aws" and not ("Node" in modes and "RBAC" in modes):
         yield Hit(
             at,
             (*path, "authorizationMode"),
@@ -455,8 +453,7 @@ def component_cloud_provider(m: Manifest) -> Iterator[Hit]:
     if m.cluster is None:
         return
     spec = m.cluster.spec()
-    provider = spec.get("cloudProvider")
-    name = provider if isinstance(provider, str) else next(iter(as_dict(provider)), "")
+    name = cloud(m.cluster)
     wanted = _K8S_CLOUD.get(name) or ("external" if name in _EXTERNAL else "")
     if not wanted:
         return
@@ -499,8 +496,7 @@ def containerd(m: Manifest) -> Iterator[Hit]:
     # kOps: validation.go, validateContainerdConfig, validateNriConfig, validateNvidiaConfig,
     # validateGVisorConfig: cluster-wide (inClusterConfig) and per InstanceGroup
     docs = ([m.cluster] if m.cluster else []) + m.groups
-    provider = m.cluster.spec().get("cloudProvider") if m.cluster else None
-    name = provider if isinstance(provider, str) else next(iter(as_dict(provider)), "")
+    name = cloud(m.cluster)
     for doc in docs:
         config = doc.spec().get("containerd")
         if isinstance(config, dict):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import (
     go_duration_seconds,
     go_duration_text,
@@ -29,13 +29,6 @@ from clustermgr.yamlio import YPath
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _aws(m: Manifest) -> bool:
-    if m.cluster is None:
-        return False
-    provider = m.cluster.spec().get("cloudProvider")
-    return provider == "aws" or "aws" in as_dict(provider)
 
 
 def _role(ig: Doc) -> str:
@@ -93,7 +86,7 @@ def ig_volumes(m: Manifest) -> Iterator[Hit]:
     # their map is made anew for each volume.
     for ig in m.groups:
         volumes = as_list(ig.spec().get("volumes"))
-        if volumes and m.cluster is not None and not _aws(m):
+        if volumes and m.cluster is not None and cloud(m.cluster) != "aws":
             yield Hit(
                 ig.position,
                 ("spec", "volumes"),
@@ -251,7 +244,7 @@ def ig_warm_pool(m: Manifest) -> Iterator[Hit]:
 
     The group's warm pool is its own with the Cluster's default filled in."""
     # kOps: instancegroup.go, CrossValidateInstanceGroup; cluster.go, WarmPoolSpec.ResolveDefaults
-    if m.cluster is None or not _aws(m):
+    if m.cluster is None or cloud(m.cluster) != "aws":
         return
     default = m.cluster.spec().get("warmPool")
     for ig in m.groups:
@@ -312,7 +305,7 @@ def ig_karpenter(m: Manifest) -> Iterator[Hit]:
     for ig in m.groups:
         if ig.spec().get("manager") != "Karpenter":
             continue
-        if not _aws(m):
+        if cloud(m.cluster) != "aws":
             yield Hit(
                 ig.position,
                 ("spec", "manager"),
@@ -379,7 +372,7 @@ def _static_capacity(cluster: Doc) -> bool:
 def ig_security_groups(m: Manifest) -> Iterator[Hit]:
     """An additional security group that is empty, repeated or not an sg- id (AWS, update)."""
     # kOps: aws.go, awsValidateAdditionalSecurityGroups
-    if not _aws(m):
+    if cloud(m.cluster) != "aws":
         return
     for ig in m.groups:
         seen: set[str] = set()
@@ -400,7 +393,7 @@ def ig_security_groups(m: Manifest) -> Iterator[Hit]:
 def ig_max_instance_lifetime(m: Manifest) -> Iterator[Hit]:
     """A maxInstanceLifetime under 24 hours that is not zero (AWS, update)."""
     # kOps: aws.go, awsValidateMaximumInstanceLifetime (86400 s, EC2 Auto Scaling's minimum)
-    if not _aws(m):
+    if cloud(m.cluster) != "aws":
         return
     for ig in m.groups:
         raw = ig.spec().get("maxInstanceLifetime")
@@ -422,7 +415,7 @@ def ig_max_instance_lifetime(m: Manifest) -> Iterator[Hit]:
 def ig_instance_metadata(m: Manifest) -> Iterator[Hit]:
     """instanceMetadata with unknown httpTokens or a hop limit outside 1-64 (AWS, update)."""
     # kOps: aws.go, awsValidateInstanceMetadata
-    if not _aws(m):
+    if cloud(m.cluster) != "aws":
         return
     for ig in m.groups:
         metadata = ig.spec().get("instanceMetadata")
@@ -448,7 +441,7 @@ def ig_instance_metadata(m: Manifest) -> Iterator[Hit]:
 def ig_spot(m: Manifest) -> Iterator[Hit]:
     """A spot duration or interruption behaviour EC2 does not take (AWS, update)."""
     # kOps: aws.go, awsValidateSpotDurationInMinute, awsValidateInstanceInterruptionBehavior
-    if not _aws(m):
+    if cloud(m.cluster) != "aws":
         return
     for ig in m.groups:
         duration = _int(ig.spec().get("spotDurationInMinutes"))
@@ -475,7 +468,7 @@ def ig_mixed_instances(m: Manifest) -> Iterator[Hit]:
     spot allocation strategy."""
     # kOps: aws.go, awsValidateMixedInstancesPolicy (after the machine types, which need the
     # cloud's API); the default maxSize is PopulateInstanceGroupSpec's (2 for nodes, 1 else)
-    if not _aws(m):
+    if cloud(m.cluster) != "aws":
         return
     for ig in m.groups:
         policy = ig.spec().get("mixedInstancesPolicy")
@@ -521,7 +514,7 @@ def _max_size(ig: Doc) -> int:
 def ig_cpu_credits(m: Manifest) -> Iterator[Hit]:
     """cpuCredits other than standard or unlimited (AWS, update)."""
     # kOps: aws.go, awsValidateCPUCredits
-    if not _aws(m):
+    if cloud(m.cluster) != "aws":
         return
     for ig in m.groups:
         credits = ig.spec().get("cpuCredits")

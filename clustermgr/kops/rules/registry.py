@@ -127,6 +127,17 @@ def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def cloud(cluster: Doc | None) -> str:
+    """The Cluster's cloud provider: the v1alpha2 string, or the one key of v1alpha3's map
+    ("" when there is none, or several: cloud-provider reports those)."""
+    if cluster is None:
+        return ""
+    provider = cluster.spec().get("cloudProvider")
+    if isinstance(provider, dict):
+        return next(iter(provider)) if len(provider) == 1 else ""
+    return provider if isinstance(provider, str) else ""
+
+
 def readme_table() -> str:
     """The rule table of docs/validation.md, generated from RULES (a test keeps the two equal)."""
     rows = [
