@@ -261,6 +261,16 @@ CASES = [
     # validation.go:2023 (50% of 1 rounds down to 0)
     ("  rollingUpdate:\n    maxUnavailable: 50%\n    maxSurge: 0\n", "", "", "rolling-update",
      "spec.rollingUpdate.maxSurge", "Forbidden: Cannot be zero if maxUnavailable is zero"),
+    # validation.go:1684
+    ("", "    - encryptedVolume: true\n      instanceGroup: master-us-test-1a\n      name: a\n"
+     "    memoryRequest: 100Mi\n    name: main",
+     "    - encryptedVolume: true\n      name: a\n    memoryRequest: 100Mi\n    name: main",
+     "etcd-members", "spec.etcdClusters[0].etcdMembers[0].instanceGroup",
+     "Required value: etcdMember did not have instanceGroup"),
+    # validation.go:1555 (validateEtcdBackupStore compares the clusters' names)
+    ("", "    name: events\n", "    name: main\n", "etcd-name",
+     "spec.etcdClusters[0].backupStore",
+     "Forbidden: the backup store must be unique for each etcd cluster"),
     # legacy.go:263
     ("  serviceAccountIssuerDiscovery:\n    enableAWSOIDCProvider: true\n", "", "",
      "service-account-issuer", "spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider",

@@ -74,10 +74,12 @@ def test_manifest_rules_name_template_line_document_field_and_value(
     assert lines == [
         "template/10-cluster.yaml.j2:19: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
         "spec.etcdClusters[0].etcdMembers: Invalid value: 2: Should be an odd number of "
-        "control-plane zones for quorum",
+        "control-plane-zones for quorum. Use --zones and --control-plane-zones to declare node "
+        "zones and control-plane zones separately",  # kOps: validation.go:1536
         "template/10-cluster.yaml.j2:19: [error] etcd-members: Cluster/prod-us1.k8s.example.com "
         "spec.etcdClusters[1].etcdMembers: Invalid value: 2: Should be an odd number of "
-        "control-plane zones for quorum",
+        "control-plane-zones for quorum. Use --zones and --control-plane-zones to declare node "
+        "zones and control-plane zones separately",  # kOps: validation.go:1536
         "values/prod/prod-us1.yaml:17:23: [error] ig-subnet-unknown: "
         "InstanceGroup/control-plane-us-east-1d spec.subnets[0]: Invalid value: 'us-east-1d': "
         "InstanceGroup 'control-plane-us-east-1d' is configured in 'us-east-1d', but this is not "

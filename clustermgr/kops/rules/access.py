@@ -13,7 +13,7 @@ from typing import Any
 
 from clustermgr.kops import CONTROL_PLANE_ROLES
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
-from clustermgr.kops.rules.wording import invalid
+from clustermgr.kops.rules.wording import invalid, unsupported
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
 
@@ -97,8 +97,7 @@ def iam_policy_role(m: Manifest) -> Iterator[Hit]:
                 yield Hit(
                     m.cluster.position,
                     ("spec", key, role),
-                    f"Unsupported value: {role!r}: supported values: "
-                    + ", ".join(f'"{r}"' for r in _POLICY_ROLES),
+                    unsupported(role, tuple(_POLICY_ROLES)),
                 )
 
 
@@ -124,7 +123,7 @@ def iam_policy_json(m: Manifest) -> Iterator[Hit]:
                     path,
                     "Required value: Effect must be specified for IAM policy"
                     if effect is None
-                    else f'Unsupported value: {effect!r}: supported values: "Allow", "Deny"',
+                    else unsupported(effect, ("Allow", "Deny")),
                 )
 
 
@@ -195,7 +194,7 @@ def update_policy(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 doc.position,
                 ("spec", "updatePolicy"),
-                f'Unsupported value: {value!r}: supported values: "automatic", "external"',
+                unsupported(value, ("automatic", "external")),
             )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from clustermgr.kops import CONTROL_PLANE_ROLES, IG_ROLES
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
+from clustermgr.kops.rules.wording import unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 
@@ -119,8 +120,7 @@ def ig_role(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 ig.position,
                 ("spec", "role"),
-                f"Unsupported value: {role!r}: supported values: "
-                + ", ".join(f'"{r}"' for r in IG_ROLES),
+                unsupported(role, tuple(IG_ROLES)),
             )
 
 
@@ -181,7 +181,10 @@ def _etcd(m: Manifest) -> Iterator[tuple[Doc, YPath, dict[str, Any], list[dict[s
 
 @rule("etcd-members", ERROR)
 def etcd_members(m: Manifest) -> Iterator[Hit]:
-    """An etcd cluster with no members, or an even number of them."""
+    """No etcd cluster, one without members or with an even number, or an unnamed member."""
+    # kOps: validation.go, validateClusterSpec, validateEtcdClusterSpec, validateEtcdMemberSpec
+    if m.cluster is not None and not as_list(m.cluster.spec().get("etcdClusters")):
+        yield Hit(m.cluster.position, ("spec", "etcdClusters"), "Required value")
     for cluster, base, _etcd_cluster, members in _etcd(m):
         if not members:
             yield Hit(
@@ -193,9 +196,18 @@ def etcd_members(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 cluster.position,
                 (*base, "etcdMembers"),
-                f"Invalid value: {len(members)}: Should be an odd number of "
-                "control-plane zones for quorum",
+                f"Invalid value: {len(members)}: Should be an odd number of control-plane-zones "
+                "for quorum. Use --zones and --control-plane-zones to declare node zones and "
+                "control-plane zones separately",
             )
+        for i, member in enumerate(members):
+            for key, detail in (
+                ("name", "etcdMember did not have name"),
+                ("instanceGroup", "etcdMember did not have instanceGroup"),
+            ):
+                if not member.get(key):
+                    path = (*base, "etcdMembers", i, key)
+                    yield Hit(cluster.position, path, f"Required value: {detail}")
 
 
 @rule("etcd-member-ig-unknown", ERROR)
@@ -281,16 +293,30 @@ _ETCD_NAMES = ("cilium", "main", "events", "leases")  # kOps: validateEtcdCluste
 
 @rule("etcd-name", ERROR)
 def etcd_name(m: Manifest) -> Iterator[Hit]:
-    """An etcd cluster named other than main, events, cilium or leases."""
+    """An etcd cluster named other than main, events, cilium or leases, or named twice."""
+    # kOps: validation.go, validateEtcdClusterSpec (names, provider) and validateEtcdBackupStore
+    # (which compares the clusters' names, and says so of the backup store)
+    seen: set[str] = set()
     for cluster, base, etcd, _members in _etcd(m):
         name = etcd.get("name")
         if name not in _ETCD_NAMES:
             yield Hit(
                 cluster.position,
                 (*base, "name"),
-                f"Unsupported value: {name!r}: supported values: "
-                + ", ".join(f'"{n}"' for n in _ETCD_NAMES),
+                unsupported(name, _ETCD_NAMES),
             )
+        provider = etcd.get("provider")
+        if provider and provider != "Manager":
+            message = unsupported(provider, ("Manager",))
+            yield Hit(cluster.position, (*base, "provider"), message)
+        if isinstance(name, str) and name in seen:
+            yield Hit(
+                cluster.position,
+                ("spec", "etcdClusters", 0, "backupStore"),
+                "Forbidden: the backup store must be unique for each etcd cluster",
+            )
+        if isinstance(name, str):
+            seen.add(name)
 
 
 _VOLUME_TYPES = ("standard", "gp3", "gp2", "io1", "io2")
@@ -308,6 +334,5 @@ def root_volume_type(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 ig.position,
                 ("spec", "rootVolumeType"),
-                f"Unsupported value: {kind!r}: supported values: "
-                + ", ".join(f'"{t}"' for t in _VOLUME_TYPES),
+                unsupported(kind, _VOLUME_TYPES),
             )

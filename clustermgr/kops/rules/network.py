@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, rule
-from clustermgr.kops.rules.wording import invalid
+from clustermgr.kops.rules.wording import invalid, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 
@@ -119,8 +119,7 @@ def subnet_type(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 m.cluster.position,
                 ("spec", "subnets", i, "type"),
-                f"Unsupported value: {subnet.get('type')!r}: supported values: "
-                + ", ".join(f'"{t}"' for t in _SUBNET_TYPES),
+                unsupported(subnet.get("type"), _SUBNET_TYPES),
             )
 
 
