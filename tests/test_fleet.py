@@ -216,7 +216,11 @@ def test_fail_on_and_reports(run: Run, example: Path, tmp_path: Path) -> None:
         (["check"], "error: name the clusters to check, or pass --all or --changed-since\n"),
         (
             ["check", "--all", "dev-eu1"],
-            "error: name the clusters to check, or pass --all or --changed-since\n",
+            "error: cluster names and --all: choose one way to select clusters\n",
+        ),
+        (
+            ["check", "--all", "--changed-since", "HEAD"],
+            "error: --all and --changed-since: choose one way to select clusters\n",
         ),
         (
             ["check", "--all", "--state", "x", "--against-ref", "y"],

@@ -27,8 +27,19 @@ def select(
     kops_crds: str | Path | None = None,
 ) -> Selection:
     """Exactly one of: clusters by name, `--all`, or `--changed-since REF`."""
-    if sum((bool(named), all_clusters, changed_since is not None)) != 1:
+    given = [
+        what
+        for what, on in (
+            ("cluster names", bool(named)),
+            ("--all", all_clusters),
+            ("--changed-since", changed_since is not None),
+        )
+        if on
+    ]
+    if not given:
         raise UsageError("name the clusters to check, or pass --all or --changed-since")
+    if len(given) > 1:
+        raise UsageError(f"{' and '.join(given)}: choose one way to select clusters")
     if changed_since is not None:
         return select_changed(project, changed_since, kops_crds)
     if all_clusters:
