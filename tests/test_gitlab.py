@@ -304,3 +304,41 @@ def test_an_imported_fleet_gets_a_working_pipeline(
     report = (fleet / "clustermgr-report.md").read_text()
     assert report.startswith("### clustermgr check: 1 cluster, 0 invalid, 0 changed")
     assert (fleet / "junit.xml").is_file() and (fleet / "gl-code-quality-report.json").is_file()
+
+
+def test_deploy_jobs_have_the_kops_of_kops_version(run: Run, example: Path, tmp_path: Path) -> None:
+    """The first line of a job that runs kops fails unless `kops version --short` (which
+    prints kops.Version: cmd/kops/version.go) is kopsVersion; run here by a shell."""
+    steps = yaml.safe_load(run("-C", str(example), "ci", "gitlab").out)[".kops"]["before_script"]
+    check = steps[-1]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "kops"
+    for printed, code in (("1.34.1", 0), ("1.33.0", 1)):
+        fake.write_text(f"#!/bin/sh\necho {printed}\n")
+        fake.chmod(0o755)
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CI_JOB_IMAGE": "python:3.11"}
+        done = subprocess.run(["sh", "-c", check], env=env, capture_output=True, text=True)
+        assert done.returncode == code, done.stderr
+    assert done.stderr == (
+        "kops 1.34.1 not found in image python:3.11: name an image that has it (ci.kopsImage) "
+        "or keep its SHA-256 in ci/kops-checksums.txt\n"
+    )
+    sums = example / "ci" / "kops-checksums.txt"
+    digest = "a" * 64
+    sums.write_text(f"# from kops-linux-amd64.sha256 of each release\n1.34.1 {digest}\n")
+    steps = yaml.safe_load(run("-C", str(example), "ci", "gitlab").out)[".kops"]["before_script"]
+    assert steps[1] == (
+        "curl -fsSLo /usr/local/bin/kops "
+        "https://github.com/kubernetes/kops/releases/download/v1.34.1/kops-linux-amd64 && "
+        f'echo "{digest}  /usr/local/bin/kops" | sha256sum -c - && chmod +x /usr/local/bin/kops'
+    )
+    sums.write_text(f"1.33.0 {digest}\n")
+    missing = run("-C", str(example), "ci", "gitlab")
+    assert (missing.code, missing.err) == (
+        1,
+        "ci/kops-checksums.txt: error: no SHA-256 for kops 1.34.1 (kopsVersion)\n",
+    )
+    sums.write_text("1.34.1 not-a-digest\n")
+    bad = run("-C", str(example), "ci", "gitlab")
+    assert bad.err == "ci/kops-checksums.txt:1:1: error: expected `VERSION SHA256`\n"

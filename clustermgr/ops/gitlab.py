@@ -20,10 +20,12 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from pathlib import Path
 from typing import Any
 
 from clustermgr import git
 from clustermgr.errors import ConfigError, UsageError
+from clustermgr.files import read_bytes
 from clustermgr.fleet import select
 from clustermgr.kops import valid_cluster_name
 from clustermgr.ops.lock import LOCK
@@ -128,8 +130,53 @@ def _templates(project: Project) -> dict[str, Any]:
         ".kops": {  # its image needs python, git, kops and the cloud's CLI (docs/ci.md)
             "extends": ".clustermgr",
             "image": config.ci_kops_image or config.ci_image,
+            # (extends replaces a list: the install step is repeated here)
+            "before_script": [install_step(project), *kops_steps(project)],
         },
     }
+
+
+CHECKSUMS = Path("ci") / "kops-checksums.txt"
+_RELEASE = "https://github.com/kubernetes/kops/releases/download/v{version}/kops-linux-amd64"
+
+
+def kops_steps(project: Project) -> list[str]:
+    """The kops of `kopsVersion` in the deploy jobs: downloaded from kOps' release and checked
+    against the SHA-256 the project keeps in ci/kops-checksums.txt (`VERSION SHA256` lines,
+    from the `.sha256` kOps publishes beside each binary), when it keeps one; then, always, a
+    first line that fails the job unless `kops version --short` is that version."""
+    version = project.config.kops_version
+    if not version:
+        return []
+    steps = []
+    sums = project.root / CHECKSUMS
+    if sums.is_file():
+        digest = _checksum(project, sums, version)
+        steps.append(
+            f"curl -fsSLo /usr/local/bin/kops {_RELEASE.format(version=version)} && "
+            f'echo "{digest}  /usr/local/bin/kops" | sha256sum -c - && '
+            "chmod +x /usr/local/bin/kops"
+        )
+    steps.append(
+        f'[ "$(kops version --short 2>/dev/null)" = "{version}" ] || {{ echo "kops {version} '
+        "not found in image $CI_JOB_IMAGE: name an image that has it (ci.kopsImage) or keep its "
+        f'SHA-256 in {CHECKSUMS.as_posix()}" >&2; exit 1; }}'
+    )
+    return steps
+
+
+def _checksum(project: Project, path: Path, version: str) -> str:
+    shown = project.display(path)
+    text = read_bytes(path, shown).decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if len(fields) != 2 or not re.fullmatch(r"[0-9a-f]{64}", fields[1]):
+            raise ConfigError("expected `VERSION SHA256`", Location(shown, number, 1))
+        if fields[0].removeprefix("v") == version:
+            return fields[1]
+    raise ConfigError(f"no SHA-256 for kops {version} (kopsVersion)", Location(shown))
 
 
 VARIABLES = {
