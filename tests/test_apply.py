@@ -7,6 +7,7 @@ import base64
 import gzip
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from clustermgr.project import find_project
 from clustermgr.validation import make_linter
 from clustermgr.values import Overrides
 from clustermgr.yamlio import load_documents
-from tests.conftest import FakeKops, Run
+from tests.conftest import REPO, FakeKops, Run
 
 NAME = "dev-eu1.k8s.example.com"
 
@@ -400,3 +401,38 @@ def test_the_fake_kops_deletes_groups_as_kops_does(
     assert only.stderr == "Error: cannot delete the only control plane instance group\n"
     deleted = subprocess.run([*kops, "nodes", *where, "--yes"], capture_output=True, text=True)
     assert deleted.returncode == 0 and not (store / NAME / "instancegroup" / "nodes").exists()
+
+
+def test_the_preview_of_an_s3_store_has_all_that_kops_update_reads(
+    run: Run, example: Path, fake_kops: FakeKops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kops update cluster` reads the keysets, secrets and addons of the store: the private
+    copy of an S3 store holds them all (not backups), copied with the AWS CLI."""
+    bucket = tmp_path / "s3"
+    folder = bucket / "fleet-state" / NAME
+    (bucket / "fleet-state").mkdir(parents=True)
+    assert apply_cmd(run, example, f"file://{bucket / 'fleet-state'}", "--yes")[0] == 0
+    for extra in ("pki/private/kubernetes-ca/keyset.yaml", "secrets/admin", "backups/etcd/x"):
+        (folder / extra).parent.mkdir(parents=True, exist_ok=True)
+        (folder / extra).write_text("data\n")
+    aws = fake_kops.log.parent / "fakebin" / "aws"
+    aws.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{REPO}" exec "{sys.executable}" '
+        f'"{REPO / "tests" / "fakekops" / "aws.py"}" "$@"\n'
+    )
+    aws.chmod(0o755)
+    seen = tmp_path / "store-seen.txt"
+    monkeypatch.setenv("FAKE_S3_ROOT", str(bucket))
+    monkeypatch.setenv("FAKE_AWS_LOG", str(tmp_path / "aws.log"))
+    monkeypatch.setenv("FAKE_KOPS_STORE_LOG", str(seen))
+    edit(example, "values/dev/dev-eu1.yaml", "machineType: t3.medium", "machineType: t3.large")
+    code, out, err = apply_cmd(run, example, "s3://fleet-state", "--force")
+    assert code == 0, err
+    assert (tmp_path / "aws.log").read_text() == (
+        "s3 cp --recursive --only-show-errors --exclude backups/* "
+        f"s3://fleet-state/{NAME}/ {out.split('private copy of the state store (')[1].split(')')[0]}/{NAME}\n"
+    )
+    found = seen.read_text().split()
+    assert "pki/private/kubernetes-ca/keyset.yaml" in found and "secrets/admin" in found
+    assert not any(f.startswith("backups/") for f in found)
+    assert "data" not in out + err  # the secrets stay in the private copy

@@ -43,14 +43,20 @@ def cluster_not_found(error: KopsError, cluster: str) -> bool:
 
 
 def kops_path() -> str:
-    found = shutil.which("kops")
+    return program_path("kops")
+
+
+def program_path(program: str) -> str:
+    found = shutil.which(program)
     if found is None:
-        raise UsageError("kops is not on PATH: install kOps to apply or roll clusters")
+        if program == "kops":
+            raise UsageError("kops is not on PATH: install kOps to apply or roll clusters")
+        raise UsageError(f"{program} is not on PATH: the preview of an S3 state store needs it")
     return found
 
 
-def command_line(args: list[str]) -> str:
-    return "$ kops " + " ".join(shlex.quote(a) for a in args)
+def command_line(args: list[str], program: str = "kops") -> str:
+    return f"$ {program} " + " ".join(shlex.quote(a) for a in args)
 
 
 def run(
@@ -62,12 +68,14 @@ def run(
     timeout: float = DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
     announce: bool = True,
+    program: str = "kops",
 ) -> str:
-    """Run `kops ARGS`, streaming stdout to `out` and stderr to `err`. With `capture` > 0,
-    stdout is returned instead of shown (at most `capture` bytes; more is an error)."""
-    command = [kops_path(), *args]
+    """Run `kops ARGS` (or `program ARGS`), streaming stdout to `out` and stderr to `err`.
+    With `capture` > 0, stdout is returned instead of shown (at most `capture` bytes; more is
+    an error)."""
+    command = [program_path(program), *args]
     if announce:
-        out(command_line(args))
+        out(command_line(args, program))
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -119,12 +127,12 @@ def run(
             else f"failed with exit code {code}"
         )
         raise KopsError(
-            f"kops {name} {reason}" + (f":\n{detail}" if detail else ""),
+            f"{program} {name} {reason}" + (f":\n{detail}" if detail else ""),
             None if fired.is_set() else code,
             tuple(tail),
         )
     if state["over"]:
-        raise KopsError(f"kops {name} printed more than {capture:,} bytes")
+        raise KopsError(f"{program} {name} printed more than {capture:,} bytes")
     return b"".join(kept).decode("utf-8", errors="replace")
 
 

@@ -194,7 +194,7 @@ def preview(prepared: Prepared, out: runner.Output, err: runner.Output, timeout:
     """kOps against a private copy of the cluster's state: what `--yes` would do, unwritten;
     then the plan's steps, which `--yes` runs."""
     out, err = _hiding(out, prepared.secrets), _hiding(err, prepared.secrets)
-    with _private_store(prepared) as (copy, manifest):
+    with _private_store(prepared, timeout) as (copy, manifest):
         out(
             f"preview: kOps runs against a private copy of the state store ({copy}); "
             f"nothing is written to {prepared.state}"
@@ -297,14 +297,17 @@ def roll(
 
 
 @contextlib.contextmanager
-def _private_store(plan: Prepared) -> Iterator[tuple[Path, Path]]:
+def _private_store(plan: Prepared, timeout: float) -> Iterator[tuple[Path, Path]]:
     """A temporary store holding a copy of the cluster's folder (without backups), and the
-    manifest to replace into it."""
+    manifest to replace into it. All of the folder: `kops update cluster` reads the keysets
+    (pki/), the secrets and the addons, and without them it would plan new ones."""
     with _temporary() as folder:
         store = folder / "state"
         target = store / sources.store_name(plan.cluster_name)
-        if plan.state.startswith(sources.REMOTE_SCHEMES):
-            _write_store(target, plan.current)
+        if plan.state.startswith("s3://") and plan.current:
+            _copy_s3(plan.state, plan.cluster_name, target, timeout)
+        elif plan.state.startswith(sources.REMOTE_SCHEMES):  # what `kops get` printed
+            _write_store(target, plan.current)  # (nothing, for a cluster kOps does not have)
         else:
             source = sources.local_state_store(plan.state) / plan.cluster_name
             if source.is_dir():
@@ -316,6 +319,23 @@ def _private_store(plan: Prepared) -> Iterator[tuple[Path, Path]]:
         manifest = folder / "apply.yaml"
         manifest.write_text(plan.work_manifest, encoding="utf-8")
         yield store, manifest
+
+
+def _copy_s3(state: str, cluster_name: str, target: Path, timeout: float) -> None:
+    """The cluster's folder of an S3 state store, copied with the AWS CLI (the job's own
+    credentials); secrets stay in the private folder and never reach the output."""
+    source = state.rstrip("/") + "/" + sources.store_name(cluster_name) + "/"
+    args = [
+        "s3", "cp", "--recursive", "--only-show-errors", "--exclude", "backups/*",
+        source, str(target),
+    ]  # fmt: skip
+    target.mkdir(parents=True)
+    try:
+        runner.run(args, _quiet, _quiet, timeout=timeout, announce=False, program="aws")
+    except runner.KopsError as exc:
+        raise ApplyError(
+            f"cannot copy {source} for the preview, so nothing ran: {exc.message}"
+        ) from None
 
 
 def _write_store(target: Path, resources: diff.Resources) -> None:

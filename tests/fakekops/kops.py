@@ -46,7 +46,11 @@ def option(args: list[str], name: str) -> str | None:
 
 
 def store_of(args: list[str]) -> Path:
+    """The store's folder; an s3:// store is a folder under $FAKE_S3_ROOT (tests/fakekops/aws.py
+    serves the same folders)."""
     state = option(args, "--state") or os.environ.get("KOPS_STATE_STORE", "")
+    if state.startswith("s3://") and os.environ.get("FAKE_S3_ROOT"):
+        return Path(os.environ["FAKE_S3_ROOT"]) / state.removeprefix("s3://")
     return Path(state.removeprefix("file://"))
 
 
@@ -187,6 +191,13 @@ def main(argv: list[str]) -> None:
             Path(kubeconfig).write_text("apiVersion: v1\nkind: Config\nusers: [{name: admin}]\n")
         print("kops has set your kubectl context")
     else:
+        if command == "update" and os.environ.get("FAKE_KOPS_STORE_LOG"):
+            # what `update cluster` found in its store: kOps reads the keysets and secrets
+            folder = store_of(argv) / (option(argv, "--name") or "")
+            found = sorted(
+                p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+            )
+            Path(os.environ["FAKE_KOPS_STORE_LOG"]).write_text("\n".join(found) + "\n")
         print(f"kops {command} done")
 
 
