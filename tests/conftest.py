@@ -15,6 +15,8 @@ from typing import NamedTuple
 import pytest
 
 from clustermgr.cli import main
+from clustermgr.kops.crds import load_crds
+from clustermgr.validation.lint import Linter
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_KOPS = REPO.parent / "shared" / "kops"
@@ -151,3 +153,12 @@ def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
     for name in ("FAKE_KOPS_FAIL", "FAKE_KOPS_OUTPUT", "FAKE_KOPS_SLEEP", "KOPS_STATE_STORE"):
         monkeypatch.delenv(name, raising=False)
     return FakeKops(log)
+
+
+@pytest.fixture(scope="session")
+def linter() -> Linter:
+    """The manifest lint with kOps' official CRDs (../shared/kops/crds), as `validate` runs it
+    for kops replace; the tests that need it skip without ../shared."""
+    if not SHARED_KOPS.is_dir():
+        pytest.skip("../shared/kops is not available")
+    return Linter(load_crds(SHARED_KOPS / "crds"))

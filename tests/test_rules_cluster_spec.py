@@ -9,19 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr.kops.crds import load_crds
 from clustermgr.validation.lint import Linter
-from tests.conftest import SHARED_KOPS
 
 KUBELET = "  kubelet:\n    anonymousAuth: false\n"
 IAM = "  iam:\n    allowContainerRegistry: true\n    legacy: false\n"
-
-
-@pytest.fixture(scope="module")
-def linter() -> Linter:
-    if not SHARED_KOPS.is_dir():
-        pytest.skip("../shared/kops is not available")
-    return Linter(load_crds(SHARED_KOPS / "crds"))
 
 
 def cluster_with(kops_data: Path, extra: str = "", old: str = "", new: str = "") -> str:

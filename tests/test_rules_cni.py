@@ -8,21 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr.kops.crds import load_crds
 from clustermgr.validation.lint import Linter
-from tests.conftest import SHARED_KOPS
 
 CALICO = "privatecalico.yaml"  # IPv4, calico: {}
 CALICO6 = "minimal-ipv6-calico.yaml"  # nonMasqueradeCIDR ::/0, calico: {}
 CILIUM = "minimal-warmpool.yaml"  # IPv4, cilium: {}
 CILIUM6 = "minimal-ipv6-cilium.yaml"  # IPv6, cilium: {}
-
-
-@pytest.fixture(scope="module")
-def linter() -> Linter:
-    if not SHARED_KOPS.is_dir():
-        pytest.skip("../shared/kops is not available")
-    return Linter(load_crds(SHARED_KOPS / "crds"))
 
 
 def edited(kops_data: Path, name: str, old: str, new: str) -> str:

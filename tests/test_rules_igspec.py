@@ -9,18 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from clustermgr.kops.crds import load_crds
 from clustermgr.validation.lint import Linter
-from tests.conftest import SHARED_KOPS
 
 NODES = "  role: Node\n  subnets:\n  - us-test-1a\n"  # the nodes group of minimal-1.33.yaml
-
-
-@pytest.fixture(scope="module")
-def linter() -> Linter:
-    if not SHARED_KOPS.is_dir():
-        pytest.skip("../shared/kops is not available")
-    return Linter(load_crds(SHARED_KOPS / "crds"))
 
 
 def nodes_with(extra: str, kops_data: Path, replace: tuple[str, str] = ("", "")) -> str:
