@@ -176,6 +176,11 @@ CASES = [
     ),
     ("ig-cpu-credits", "InstanceGroup/nodes:spec.cpuCredits=burst", "spec.cpuCredits"),
     (
+        "ig-apiserver-role",
+        "InstanceGroup/nodes:spec.role=APIServer;Cluster:spec.topology={dns: {type: None}}",
+        "spec.role",
+    ),
+    (
         "calico",
         "Cluster:spec.networking={calico: {encapsulationMode: none}}",
         "spec.networking.calico.encapsulationMode",

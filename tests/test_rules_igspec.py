@@ -172,3 +172,14 @@ def test_instance_metadata(linter: Linter, kops_data: Path) -> None:
 def test_what_kops_accepts(linter: Linter, kops_data: Path, extra: str) -> None:
     problems = linter.lint_text(nodes_with(extra, kops_data), "m.yaml")
     assert [(p.rule, p.message) for p in problems if p.level == "error"] == []
+
+
+def test_apiserver_groups_need_dns(linter: Linter, kops_data: Path) -> None:
+    """instancegroup.go:267, CrossValidateInstanceGroup: on AWS, not with DNS type None."""
+    text = nodes_with("", kops_data, ("  role: Node", "  role: APIServer"))
+    assert [p for p in linter.lint_text(text, "m.yaml") if p.rule == "ig-apiserver-role"] == []
+    none = text.replace("    dns:\n      type: Public", "    dns:\n      type: None", 1)
+    problems = [p for p in linter.lint_text(none, "m.yaml") if p.rule == "ig-apiserver-role"]
+    assert [(p.path, p.message) for p in problems] == [
+        ("spec.role", "Forbidden: APIServer cannot be used with topology.dns.type=None")
+    ]

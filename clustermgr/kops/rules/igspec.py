@@ -522,3 +522,23 @@ def ig_cpu_credits(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 ig.position, ("spec", "cpuCredits"), unsupported(credits, ("standard", "unlimited"))
             )
+
+
+@rule("ig-apiserver-role", ERROR)
+def ig_apiserver_role(m: Manifest) -> Iterator[Hit]:
+    """An APIServer group off AWS and GCE, or on AWS with topology.dns.type None."""
+    # kOps: instancegroup.go, CrossValidateInstanceGroup
+    if m.cluster is None:
+        return
+    provider = cloud(m.cluster)
+    dns = as_dict(as_dict(m.cluster.spec().get("topology")).get("dns")).get("type")
+    for ig in m.groups:
+        if _role(ig) != "APIServer" or provider == "gce":
+            continue
+        if provider != "aws":
+            detail = "Forbidden: APIServer role only supported on AWS and GCE"
+        elif dns == "None":
+            detail = "Forbidden: APIServer cannot be used with topology.dns.type=None"
+        else:
+            continue
+        yield Hit(ig.position, ("spec", "role"), detail)
