@@ -321,6 +321,12 @@ class Evaluator:
             if self.fail_on_missing:
                 raise TemplateError(f"nil pointer evaluating .{name}", at)
             return MISSING
+        method = getattr(value, "go_field", None)  # a Go value with methods (Sprig's semver)
+        if method is not None:
+            try:
+                return method(name)
+            except KeyError:
+                pass
         raise TemplateError(f"can't evaluate field {name} in type {type_name(value)}", at)
 
     def _print(self, value: Any, at: Location) -> str:

@@ -42,7 +42,7 @@ from clustermgr.gotemplate.govalues import (
     type_name,
 )
 from clustermgr.kops.channel import CHANNEL_FUNCTIONS, Channel
-from clustermgr.versions import VersionError, semver_compare
+from clustermgr.versions import VersionError, parse_loose, semver_compare
 
 
 def _and(*args: Any) -> Any:
@@ -457,6 +457,44 @@ def _fail(message: str) -> Any:
     raise GoFunctionError(message)
 
 
+class GoVersion:
+    """Masterminds/semver's *Version, as Sprig's `semver` returns it (sprig: semver.go): its
+    methods read as fields in a template (`(semver "1.2.3").Major`), and it prints as its
+    String()."""
+
+    def __init__(self, text: str) -> None:
+        try:
+            self.version = parse_loose(text)
+        except VersionError:
+            raise GoFunctionError("Invalid Semantic Version") from None
+        self.original = text
+
+    def go_field(self, name: str) -> Any:
+        """A method of *Version called from a template; KeyError for anything else."""
+        v = self.version
+        return {
+            "Major": v.major,
+            "Minor": v.minor,
+            "Patch": v.patch,
+            "Prerelease": ".".join(v.pre),
+            "Metadata": v.build,
+            "Original": self.original,
+            "String": str(self),
+        }[name]
+
+    def __getattr__(self, name: str) -> Any:
+        """The same fields for a converted (Jinja2) template: `go.semver(v).Major`."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.go_field(name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
 def _semver_compare(constraint: str, version: str) -> bool:
     try:
         return semver_compare(str(constraint), str(version))
@@ -560,6 +598,7 @@ MORE: dict[str, Callable[..., Any]] = {
     ),
     "regexQuoteMeta": lambda s: re.escape(s),
     "semverCompare": _semver_compare,
+    "semver": lambda text: GoVersion(str(text)),
     "typeOf": lambda v: type_name(v),
     "kindOf": lambda v: _kind_name(v),
     "kindIs": lambda kind, v: _kind_name(v) == kind,
