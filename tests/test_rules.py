@@ -104,6 +104,7 @@ CASES = [
         "spec.kubernetesVersion",
     ),
     ("cloud-provider", "Cluster:spec.cloudProvider=~", "spec.cloudProvider"),
+    ("dns-topology", "Cluster:spec.cloudProvider=linode", "spec.topology.dns.type"),
     ("network-cidr-required", "Cluster:spec.networkCIDR=~", "spec.networkCIDR"),
     ("networking-multiple", "Cluster:spec.networking={cilium: {}, calico: {}}", "spec.networking"),
     (

@@ -262,6 +262,10 @@ CASES = [
     ("", "    name: events\n", "    name: main\n", "etcd-name",
      "spec.etcdClusters[0].backupStore",
      "Forbidden: the backup store must be unique for each etcd cluster"),
+    # validation.go:612 (Hetzner has no public DNS topology in validateCloudDNSTopology)
+    ("", "  cloudProvider: aws\n", "  cloudProvider: hetzner\n", "dns-topology",
+     "spec.topology.dns.type",
+     'Forbidden: cloud provider "hetzner" does not support public dns topology'),
     # legacy.go:263
     ("  serviceAccountIssuerDiscovery:\n    enableAWSOIDCProvider: true\n", "", "",
      "service-account-issuer", "spec.serviceAccountIssuerDiscovery.enableAWSOIDCProvider",

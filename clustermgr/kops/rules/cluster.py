@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clustermgr.kops import NETWORKING_OPTIONS, valid_cluster_name
-from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, rule
+from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, cloud, rule
 from clustermgr.kops.rules.wording import invalid, unsupported
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
@@ -300,3 +300,45 @@ def _scaled(raw: Any, total: int, round_up: bool) -> tuple[int, str]:
     share = int(number) * total
     whole = -(-share // 100) if round_up else share // 100  # Go: math.Ceil / math.Floor
     return whole, ""
+
+
+# kOps: validation.go, validateCloudDNSTopology: the DNS topologies each cloud supports
+_DNS_TOPOLOGIES = {
+    "aws": ("none", "gossip", "public", "private"),
+    "azure": ("none", "gossip"),
+    "digitalocean": ("none", "gossip", "public"),
+    "gce": ("none", "gossip", "public", "private"),
+    "hetzner": ("none", "gossip"),
+    "linode": ("none",),
+    "metal": ("none",),
+    "openstack": ("none", "gossip", "public", "private"),
+    "scaleway": ("none", "gossip", "public"),
+}
+
+
+@rule("dns-topology", ERROR)
+def dns_topology(m: Manifest) -> Iterator[Hit]:
+    """A DNS topology (gossip, none, private, public) the cluster's cloud does not support."""
+    cluster = m.cluster
+    provider = cloud(cluster)
+    if cluster is None or not provider:
+        return
+    path = ("spec", "topology", "dns", "type")
+    supported = _DNS_TOPOLOGIES.get(provider)
+    if supported is None:
+        detail = f'cloud provider "{provider}" has no declared DNS topology support'
+        yield Hit(cluster.position, path, f"Forbidden: {detail}")
+        return
+    kind = as_dict(as_dict(cluster.spec().get("topology")).get("dns")).get("type") or "Public"
+    if kind == "None":
+        topology = "none"
+    elif cluster.name.endswith(".k8s.local"):
+        topology = "gossip"  # kOps: cluster.go, UsesLegacyGossip
+    elif kind in ("Private", "Public"):
+        topology = kind.lower()
+    else:  # kOps says this beside IsValidValue's error (field-value here)
+        yield Hit(cluster.position, path, "Forbidden: unsupported dns topology")
+        return
+    if topology not in supported:
+        detail = f'cloud provider "{provider}" does not support {topology} dns topology'
+        yield Hit(cluster.position, path, f"Forbidden: {detail}")
