@@ -67,7 +67,7 @@ def test_static_and_deploy_pipelines_are_valid_gitlab_ci(run: Run, tmp_path: Pat
 
 def test_the_static_pipeline_plans_a_child_pipeline(run: Run) -> None:
     found = jobs(run("-C", str(REPO), "ci", "gitlab").out)
-    assert list(found) == ["check", "plan", "deploy"]
+    assert list(found) == ["check", "plan", "deploy", "drift"]
     assert found["plan"]["script"] == [
         'clustermgr ci gitlab --deploy --changed-since "$CI_COMMIT_BEFORE_SHA" '
         "--all-if-unknown --out-file deploy-pipeline.yml"
@@ -342,3 +342,19 @@ def test_deploy_jobs_have_the_kops_of_kops_version(run: Run, example: Path, tmp_
     sums.write_text("1.34.1 not-a-digest\n")
     bad = run("-C", str(example), "ci", "gitlab")
     assert bad.err == "ci/kops-checksums.txt:1:1: error: expected `VERSION SHA256`\n"
+
+
+def test_a_schedule_looks_for_drift_and_never_deploys(run: Run) -> None:
+    """A pipeline schedule's CI_COMMIT_BEFORE_SHA is zeros (every cluster): it must not reach
+    the plan job; it runs the drift job instead, which fails when any cluster differs."""
+    found = jobs(run("-C", str(REPO), "ci", "gitlab").out)
+    for name in ("plan", "deploy"):
+        assert found[name]["rules"] == [
+            {"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"'}
+        ]
+    assert found["drift"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+    assert found["drift"]["script"] == [
+        'clustermgr diff --all --state "$KOPS_STATE_STORE" --exit-code -o markdown '
+        "--out-file drift.md"
+    ]
+    assert found["drift"]["extends"] == ".kops"  # kops, and read access to the state store
