@@ -28,6 +28,8 @@ def _run(root: Path, args: tuple[str, ...], what: str) -> bytes:
         raise UsageError(f"{what} needs git on PATH") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", errors="replace").strip() or "git failed"
+        if "not a git repository" in message:
+            raise UsageError(f"{what} needs the project in a git repository: {root} is not in one")
         raise UsageError(f"{what}: {message}")
     return done.stdout
 

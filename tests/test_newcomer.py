@@ -34,7 +34,7 @@ MISTAKES = [
     ('diff dev-1', 2, 'error: nothing to compare with: pass --against FILE, --state DIR or --against-ref REF (or set diff.applied in clustermgr.yaml)'),
     ('diff dev-1 --against missing.yaml', 2, 'error: no such file: missing.yaml'),
     ('diff dev-1 --state /nope', 2, 'error: state store not found: /nope'),
-    ('diff dev-1 --against-ref nope', 2, 'error: --against-ref: fatal: not a git repository (or any of the parent directories): .git'),
+    ('diff dev-1 --against-ref nope', 2, 'error: --against-ref needs the project in a git repository: {root} is not in one'),
     ('diff dev-1 --state /tmp --against-ref HEAD', 2, 'error: use one of --against, --state and --against-ref'),
     ('check', 2, 'error: name the clusters to check, or pass --all or --changed-since'),
     ('check --all dev-1', 2, 'error: cluster names and --all: choose one way to select clusters'),
