@@ -354,7 +354,10 @@ def test_a_schedule_looks_for_drift_and_never_deploys(run: Run) -> None:
         ]
     assert found["drift"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
     assert found["drift"]["script"] == [
-        'clustermgr diff --all --state "$KOPS_STATE_STORE" --exit-code -o markdown '
-        "--out-file drift.md"
+        'clustermgr drift --all --state "$KOPS_STATE_STORE" --exit-code '
+        "--report-json drift.json -o markdown --out-file drift.md || found=$?",
+        'if [ -n "${CLUSTERMGR_GITLAB_TOKEN:-}" ] && [ -f drift.json ]; then '
+        "clustermgr ci gitlab-issues --report drift.json; fi",
+        'exit "${found:-0}"',
     ]
     assert found["drift"]["extends"] == ".kops"  # kops, and read access to the state store

@@ -244,7 +244,7 @@ def test_a_note_of_someone_else_quoting_the_marker_is_left_alone(job_env: FakeGi
     [
         ("object", 2, "error: GitLab's answer does not have the shape its API documents"),
         ("no-body", 2, "error: GitLab's answer has no body of the documented type"),
-        ("loop", 2, "error: the merge request has more than 5000 notes"),
+        ("loop", 2, "error: GitLab lists more than 5000 notes"),
         (
             "redirect", 0,
             "warning: GitLab answered with a redirect; it is not followed (the token would go "

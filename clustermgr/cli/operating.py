@@ -11,8 +11,10 @@ import click
 from clustermgr.cli.app import (
     HELP,
     cli,
+    color_option,
     complete_clusters,
     emit,
+    format_option,
     kops_crds_option,
     output_option,
     project_of,
@@ -23,10 +25,25 @@ from clustermgr.cli.app import (
 from clustermgr.diff import ClusterDiff
 from clustermgr.errors import ClusterMgrError, UsageError
 from clustermgr.files import read_bytes
-from clustermgr.ops import apply, gitlab, importer, lock, mrnote, planfile
+from clustermgr.fleet import select
+from clustermgr.kops import NEWEST_KOPS
+from clustermgr.ops import (
+    apply,
+    drift,
+    driftissues,
+    gitlab,
+    gitlabapi,
+    importer,
+    lock,
+    mrnote,
+    outdated,
+    planfile,
+)
 from clustermgr.plan import Reviewed, counted
-from clustermgr.problems import EXIT_OK, Group
-from clustermgr.reporters import DIFFS, PROBLEMS, ReportOptions, report
+from clustermgr.problems import EXIT_OK, EXIT_PROBLEMS, Group
+from clustermgr.render import RenderSettings
+from clustermgr.render.project import project_renderer
+from clustermgr.reporters import DIFFS, DRIFT, PROBLEMS, ReportOptions, report
 from clustermgr.text import count
 from clustermgr.validation import make_linter
 from clustermgr.values import Overrides, cluster_names, kops_name
@@ -170,6 +187,100 @@ def ci_gitlab_note_cmd(ctx: click.Context, report_path: Path) -> int:
         return EXIT_OK
     click.echo(f"{done} the clustermgr note on merge request !{to.merge_request}")
     return EXIT_OK
+
+
+@ci_group.command("gitlab-issues", context_settings=HELP)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("drift.json"),
+    show_default=True,
+    help="The JSON report of drift (--report-json).",
+)
+@click.pass_context
+def ci_gitlab_issues_cmd(ctx: click.Context, report_path: Path) -> int:
+    """Keep exactly one open GitLab issue per drifted cluster: opened when it drifts, updated
+    when its drift changes, closed with a note when it is clean (or, after a run over every
+    cluster, gone from the project). Runs in a scheduled job after `drift`: GitLab's
+    CI_API_V4_URL and CI_PROJECT_ID, and a project access token with api scope in the variable
+    ci.noteTokenVariable names (CLUSTERMGR_GITLAB_TOKEN). Running it twice changes nothing.
+
+    \b
+    Examples:
+      clustermgr drift --all --report-json drift.json -o markdown --out-file drift.md
+      clustermgr ci gitlab-issues --report drift.json
+    """
+
+    project = project_of(ctx)
+    to = gitlabapi.project(os.environ, project.config.ci_note_token, "gitlab-issues", "a job")
+    text = read_bytes(report_path).decode("utf-8", errors="replace")
+    done = driftissues.sync(to, driftissues.read_report(text, str(report_path)))
+    for line in done or ["the drift issues are as the report says: nothing to do"]:
+        click.echo(line)
+    return EXIT_OK
+
+
+@cli.command("drift", context_settings=HELP, short_help="Live clusters against git, classified.")
+@click.argument("clusters", nargs=-1, shell_complete=complete_clusters)
+@click.option("--all", "all_clusters", is_flag=True, help="Every cluster of the project.")
+@click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
+@format_option(DRIFT)
+@color_option
+@output_option
+@click.option(
+    "--report-json",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also write the JSON report (what ci gitlab-issues reads).",
+)
+@click.option(
+    "--exit-code", is_flag=True, help="Exit 1 when a cluster drifted or could not be compared."
+)
+@kops_timeout_option
+@click.pass_context
+def drift_cmd(
+    ctx: click.Context,
+    clusters: tuple[str, ...],
+    all_clusters: bool,
+    state: str | None,
+    fmt: str,
+    color: str,
+    output: Path | None,
+    report_json: Path | None,
+    exit_code: bool,
+    kops_timeout: float,
+) -> int:
+    """Compare each live cluster with git and say how each differs: edited outside git (the
+    state store changed since clustermgr last applied it), not applied (git is ahead), or
+    channel moved (the channel recommends a newer Kubernetes or images). Reads only; names
+    differences by path, never by value. A cluster that cannot be read or rendered is
+    reported as not compared, and the others still are.
+
+    \b
+    Examples:
+      clustermgr drift --all --state s3://my-kops-state
+      clustermgr drift --all --exit-code --report-json drift.json -o markdown --out-file drift.md
+    """
+
+    project = project_of(ctx)
+    names = select(project, clusters, all_clusters).names
+    store = state_store(state)
+    linter = make_linter(project, None, for_replace=True)
+    kops_version = project.config.kops_version or NEWEST_KOPS
+    channel = outdated.channel_of(project, kops_version) if project.config.channel else None
+    renderer = project_renderer(project, RenderSettings())
+    found = []
+    for name in names:
+        try:
+            found.append(drift.check(project, name, store, linter, kops_timeout, channel, renderer))
+        except ClusterMgrError as exc:  # one unreadable cluster must not hide the others
+            found.append(drift.Drift(name, [], [], [], False, [str(exc)]))
+    result = drift.Report(found, all_clusters, store)
+    if report_json is not None:
+        emit(report(DRIFT, "json", result, ReportOptions("drift")), report_json)
+    emit(report(DRIFT, fmt, result, ReportOptions("drift", color=use_color(color, output))), output)
+    return EXIT_PROBLEMS if exit_code and result.drifted() else EXIT_OK
 
 
 @cli.command("apply", context_settings=HELP, short_help="Apply clusters with kops.")

@@ -109,9 +109,12 @@ def prepare(
     linter: Linter,
     prune: bool = False,
     timeout: float = runner.DEFAULT_TIMEOUT,
+    needs_kops: bool = True,
 ) -> Prepared:
-    """Validate, read the state store, measure drift and changes, and plan: all but kOps' run."""
-    runner.kops_path()  # no kops: say so before any long output
+    """Validate, read the state store, measure drift and changes, and plan: all but kOps' run.
+    `needs_kops=False`: only reads, so kops is needed only to read a remote store."""
+    if needs_kops or state.startswith(sources.REMOTE_SCHEMES):
+        runner.kops_path()  # no kops: say so before any long output
     cluster = project.cluster(name)
     checked = Validator(project, overrides, RenderSettings(), linter).check(cluster)
     problems = list(checked.group.problems)

@@ -246,17 +246,25 @@ def pipeline(project: Project) -> str:
                 "strategy": "depend",
             },
         },
-        # A pipeline schedule on the default branch: every cluster's render against its live
-        # state; the job fails (GitLab tells the team) when any differs, and keeps the report.
+        # A pipeline schedule on the default branch: every live cluster against git, one
+        # issue per drifted cluster kept in step (when the token is set), and the job fails
+        # (GitLab tells the team) when any cluster drifted; both reports kept.
         "drift": {
             "extends": ".kops",
             "stage": "check",
             "rules": [SCHEDULE],
             "script": [
-                'clustermgr diff --all --state "$KOPS_STATE_STORE" --exit-code -o markdown '
-                "--out-file drift.md"
+                'clustermgr drift --all --state "$KOPS_STATE_STORE" --exit-code '
+                "--report-json drift.json -o markdown --out-file drift.md || found=$?",
+                f'if [ -n "${{{token}:-}}" ] && [ -f drift.json ]; then '
+                "clustermgr ci gitlab-issues --report drift.json; fi",
+                'exit "${found:-0}"',
             ],
-            "artifacts": {"expose_as": "drift report", "paths": ["drift.md"], "when": "always"},
+            "artifacts": {
+                "expose_as": "drift report",
+                "paths": ["drift.md", "drift.json"],
+                "when": "always",
+            },
         },
     }
     return HEADER + dump(doc, sort_keys=False)

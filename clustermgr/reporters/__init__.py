@@ -30,6 +30,7 @@ VALUES = "values"  # Values: values
 CLUSTERS = "clusters"  # ClusterListing: list
 RULES = "rules"  # list[Rule]: lint --list-rules
 OUTDATED = "outdated"  # list[Status]: outdated
+DRIFT = "drift"  # drift.Report: drift
 
 _REGISTRY: dict[str, dict[str, str]] = {
     PROBLEMS: {
@@ -54,6 +55,7 @@ _REGISTRY: dict[str, dict[str, str]] = {
         "json": "outdated:json_report",
         "markdown": "outdated:markdown",
     },
+    DRIFT: {"text": "drift:text", "json": "drift:json_report", "markdown": "drift:markdown"},
 }
 
 
