@@ -150,7 +150,9 @@ def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
     log = tmp_path / "kops.log"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_KOPS_LOG", str(log))
-    for name in ("FAKE_KOPS_FAIL", "FAKE_KOPS_OUTPUT", "FAKE_KOPS_SLEEP", "KOPS_STATE_STORE"):
+    for name in ("FAKE_KOPS_FAIL", "FAKE_KOPS_OUTPUT", "FAKE_KOPS_SLEEP", "FAKE_KOPS_UNHEALTHY"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("KOPS_STATE_STORE",):
         monkeypatch.delenv(name, raising=False)
     return FakeKops(log)
 

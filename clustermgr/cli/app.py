@@ -32,7 +32,7 @@ COMMANDS = {
     **dict.fromkeys(("convert", "set", "promote"), "editing"),
     **dict.fromkeys(("validate", "lint", "check"), "checking"),
     **dict.fromkeys(("diff", "pull", "outdated"), "reviewing"),
-    **dict.fromkeys(("ci", "apply", "roll", "import", "drift"), "operating"),
+    **dict.fromkeys(("ci", "apply", "roll", "import", "drift", "health"), "operating"),
     **dict.fromkeys(("init", "new", "completion"), "starting"),
 }
 

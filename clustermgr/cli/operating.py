@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -440,6 +441,43 @@ def roll_cmd(
     err = lambda line: click.echo(line, err=True)  # noqa: E731
     for cluster in cluster_names(project, clusters):
         apply.roll(store, kops_name(project, cluster), yes, click.echo, err, kops_timeout)
+    return EXIT_OK
+
+
+@cli.command("health", context_settings=HELP, short_help="Validate live clusters with kops.")
+@click.argument("clusters", nargs=-1, required=True, shell_complete=complete_clusters)
+@click.option("--state", metavar="STORE", help="The kOps state store (default: KOPS_STATE_STORE).")
+@click.option(
+    "--wait",
+    default="15m",
+    show_default=True,
+    metavar="DURATION",
+    help="How long kops may wait for the cluster to be healthy (10m, 1h30m).",
+)
+@kops_timeout_option
+@click.pass_context
+def health_cmd(
+    ctx: click.Context, clusters: tuple[str, ...], state: str | None, wait: str, kops_timeout: float
+) -> int:
+    """Check that each live CLUSTER is healthy with `kops validate cluster` (control plane and
+    nodes Ready, the control plane's and critical pods running), waiting up to --wait for
+    three passes in a row, with a short-lived admin kubeconfig exported for the run. Stops
+    at the first cluster that is not healthy (exit 1): a deploy pipeline runs it after each
+    wave, so a failed wave stops the later ones.
+
+    \b
+    Examples:
+      clustermgr health prod-eu1 --state s3://my-kops-state
+      clustermgr health prod-eu1 prod-us1 --state s3://my-kops-state --wait 30m
+    """
+
+    if not re.fullmatch(r"(\d+(\.\d+)?(h|m|s))+", wait):  # a Go duration, as kops parses it
+        raise UsageError(f"--wait {wait!r}: expected a duration such as 10m, 1h or 1h30m")
+    project = project_of(ctx)
+    store = state_store(state)
+    err = lambda line: click.echo(line, err=True)  # noqa: E731
+    for cluster in cluster_names(project, clusters):
+        apply.health(store, kops_name(project, cluster), wait, click.echo, err, kops_timeout)
     return EXIT_OK
 
 

@@ -287,16 +287,49 @@ def roll(
         out("nothing to roll: the last apply's plan replaces no instances")
         return
     name = sources.store_name(cluster_name)
-    with _temporary() as folder:
-        kubeconfig = folder / "kubeconfig"
-        export = ["export", "kubecfg", "--name", name, "--state", state, "--admin=1h"]
-        runner.run([*export, "--kubeconfig", str(kubeconfig)], out, err, timeout=timeout)
+    with _admin_kubeconfig(name, state, out, err, timeout) as env:
         for step in steps:
             args = step.command(name, state)
             if not yes:
                 args = [a for a in args if a != "--yes"]
-            env = {"KUBECONFIG": str(kubeconfig)}
             runner.run(args, out, err, timeout=timeout, env=env)
+
+
+HEALTHY_COUNT = 3  # consecutive validations kOps must see, as its own example asks
+
+
+def health(
+    state: str,
+    cluster_name: str,
+    wait: str,
+    out: runner.Output,
+    err: runner.Output,
+    timeout: float = runner.DEFAULT_TIMEOUT,
+) -> None:
+    """`kops validate cluster`, waiting up to `wait` (a Go duration) for HEALTHY_COUNT
+    consecutive passes (kOps: cmd/kops/validate_cluster.go: control plane and nodes Ready,
+    the control plane's and critical pods running; it exits 2 on failures). Raises when the
+    cluster is not healthy."""
+    name = sources.store_name(cluster_name)
+    check = ["validate", "cluster", "--name", name, "--state", state, "--wait", wait]
+    with _admin_kubeconfig(name, state, out, err, timeout) as env:
+        try:
+            runner.run([*check, "--count", str(HEALTHY_COUNT)], out, err, timeout=timeout, env=env)
+        except runner.KopsError as exc:
+            raise ApplyError(f"{name} is not healthy: {exc.message}") from None
+
+
+@contextlib.contextmanager
+def _admin_kubeconfig(
+    name: str, state: str, out: runner.Output, err: runner.Output, timeout: float
+) -> Iterator[dict[str, str]]:
+    """A short-lived admin kubeconfig in a private temporary file, as KUBECONFIG for kops
+    commands that reach the Kubernetes API; removed on every way out."""
+    with _temporary() as folder:
+        kubeconfig = folder / "kubeconfig"
+        export = ["export", "kubecfg", "--name", name, "--state", state, "--admin=1h"]
+        runner.run([*export, "--kubeconfig", str(kubeconfig)], out, err, timeout=timeout)
+        yield {"KUBECONFIG": str(kubeconfig)}
 
 
 @contextlib.contextmanager

@@ -7,12 +7,15 @@ Two files, so that the one GitLab reads on every push stays small whatever the f
   Markdown report, posted as the review note when a token is set; on the default branch a
   `plan` job writing the deploy pipeline for the clusters the push changed, and a `deploy`
   job running it as a child pipeline (`trigger: include: artifact:`, `strategy: depend`).
-- the deploy pipeline (`ci gitlab --deploy`): a stage of dry runs, then one update stage per
-  environment in promotion order, then roll previews and rolls. Update jobs have no `needs:`,
-  so stage order is the promotion: a manual update (`allow_failure: false`) blocks the next
-  environment until someone runs it. Roll jobs need only their cluster's update. Above
-  `ci.maxJobsPerEnvironment` clusters an environment's clusters share batch jobs, applied in
-  sequence and stopping at the first failure, so no deploy pipeline passes JOB_BUDGET jobs.
+- the deploy pipeline (`ci gitlab --deploy`): a stage of dry runs, then the waves
+  (fleet/waves.py: the canaries, then each environment in promotion order, in waves of
+  `ci.waves.size`), each with its update, roll preview and roll stages, with `ci.waves` a
+  `clustermgr health` stage and a delayed soak job. Update jobs have no `needs:`, so stage
+  order is the order of the waves: a manual update (`allow_failure: false`) blocks the next
+  wave until someone runs it, and a failed job stops every later wave. Roll jobs need only
+  their cluster's update. Above `ci.maxJobsPerEnvironment` clusters a wave's clusters share
+  batch jobs, applied in sequence and stopping at the first failure, so no deploy pipeline
+  passes JOB_BUDGET jobs.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from clustermgr import git
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.files import read_bytes
 from clustermgr.fleet import select
+from clustermgr.fleet.waves import Environments, Wave
+from clustermgr.fleet.waves import plan as plan_waves
 from clustermgr.kops import valid_cluster_name
 from clustermgr.ops.lock import LOCK
 from clustermgr.problems import Location
 from clustermgr.project import Project, require_clusters
+from clustermgr.project.configuration import Waves
 from clustermgr.values import cluster_values, duplicate_names, environment_of, promotion_order
 from clustermgr.yamlio import dump
 
@@ -38,6 +44,7 @@ SHARD_SIZE = 250  # clusters per merge-request job before the check is split wit
 # GitLab's free tier runs at most 500 jobs per pipeline; keep a margin below it.
 JOB_BUDGET = 480
 KINDS = ("dry-run", "update", "roll-preview", "roll")  # jobs per cluster (or batch)
+VALIDATE_WAIT = "15m"  # how long `kops validate cluster` may wait for a wave to be healthy
 PLAN_FILE = "clustermgr.plan"  # the dry run's saved plan, which its update applies
 NO_PARENT = re.compile(r"0*")  # CI_COMMIT_BEFORE_SHA of a first push or a manual run
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -52,8 +59,6 @@ DEFAULT_BRANCH = {
 }
 SCHEDULE = {"if": '$CI_PIPELINE_SOURCE == "schedule"'}
 MERGE_REQUEST = {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}
-
-Environments = list[tuple[str, list[tuple[str, str]]]]
 
 
 def environments(project: Project, only: list[str] | None = None) -> Environments:
@@ -311,33 +316,71 @@ def deploy_pipeline(project: Project, clusters: list[str], why: str) -> str:
             },
             sort_keys=False,
         )
-    per_env = min(config.ci_max_jobs, JOB_BUDGET // (len(KINDS) * len(envs)))
-    if per_env < 1:
-        raise ConfigError(f"{len(envs)} environments do not fit in {JOB_BUDGET} jobs")
+    settings = config.ci_waves
+    _check_canary(project, settings)
+    waves = plan_waves(envs, settings)
+    kinds = len(KINDS) + (1 if settings.configured and settings.validate else 0)
+    soaks = sum(1 for wave in waves if wave.soak)
+    per_wave = min(config.ci_max_jobs, (JOB_BUDGET - soaks) // (kinds * len(waves)))
+    if per_wave < 1:
+        raise ConfigError(f"{len(waves)} waves do not fit in {JOB_BUDGET} jobs")
     doc: dict[str, Any] = {
-        # One environment after another, its rolls included: a job without `needs` waits for
-        # every job of the earlier stages, so prod's update waits for staging's roll.
-        "stages": [
-            "dry-run",
-            *(f"{kind}-{env}" for env, _ in envs for kind in ("update", "roll-preview", "roll")),
-        ],
+        # One wave after another, its rolls (and checks and soak) included: a job without
+        # `needs` waits for every job of the earlier stages, so a wave's update waits for the
+        # previous wave's roll, and a failed wave stops every later one.
+        "stages": ["dry-run", *(stage for wave in waves for stage in _stages(wave, kinds))],
         "variables": VARIABLES,
         **_templates(project),
     }
     automatic = set(config.ci_automatic)
-    for env, members in envs:
-        size = math.ceil(len(members) / per_env)
-        for n, start in enumerate(range(0, len(members), size), 1):
-            batch = members[start : start + size]
-            label = batch[0][0] if size == 1 else f"{env}-batch-{n:02d}"
-            doc.update(_jobs(label, env, batch, env in automatic, size > 1))
+    for wave in waves:
+        size = math.ceil(len(wave.members) / per_wave)
+        for n, start in enumerate(range(0, len(wave.members), size), 1):
+            batch = wave.members[start : start + size]
+            label = batch[0].cluster if size == 1 else f"{wave.name}-batch-{n:02d}"
+            envs_of = {m.environment for m in batch}
+            env = batch[0].environment if len(envs_of) == 1 else wave.name
+            members = [(m.cluster, m.kops_name) for m in batch]
+            manual = bool(envs_of - automatic)  # a batch with a manual environment is manual
+            doc.update(_jobs(label, env, wave.name, members, not manual, size > 1, kinds))
+        if wave.soak:
+            doc[f"soak:{wave.name}"] = {
+                "stage": f"soak-{wave.name}",
+                "image": config.ci_image,
+                "variables": {"GIT_STRATEGY": "none"},
+                "when": "delayed",
+                "start_in": f"{wave.soak} minutes",
+                "script": [f"echo 'wave {wave.name} soaked for {wave.soak} minutes'"],
+            }
     return header + dump(doc, sort_keys=False)
 
 
+def _stages(wave: Wave, kinds: int) -> list[str]:
+    stages = [f"{kind}-{wave.name}" for kind in ("update", "roll-preview", "roll")]
+    stages += [f"validate-{wave.name}"] if kinds > len(KINDS) else []
+    return stages + ([f"soak-{wave.name}"] if wave.soak else [])
+
+
+def _check_canary(project: Project, settings: Waves) -> None:
+    unknown = [name for name in settings.canary if name not in project.clusters()]
+    if unknown:
+        config = project.config_file
+        raise ConfigError(
+            f"ci.waves.canary: no cluster named {unknown[0]!r}",
+            Location(project.display(config)) if config else None,
+        )
+
+
 def _jobs(
-    label: str, env: str, batch: list[tuple[str, str]], automatic: bool, batched: bool
+    label: str,
+    env: str,
+    wave: str,
+    batch: list[tuple[str, str]],
+    automatic: bool,
+    batched: bool,
+    kinds: int,
 ) -> dict[str, Any]:
-    """The four jobs of one cluster, or of a batch of clusters run in sequence."""
+    """The jobs of one cluster, or of a batch of clusters run in sequence, in its wave."""
     names = " ".join(name for name, _ in batch)
     # `$$`: GitLab expands `$NAME` in variables; these are names, never references.
     variables = {"CLUSTERS": names.replace("$", "$$")}
@@ -367,8 +410,15 @@ def _jobs(
     # The update applies what the dry run planned, or refuses if anything moved since
     # (`dependencies:` fetches that one artifact without changing when the update runs).
     update = changing(
-        f"update-{env}", f"clustermgr apply $CLUSTERS {store} --plan {PLAN_FILE} --yes"
+        f"update-{wave}", f"clustermgr apply $CLUSTERS {store} --plan {PLAN_FILE} --yes"
     )
+    checks = {}
+    if kinds > len(KINDS):  # the wave's clusters must be healthy before the next wave
+        checks[f"validate:{label}"] = job(
+            f"validate-{wave}",
+            f"clustermgr health $CLUSTERS {store} --wait {VALIDATE_WAIT}",
+            [f"roll:{label}"],
+        )
     return {
         # clustermgr apply without --yes: kops against a private copy of the state store
         f"dry-run:{label}": {
@@ -377,9 +427,10 @@ def _jobs(
         },
         f"update:{label}": {**update, "dependencies": [f"dry-run:{label}"]},
         f"roll-preview:{label}": job(
-            f"roll-preview-{env}", f"clustermgr roll $CLUSTERS {store}", [f"update:{label}"]
+            f"roll-preview-{wave}", f"clustermgr roll $CLUSTERS {store}", [f"update:{label}"]
         ),
         f"roll:{label}": changing(
-            f"roll-{env}", f"clustermgr roll $CLUSTERS {store} --yes", [f"roll-preview:{label}"]
+            f"roll-{wave}", f"clustermgr roll $CLUSTERS {store} --yes", [f"roll-preview:{label}"]
         ),
+        **checks,
     }

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clustermgr import limits
 from clustermgr.errors import ConfigError
@@ -26,6 +26,34 @@ from clustermgr.limits import Limits
 from clustermgr.yamlio import Document, load_mapping
 
 CONFIG_NAME = "clustermgr.yaml"
+MAX_SOAK_MINUTES = 7 * 24 * 60  # GitLab's limit for a delayed job's start_in: one week
+
+
+class Waves(NamedTuple):
+    """`ci.waves`: how a deploy pipeline upgrades the fleet (fleet/waves.py plans them).
+
+    ci:
+      waves:
+        canary: [dev-eu1]     # deployed first, alone, before every environment
+        size: 10              # at most this many clusters per wave of an environment
+        soak: 1h              # wait after each wave before the next (m, h, d; <= 1 week)
+        validate: true        # `kops validate cluster` after each wave's rolls
+        environments:         # size and soak of one environment
+          prod: {size: 5, soak: 2h}
+    """
+
+    configured: bool = False
+    canary: tuple[str, ...] = ()
+    size: int | None = None  # None: one wave per environment
+    soak: int = 0  # minutes
+    validate: bool = True
+    environments: tuple[tuple[str, int | None, int], ...] = ()  # (name, size, soak)
+
+    def size_of(self, environment: str) -> int | None:
+        return next((s for e, s, _ in self.environments if e == environment), self.size)
+
+    def soak_of(self, environment: str) -> int:
+        return next((m for e, _, m in self.environments if e == environment), self.soak)
 
 
 class Config:
@@ -53,6 +81,7 @@ class Config:
         self.ci_install: str | None = None  # the install step (default: see ops/gitlab.py)
         self.ci_max_jobs = 50  # per environment and kind of job, before clusters are batched
         self.ci_note_token = "CLUSTERMGR_GITLAB_TOKEN"  # variable holding the note's token
+        self.ci_waves = Waves()
         self.limits = Limits()
         self.unknown_fields = "error"  # in your own render (validate, check, apply); lint warns
         self.kops_version_explicit = False
@@ -75,7 +104,9 @@ _CI_KEYS = {
     "install",
     "maxJobsPerEnvironment",
     "noteTokenVariable",
+    "waves",
 }
+_WAVES_KEYS = {"canary", "size", "soak", "validate", "environments"}
 _DIFF_KEYS = {"ignore", "applied", "listKeys"}
 
 
@@ -139,6 +170,7 @@ def load_config(path: Path, root: Path) -> Config:
             doc.location(("ci", "noteTokenVariable")),
         )
     config.ci_note_token = token
+    config.ci_waves = _waves(doc, ci)
     config.limits = _limits(doc)
     unknown = _text(doc, ("unknownFields",), config.unknown_fields)
     if unknown not in ("error", "warning"):
@@ -149,6 +181,80 @@ def load_config(path: Path, root: Path) -> Config:
     config.values_dir = _text(doc, ("values", "dir"), config.values_dir)
     config.layer_pattern = _text(doc, ("values", "layers"), config.layer_pattern)
     return config
+
+
+def _waves(doc: Document, ci: dict[str, Any]) -> Waves:
+    """`ci.waves`, each setting checked at its line."""
+    if "waves" not in ci:
+        return Waves()
+    where = ("ci", "waves")
+    section = ci["waves"]
+    if not isinstance(section, dict):
+        raise ConfigError("ci.waves: expected a mapping", doc.location(where))
+    for key in section:
+        if key not in _WAVES_KEYS:
+            close = closest(key, _WAVES_KEYS)
+            hint = f" (did you mean 'ci.waves.{close[0]}'?)" if close else ""
+            raise ConfigError(
+                f"unknown setting 'ci.waves.{key}'{hint}", doc.location((*where, key), True)
+            )
+    canary = section.get("canary", [])
+    if not isinstance(canary, list) or not all(isinstance(x, str) for x in canary):
+        raise ConfigError(
+            "ci.waves.canary: expected a list of clusters", doc.location((*where, "canary"))
+        )
+    validate = section.get("validate", True)
+    if not isinstance(validate, bool):
+        raise ConfigError(
+            "ci.waves.validate: expected true or false", doc.location((*where, "validate"))
+        )
+    size, soak = _wave_size(doc, section, where, None), _soak(doc, section, where, 0)
+    per_env: list[tuple[str, int | None, int]] = []
+    envs = section.get("environments", {})
+    if not isinstance(envs, dict):
+        raise ConfigError(
+            "ci.waves.environments: expected a mapping of environments",
+            doc.location((*where, "environments")),
+        )
+    for env, settings in envs.items():
+        place = (*where, "environments", env)
+        if not isinstance(settings, dict) or set(settings) - {"size", "soak"}:
+            raise ConfigError(
+                f"ci.waves.environments.{env}: expected size and soak", doc.location(place)
+            )
+        env_size = _wave_size(doc, settings, place, size)
+        per_env.append((str(env), env_size, _soak(doc, settings, place, soak)))
+    return Waves(True, tuple(canary), size, soak, validate, tuple(per_env))
+
+
+def _wave_size(
+    doc: Document, section: dict[str, Any], where: tuple[str, ...], default: int | None
+) -> int | None:
+    value = section.get("size", default)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ConfigError(
+            f"{'.'.join(where)}.size: expected a whole number of clusters, at least 1",
+            doc.location((*where, "size")),
+        )
+    return value
+
+
+def _soak(doc: Document, section: dict[str, Any], where: tuple[str, ...], default: int) -> int:
+    """A soak time in minutes, written `45m`, `2h`, `1h30m` or `1d`."""
+    value = section.get("soak")
+    if value is None:
+        return default
+    units = {"m": 1, "h": 60, "d": 24 * 60}
+    parts = re.findall(r"(\d+)([mhd])", value) if isinstance(value, str) else []
+    minutes = sum(int(n) * units[unit] for n, unit in parts)
+    spelled = "".join(n + unit for n, unit in parts)
+    if not parts or spelled != value or not 0 < minutes <= MAX_SOAK_MINUTES:
+        raise ConfigError(
+            f"{'.'.join(where)}.soak: expected a time such as 45m, 2h, 1h30m or 1d, at most "
+            "a week (GitLab's longest delay)",
+            doc.location((*where, "soak")),
+        )
+    return minutes
 
 
 def _limits(doc: Document) -> Limits:

@@ -12,6 +12,10 @@
   `--yes` it asks (and, with no one to answer, exits 1), and it refuses to delete the only
   control-plane group (cmd/kops/delete_instancegroup.go);
 - `export kubecfg ... --kubeconfig FILE` writes a kubeconfig;
+- `validate cluster --name N --state S` fails for a cluster the store lacks and otherwise
+  prints what cmd/kops/validate_cluster.go prints for a healthy cluster; with
+  $FAKE_KOPS_UNHEALTHY set it prints that validation error and exits 2, as kOps does when
+  validation finds failures (with --wait, once the wait is over: "wait time exceeded");
 - `update`, `rolling-update`, `reconcile` only record their arguments.
 
 Every call is appended to $FAKE_KOPS_LOG (with $KUBECONFIG when set). $FAKE_KOPS_FAIL names a
@@ -185,6 +189,8 @@ def main(argv: list[str]) -> None:
         get(argv[1:])
     elif command == "delete" and argv[1:2] == ["instancegroup"]:
         delete_group(argv)
+    elif command == "validate" and argv[1:2] == ["cluster"]:
+        validate_cluster(argv)
     elif command == "export":
         kubeconfig = option(argv, "--kubeconfig")
         if kubeconfig:
@@ -199,6 +205,22 @@ def main(argv: list[str]) -> None:
             )
             Path(os.environ["FAKE_KOPS_STORE_LOG"]).write_text("\n".join(found) + "\n")
         print(f"kops {command} done")
+
+
+def validate_cluster(argv: list[str]) -> None:
+    name = option(argv, "--name") or ""
+    if not (store_of(argv) / name / "config").is_file():
+        fail(f'cluster "{name}" not found')
+    print(f"Validating cluster {name}\n")
+    print("INSTANCE GROUPS\nNAME\tROLE\tMACHINETYPE\tMIN\tMAX\tSUBNETS")
+    unhealthy = os.environ.get("FAKE_KOPS_UNHEALTHY")
+    if unhealthy:
+        print(f"\nVALIDATION ERRORS\nKIND\tNAME\tMESSAGE\nNode\tnode-1\t{unhealthy}")
+        if option(argv, "--wait"):
+            fail("validation failed: wait time exceeded during validation")
+        print("\nValidation Failed")
+        sys.exit(2)
+    print(f"\nYour cluster {name} is ready")
 
 
 if __name__ == "__main__":
