@@ -20,6 +20,17 @@ from clustermgr.validation.lint import Linter
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_KOPS = REPO.parent / "shared" / "kops"
+# What a copy of this source for `python -m build` leaves out (environments, caches, tools).
+SOURCE_IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    "node_modules",
+    ".gitlab-ci-local",
+)
 
 
 @dataclass

@@ -111,14 +111,14 @@ def test_promotion_by_stages_without_needs(run: Run) -> None:
     assert found["roll:prod-eu1"]["resource_group"] == found["update:prod-eu1"]["resource_group"]
     # The update applies the plan its dry run saved (or refuses if anything moved since).
     assert found["update:prod-eu1"]["script"] == [
-        'clustermgr apply $CLUSTERS --state "$KOPS_STATE_STORE" --plan clustermgr.plan --yes'
+        'clustermgr apply $CLUSTERS --state "$KOPS_STATE_STORE" --plan plans/prod-eu1.plan --yes'
     ]
     assert found["update:prod-eu1"]["dependencies"] == ["dry-run:prod-eu1"]
     # The dry run is clustermgr apply without --yes: kops against a private copy of the store.
     assert found["dry-run:prod-eu1"]["script"][-1] == (
-        'clustermgr apply $CLUSTERS --state "$KOPS_STATE_STORE" --save-plan clustermgr.plan'
+        'clustermgr apply $CLUSTERS --state "$KOPS_STATE_STORE" --save-plan plans/prod-eu1.plan'
     )
-    assert found["dry-run:prod-eu1"]["artifacts"]["paths"] == ["rendered/", "clustermgr.plan"]
+    assert found["dry-run:prod-eu1"]["artifacts"]["paths"] == ["rendered/", "plans/prod-eu1.plan"]
 
 
 def test_the_install_step(run: Run, example: Path) -> None:

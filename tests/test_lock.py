@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, Run
+from tests.conftest import REPO, SOURCE_IGNORE, Run
 
 
 def wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
@@ -100,8 +100,7 @@ def test_clustermgr_builds_a_wheel_and_sdist_an_index_takes(
     """`python -m build` of this source makes a wheel and an sdist that `twine check` passes
     (what PyPI and most private indexes check on upload), and the wheel locks."""
     source = tmp_path / "source"
-    ignore = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__")
-    shutil.copytree(REPO, source, ignore=ignore)
+    shutil.copytree(REPO, source, ignore=SOURCE_IGNORE)
     dist = tmp_path / "dist"
     built = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(source)],

@@ -45,7 +45,9 @@ SHARD_SIZE = 250  # clusters per merge-request job before the check is split wit
 JOB_BUDGET = 480
 KINDS = ("dry-run", "update", "roll-preview", "roll")  # jobs per cluster (or batch)
 VALIDATE_WAIT = "15m"  # how long `kops validate cluster` may wait for a wave to be healthy
-PLAN_FILE = "clustermgr.plan"  # the dry run's saved plan, which its update applies
+# The dry run's saved plan, which its update applies: a file per job, as artifacts of jobs
+# that share a path overwrite each other where a job receives several.
+PLAN_FILE = "plans/{label}.plan"
 NO_PARENT = re.compile(r"0*")  # CI_COMMIT_BEFORE_SHA of a first push or a manual run
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 HEADER = (
@@ -409,9 +411,8 @@ def _jobs(
     store = '--state "$KOPS_STATE_STORE"'
     # The update applies what the dry run planned, or refuses if anything moved since
     # (`dependencies:` fetches that one artifact without changing when the update runs).
-    update = changing(
-        f"update-{wave}", f"clustermgr apply $CLUSTERS {store} --plan {PLAN_FILE} --yes"
-    )
+    plan = PLAN_FILE.format(label=label)
+    update = changing(f"update-{wave}", f"clustermgr apply $CLUSTERS {store} --plan {plan} --yes")
     checks = {}
     if kinds > len(KINDS):  # the wave's clusters must be healthy before the next wave
         checks[f"validate:{label}"] = job(
@@ -422,8 +423,8 @@ def _jobs(
     return {
         # clustermgr apply without --yes: kops against a private copy of the state store
         f"dry-run:{label}": {
-            **job("dry-run", f"clustermgr apply $CLUSTERS {store} --save-plan {PLAN_FILE}"),
-            "artifacts": {"paths": ["rendered/", PLAN_FILE], "when": "always"},
+            **job("dry-run", f"clustermgr apply $CLUSTERS {store} --save-plan {plan}"),
+            "artifacts": {"paths": ["rendered/", plan], "when": "always"},
         },
         f"update:{label}": {**update, "dependencies": [f"dry-run:{label}"]},
         f"roll-preview:{label}": job(

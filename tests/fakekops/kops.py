@@ -16,6 +16,8 @@
   prints what cmd/kops/validate_cluster.go prints for a healthy cluster; with
   $FAKE_KOPS_UNHEALTHY set it prints that validation error and exits 2, as kOps does when
   validation finds failures (with --wait, once the wait is over: "wait time exceeded");
+- `version --short` prints $FAKE_KOPS_VERSION (default: the kOps release it is written from),
+  as cmd/kops/version.go prints kops.Version;
 - `update`, `rolling-update`, `reconcile` only record their arguments.
 
 Every call is appended to $FAKE_KOPS_LOG (with $KUBECONFIG when set). $FAKE_KOPS_FAIL names a
@@ -189,6 +191,9 @@ def main(argv: list[str]) -> None:
         get(argv[1:])
     elif command == "delete" and argv[1:2] == ["instancegroup"]:
         delete_group(argv)
+    elif command == "version":
+        version = os.environ.get("FAKE_KOPS_VERSION", "1.37.0-alpha.1")
+        print(version if "--short" in argv else f"Client version: {version}")
     elif command == "validate" and argv[1:2] == ["cluster"]:
         validate_cluster(argv)
     elif command == "export":
