@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -15,7 +16,8 @@ import pytest
 
 from clustermgr import fleet
 from clustermgr.errors import UsageError
-from clustermgr.fleet.store import CacheKeys
+from clustermgr.fleet import store as fleet_store
+from clustermgr.fleet.store import CacheKeys, ResultStore
 from clustermgr.project import Cluster, Project, find_project
 from clustermgr.validation.validate import Validator
 from clustermgr.values import names as names_module
@@ -496,3 +498,49 @@ def test_a_cached_name_that_could_climb_out_of_the_state_store_is_a_miss(
     assert "dev-eu1.k8s.example.com" in stored  # merged again, and stored
     report = check_json(run, example, "dev-eu1")  # the others' stored names: all poisoned
     assert report["clusters"][0]["problems"] == []  # type: ignore[index]
+
+
+def test_a_warm_run_reads_only_files_whose_identity_changed(
+    example: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Digests are reused by file identity (size, times, inode), as git's index does: a warm
+    run reads no file it knows, and any change, even one that keeps the size and restores the
+    modification time, is read again (the change time moves)."""
+    values = example / "values" / "dev" / "dev-eu1.yaml"
+    project = find_project(example)
+    store = ResultStore(cache)
+    racy = CacheKeys(project, fleet.CheckRequest(), store)
+    key = racy.key("dev-eu1")
+    assert racy.hashed == []  # every file was written just now: none of them is remembered
+    monkeypatch.setattr(fleet_store, "RACY_NS", 0)  # as if they were written long ago
+    first = CacheKeys(project, fleet.CheckRequest(), store)
+    assert first.key("dev-eu1") == key
+    assert any(name == str(values) for name, _, _ in first.hashed)
+    store.write_files(first.hashed)
+
+    read: list[str] = []
+    real = fleet_store.read_bytes
+    monkeypatch.setattr(fleet_store, "read_bytes", lambda p, *a: read.append(str(p)) or b"")
+    again = CacheKeys(project, fleet.CheckRequest(), store)
+    assert (again.key("dev-eu1"), read, again.hashed) == (key, [], [])
+    monkeypatch.setattr(fleet_store, "read_bytes", real)
+
+    text = values.read_text()
+    stamp = values.stat()
+    values.write_text(text.replace("t3.medium", "t3.xlarge"))  # the same size
+    os.utime(values, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # the same mtime
+    assert values.stat().st_size == stamp.st_size
+    changed = CacheKeys(project, fleet.CheckRequest(), store)
+    assert changed.key("dev-eu1") != key
+
+
+def test_a_damaged_identity_is_no_identity(example: Path, cache: Path) -> None:
+    project = find_project(example)
+    store = ResultStore(cache)
+    key = CacheKeys(project, fleet.CheckRequest(), store).key("dev-eu1")
+    values = str(example / "values" / "dev" / "dev-eu1.yaml")
+    info = os.stat(values)
+    identity = f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}"
+    store.write_files([(values, identity, b"short")])
+    assert values not in store.read_files()
+    assert CacheKeys(project, fleet.CheckRequest(), store).key("dev-eu1") == key

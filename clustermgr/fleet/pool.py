@@ -37,8 +37,8 @@ def run(
     most = limits.current().jobs
     if jobs > most:
         raise UsageError(f"--jobs {jobs}: at most {most} (limits.jobs in clustermgr.yaml)")
-    keys = CacheKeys(project, request) if use_cache else None
     store = ResultStore(cache_dir("check") if use_cache else None)
+    keys = CacheKeys(project, request, store) if use_cache else None
     wanted: dict[str, str | None] = keys.keys(store, names) if keys else dict.fromkeys(names)
     hits = store.read([k for k in wanted.values() if k])
     results: dict[str, ClusterResult] = {}
@@ -73,6 +73,8 @@ def run(
     store.write([(key, results[name]) for name in todo if (key := wanted[name])])
 
     fleet = duplicate_names(project, _fleet_names(project, request, results, keys, store))
+    if keys is not None:
+        store.write_files(keys.hashed)
     return [
         results[name]._replace(problems=[*results[name].problems, *fleet.get(name, [])])
         for name in sorted(results)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,10 @@ from clustermgr.values import LayerCache, expand_values_paths, kops_name, plain_
 from clustermgr.yamlio import Match, Part
 
 CACHE_FORMAT = "clustermgr-check-5"
+# A file's content digest is reused while its identity (size, times, inode) is unchanged, as
+# git's index does; a file changed within this window of its last write is hashed again
+# (a write in the same clock tick would keep its times: "racy" in git's words).
+RACY_NS = 2_000_000_000
 # A DNS name, or a values file's stem: never a path a state store lookup could climb out by.
 PLAUSIBLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}")
 
@@ -35,10 +42,15 @@ PLAUSIBLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}")
 class CacheKeys:
     """Hashes of a cluster's inputs: the shared part once, then its own files."""
 
-    def __init__(self, project: Project, request: CheckRequest) -> None:
+    def __init__(
+        self, project: Project, request: CheckRequest, store: ResultStore | None = None
+    ) -> None:
         self.project = project
         self.request = request
         self._files: dict[Path, bytes] = {}  # shared layers are read once per run, not per cluster
+        # digests by identity from earlier runs; the ones this run hashed, to store
+        self._known = store.read_files() if store is not None else {}
+        self.hashed: list[tuple[str, str, bytes]] = []
         digest = hashlib.sha256()
         digest.update(code_digest())  # the code itself, not its version string
         digest.update(f"{CACHE_FORMAT}\0{json.dumps(request, default=str)}".encode())
@@ -120,11 +132,32 @@ class CacheKeys:
         found = self._files.get(path)
         if found is None:
             try:
-                content = hashlib.sha256(read_bytes(path)).digest()
+                content = self._digest(path)
             except ClusterMgrError as exc:  # absent or unreadable: the check itself says so
                 content = exc.message.encode()
             found = self._files[path] = str(path).encode() + b"\0" + content
         return found
+
+    def _digest(self, path: Path) -> bytes:
+        """The SHA-256 of a file: remembered while its identity is unchanged (a warm run
+        reads no file whose identity it knows), else read and hashed."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            info = None
+        if info is None or not stat.S_ISREG(info.st_mode):
+            return hashlib.sha256(read_bytes(path)).digest()  # raises with the reason
+        identity = (
+            f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}"
+        )
+        name = os.path.abspath(path)
+        known = self._known.get(name)
+        if known is not None and known[0] == identity:
+            return known[1]
+        content = hashlib.sha256(read_bytes(path)).digest()
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_NS:
+            self.hashed.append((name, identity, content))
+        return content
 
 
 class ResultStore:
@@ -141,12 +174,35 @@ class ResultStore:
             self.db = sqlite3.connect(folder / "results.sqlite", timeout=60)
             self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS names (key TEXT PRIMARY KEY, name TEXT)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, id TEXT, digest BLOB)"
+            )
         except sqlite3.Error:
             self.db = None
 
     def read(self, keys: list[str]) -> dict[str, ClusterResult]:
         found = {key: decode(data) for key, data in self._select("results", keys).items()}
         return {key: result for key, result in found.items() if result is not None}
+
+    def read_files(self) -> dict[str, tuple[str, bytes]]:
+        """Content digests by path and identity (CacheKeys._digest); a row of another shape
+        is left out."""
+        if self.db is None:
+            return {}
+        import sqlite3  # noqa: PLC0415  # only when a result store is opened
+
+        try:
+            rows = self.db.execute("SELECT path, id, digest FROM files").fetchall()
+        except sqlite3.Error:
+            return {}
+        return {
+            path: (identity, digest)
+            for path, identity, digest in rows
+            if isinstance(identity, str) and isinstance(digest, bytes) and len(digest) == 32
+        }
+
+    def write_files(self, rows: list[tuple[str, str, bytes]]) -> None:
+        self._write("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", rows)
 
     def read_names(self, keys: list[str]) -> dict[str, str]:
         """Stored kOps names; one that could not be a cluster name (it picks the state store
@@ -181,7 +237,7 @@ class ResultStore:
         rows = [(key, encode(result)) for key, result in entries]
         self._write("INSERT OR REPLACE INTO results VALUES (?, ?)", rows)
 
-    def _write(self, statement: str, rows: list[tuple[str, str]]) -> None:
+    def _write(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         if self.db is None or not rows:
             return
         import sqlite3  # noqa: PLC0415  # only when a result store is opened
