@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from clustermgr.errors import TemplateError
 from clustermgr.render.environment import Renderer, SandboxOptions, Source
+from clustermgr.render.helpers import SPRIG_FUNCTIONS
+from tests.conftest import REPO
 
 
 def render(
@@ -240,3 +245,28 @@ def test_a_render_that_never_ends_is_stopped(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as info:
         renderer.render({})
     assert str(info.value) == "t.j2:1: the render took too long (a template that loops for ever?)"
+
+
+GO_CALL = re.compile(r'\{\{ (\w+)((?: (?:"(?:[^"\\]|\\.)*"|-?\d+|true|false))*) \}\}\n?')
+
+
+def test_sprig_functions_give_gos_answers_in_jinja(tmp_path: Path) -> None:
+    """Sprig's functions are one table with Go's semantics: the Go corpus' calls of them
+    with literal arguments, written as Jinja2 function calls, print what Go printed (the
+    goldens of tools/go-template-reference: Go's text/template + Sprig)."""
+    corpus = yaml.safe_load((REPO / "tests/gotemplates/corpus.yaml").read_text())
+    goldens = json.loads((REPO / "tests/gotemplates/goldens.json").read_text())
+    checked = []
+    for case in corpus:
+        found = GO_CALL.fullmatch(case["template"])
+        golden = goldens[case["name"]]
+        if not found or found.group(1) not in SPRIG_FUNCTIONS or case.get("values"):
+            continue
+        if "output" not in golden or golden["output"].startswith("["):  # Go prints lists its way
+            continue
+        args = re.findall(r'"(?:[^"\\]|\\.)*"|-?\d+|true|false', found.group(2))
+        jinja = f"{{{{ {found.group(1)}({', '.join(args)}) }}}}\n"
+        # (an output that is only an empty line renders as no output at all)
+        checked.append((case["name"], render(tmp_path, jinja).rstrip("\n"), golden["output"]))
+    assert len(checked) >= 6
+    assert [(name, out) for name, out, _ in checked] == [(name, want) for name, _, want in checked]

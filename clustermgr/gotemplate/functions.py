@@ -21,8 +21,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-import re2
-
+from clustermgr import limits
 from clustermgr.errors import ClusterMgrError
 from clustermgr.gotemplate.govalues import (
     MISSING,
@@ -81,12 +80,14 @@ def _kops_indent(spaces: int, text: str) -> str:
     """kOps' own `indent` (pkg/util/templater/templater.go indentContent): the first line
     and empty lines are not indented."""
     lines = text.split("\n")
+    _grows("indent", len(text) + spaces * len(lines))
     return "\n".join(
         line if i == 0 or not line else " " * spaces + line for i, line in enumerate(lines)
     )
 
 
 def _sprig_indent(spaces: int, text: str) -> str:
+    _grows("nindent", len(text) + spaces * (text.count("\n") + 1))
     pad = " " * spaces
     return pad + text.replace("\n", "\n" + pad)
 
@@ -222,6 +223,14 @@ def _join(sep: str, items: Any) -> str:
 MAX_ITEMS = 1_000_000  # items (or characters) one function call builds
 
 
+def _grows(what: str, size: int) -> None:
+    """A text a function builds stays within the render's own limit (limits.renderBytes)."""
+    if size > limits.current().render_bytes:
+        raise GoFunctionError(
+            f"the result would be {size:,} characters, more than limits.renderBytes"
+        )
+
+
 def _items(size: int, value: int) -> int:
     """`value` when what it builds has at most MAX_ITEMS items or characters; else an error
     (Go would try to allocate it all: `until 1000000000` is gigabytes)."""
@@ -233,6 +242,8 @@ def _items(size: int, value: int) -> int:
 def regex(pattern: str) -> Any:
     """Go's regexp is RE2: linear time, whatever the pattern (`(a+)+$` cannot run for ever),
     and RE2 is what reads it here too. Go's `(?<name>` is RE2's `(?P<name>`."""
+    import re2  # noqa: PLC0415  # 3 ms, only for templates that use a regular expression
+
     options = re2.Options()
     options.log_errors = False  # a bad pattern is our error message, not RE2's log line
     try:
@@ -354,7 +365,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "list": lambda *a: list(a),
     "dict": _dict,
     "hasKey": lambda m, k: k in m,
-    "keys": lambda *ms: [k for m in ms for k in m],
+    # Go ranges over a map in random order, so Sprig's keys has none: sorted here, so that a
+    # render never depends on how a values file orders its keys
+    "keys": lambda *ms: [k for m in ms for k in sorted(m)],
     "first": lambda v: v[0] if v else None,
     "last": lambda v: v[-1] if v else None,
     "until": lambda n: list(range(_items(n, n))),

@@ -192,38 +192,11 @@ class Renderer:
 
     def _register(self) -> None:
         filters: dict[str, Callable[..., Any]] = {
-            "indent": funcs.indent,
-            "nindent": funcs.nindent,
+            **{name: funcs.sprig_filter(name) for name in funcs.SPRIG_FILTERS},
             "toYaml": funcs.to_yaml,
-            "toJson": funcs.to_json,
-            "toPrettyJson": funcs.to_pretty_json,
             "fromYaml": funcs.from_yaml,
-            "fromJson": funcs.from_json,
             "required": funcs.required,
-            "b64enc": funcs.b64enc,
-            "b64dec": funcs.b64dec,
-            "sha256sum": funcs.sha256sum,
-            "sha1sum": funcs.sha1sum,
-            "quote": funcs.quote,
-            "squote": funcs.squote,
             "split": funcs.split_list,
-            "regexReplaceAll": funcs.regex_replace_all,
-            "regexMatch": funcs.regex_match,
-            "semverCompare": funcs.semver_compare_filter,
-            "trimSuffix": funcs.trim_suffix,
-            "trimPrefix": funcs.trim_prefix,
-            "hasPrefix": funcs.has_prefix,
-            "hasSuffix": funcs.has_suffix,
-            "contains": funcs.contains,
-            "repeat": funcs.repeat,
-            "ternary": funcs.ternary,
-            "empty": funcs.empty,
-            "hasKey": funcs.has_key,
-            "keys": funcs.sorted_keys,
-            "uniq": funcs.uniq,
-            "compact": funcs.compact,
-            "toString": funcs.to_string,
-            "atoi": funcs.to_int,
         }
         self.env.filters.update(capped.guarded_filters(self.env.filters))
         self.env.filters.update(filters)
@@ -231,24 +204,9 @@ class Renderer:
         self.env.globals.update(
             {
                 "include": self._include,
-                "indent": lambda width, text: funcs.indent(text, width),
-                "nindent": lambda width, text: funcs.nindent(text, width),
+                **{name: funcs.sprig_function(name) for name in funcs.SPRIG_FUNCTIONS},
                 "required": lambda message, value: funcs.required(value, message),
                 "split": lambda sep, text: funcs.split_list(text, sep),
-                "splitList": lambda sep, text: funcs.split_list(text, sep),
-                "regexReplaceAll": lambda pat, text, repl: funcs.regex_replace_all(text, pat, repl),
-                "regexMatch": lambda pat, text: funcs.regex_match(text, pat),
-                "semverCompare": lambda constraint, ver: funcs.semver_compare_filter(
-                    ver, constraint
-                ),
-                "trimSuffix": lambda suffix, text: funcs.trim_suffix(text, suffix),
-                "trimPrefix": lambda prefix, text: funcs.trim_prefix(text, prefix),
-                "hasPrefix": lambda prefix, text: funcs.has_prefix(text, prefix),
-                "hasSuffix": lambda suffix, text: funcs.has_suffix(text, suffix),
-                "contains": lambda part, text: funcs.contains(text, part),
-                "ternary": lambda yes, no, cond: funcs.ternary(cond, yes, no),
-                "hasKey": funcs.has_key,
-                "coalesce": funcs.coalesce,
                 # converted Go templates (clustermgr convert): Go's functions and its root dot
                 "go": go_namespace(),
                 "go_root": self._go_root,

@@ -1,52 +1,114 @@
-"""Template helpers with the behaviour of the Sprig functions kOps templates use.
+"""Template helpers of the Jinja2 environment.
 
-Each takes the piped value first, as a Jinja filter does (`x | b64enc`). render.py registers
-them, and Go-order function forms where Sprig's argument order differs.
+Sprig's functions are defined once, with Go's semantics, in gotemplate/functions.py (the
+table the Go evaluator and converted templates use). Jinja2 reaches them through the adapters
+below: as filters, the piped value first (`x | b64enc`, `s | trimSuffix(".")`), and as
+functions in Sprig's own argument order (`trimSuffix(".", s)`), for ported templates. The Go
+table is imported on a template's first call, so a template that calls none never pays for
+it. What is defined here is clustermgr's own dialect, Helm's rather than Sprig's: `toYaml`,
+`fromYaml`, `required`, and `split` giving a list.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
-from jinja2 import Undefined
+from jinja2 import StrictUndefined, Undefined
 
 from clustermgr import yamlio
-from clustermgr.render.bounds import cap
-from clustermgr.versions import VersionError, semver_compare
+from clustermgr.errors import ClusterMgrError
 
 
 class TemplateFunctionError(Exception):
     """A helper refused its input; the message is shown to the user as is."""
 
 
-def indent(text: Any, width: int = 4) -> str:
-    """kOps' `indent`: every line but the first gets `width` spaces; empty lines stay empty."""
-    lines = str(text).split("\n")
-    _check_growth("indent", len(str(text)) + int(width) * len(lines))
-    pad = " " * int(width)
-    return "\n".join([lines[0], *(pad + line if line else line for line in lines[1:])])
+# -- Sprig, from the Go table ------------------------------------------------------------------
+
+# How a filter's arguments reach the Go function: the piped value last (Sprig's rule for
+# pipelines), first (the subject: `m | hasKey("k")`, `a | coalesce(b)`), or in between
+# (`s | regexReplaceAll(pattern, replacement)` is Go's `regexReplaceAll pattern s replacement`).
+LAST, FIRST, SECOND = "last", "first", "second"
+SPRIG_FILTERS = {
+    "indent": LAST, "nindent": LAST, "toJson": LAST, "toPrettyJson": LAST, "fromJson": LAST,
+    "b64enc": LAST, "b64dec": LAST, "sha256sum": LAST, "sha1sum": LAST, "quote": FIRST,
+    "squote": FIRST, "splitList": LAST, "regexReplaceAll": SECOND, "regexMatch": LAST,
+    "semverCompare": LAST, "trimSuffix": LAST, "trimPrefix": LAST, "hasPrefix": LAST,
+    "hasSuffix": LAST, "contains": LAST, "repeat": LAST, "ternary": LAST, "empty": LAST,
+    "hasKey": FIRST, "keys": FIRST, "uniq": LAST, "compact": LAST, "toString": LAST,
+    "atoi": LAST, "coalesce": FIRST,
+}  # fmt: skip
+# Called as functions only (their filter forms are Jinja's own: `x | upper`).
+SPRIG_FUNCTIONS = (*SPRIG_FILTERS, "upper", "lower", "title", "trim")
+# Sprig's functions that ask whether a value is there: a missing value is Go's nil to them,
+# where any other function fails on it (unless the render is lenient: --no-fail-on-missing).
+PRESENCE = {"empty", "coalesce", "ternary", "hasKey"}
 
 
-def nindent(text: Any, width: int = 4) -> str:
-    """Sprig's `nindent`: a newline, then every line (empty ones too) indented."""
-    body = str(text)
-    _check_growth("nindent", len(body) + int(width) * (body.count("\n") + 1))
-    pad = " " * int(width)
-    return "\n" + pad + body.replace("\n", "\n" + pad)
+def sprig_filter(name: str) -> Callable[..., Any]:
+    order = SPRIG_FILTERS[name]
+
+    def call(value: Any, *args: Any) -> Any:
+        if order == LAST:
+            return _call(name, (*args, value))
+        if order == SECOND:
+            return _call(name, (args[0], value, *args[1:]) if args else (value,))
+        return _call(name, (value, *args))
+
+    call.__name__ = name
+    return call
+
+
+def sprig_function(name: str) -> Callable[..., Any]:
+    """Go's argument order, as `{{ name a b }}` calls it."""
+
+    def call(*args: Any) -> Any:
+        return _call(name, args)
+
+    call.__name__ = name
+    return call
+
+
+def _call(name: str, args: tuple[Any, ...]) -> Any:
+    go = _go()
+    plain = [_go_arg(arg, name in PRESENCE) for arg in args]
+    try:
+        return go.FUNCTIONS[name](*plain)
+    except go.GoFunctionError as exc:
+        raise TemplateFunctionError(f"{name}: {exc}") from None
+    except ClusterMgrError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # a Go function's panic, or a wrong-type argument Go would refuse
+        raise TemplateFunctionError(f"error calling {name}: {exc}") from None
+
+
+def _go_arg(value: Any, presence: bool) -> Any:
+    """A Jinja value as the Go function takes it: a missing value is nil where the function
+    asks whether it is there (or the render is lenient), and fails as missing elsewhere."""
+    if isinstance(value, Undefined):
+        if isinstance(value, StrictUndefined) and not presence:
+            str(value)  # raises: `x.y` is undefined, with its name
+        return None
+    return _plain(value)
+
+
+def _go() -> Any:
+    # the Go function table (and RE2) load only for templates that call a Sprig function
+    from clustermgr.gotemplate import functions  # noqa: PLC0415
+
+    return functions
+
+
+# -- clustermgr's dialect (Helm's, not Sprig's) ------------------------------------------------
 
 
 def to_yaml(value: Any) -> str:
-    """Sprig's `toYaml`: block YAML with sorted keys, no trailing newline."""
+    """Helm's `toYaml`: block YAML with sorted keys, no trailing newline."""
 
     return yamlio.dump(_plain(value)).rstrip("\n")
-
-
-def to_json(value: Any) -> str:
-    """Sprig's `toJson`: compact JSON with sorted keys."""
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def flow(value: Any) -> str:
@@ -55,183 +117,22 @@ def flow(value: Any) -> str:
     return json.dumps(_plain(value), separators=(", ", ": "), ensure_ascii=False)
 
 
-def to_pretty_json(value: Any) -> str:
-    return json.dumps(_plain(value), sort_keys=True, indent=2, ensure_ascii=False)
-
-
 def from_yaml(text: Any) -> Any:
+    """Helm's `fromYaml`: the first document's data."""
     docs = yamlio.load_documents(str(text), "<fromYaml>")
     return docs[0].data if docs else None
 
 
-def from_json(text: Any) -> Any:
-    try:
-        return json.loads(str(text))
-    except json.JSONDecodeError as exc:
-        raise TemplateFunctionError(f"fromJson: {exc}") from None
-
-
 def required(value: Any, message: str = "a required value is missing") -> Any:
-    """Sprig's `required`: fail with `message` when the value is missing, null or empty."""
+    """Helm's `required`: fail with `message` when the value is missing, null or empty."""
     if isinstance(value, Undefined) or value is None or value == "":
         raise TemplateFunctionError(str(message))
     return value
 
 
-def b64enc(value: Any) -> str:
-    return base64.b64encode(str(value).encode()).decode()
-
-
-def b64dec(value: Any) -> str:
-    try:
-        return base64.b64decode(str(value), validate=True).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TemplateFunctionError(f"b64dec: not base64 text: {exc}") from None
-
-
-def sha256sum(value: Any) -> str:
-    return hashlib.sha256(str(value).encode()).hexdigest()
-
-
-def sha1sum(value: Any) -> str:
-    return hashlib.sha1(str(value).encode()).hexdigest()
-
-
-def quote(*values: Any) -> str:
-    """Sprig's `quote`: each value double-quoted with Go escapes, joined by spaces."""
-    return " ".join(json.dumps(_text(v), ensure_ascii=False) for v in values if v is not None)
-
-
-def squote(*values: Any) -> str:
-    return " ".join(f"'{_text(v)}'" for v in values if v is not None)
-
-
 def split_list(text: Any, separator: str) -> list[str]:
-    """`s | split(",")`: a list (Sprig's `splitList`; its `split` returns a map instead)."""
+    """`s | split(",")`: a list (Sprig's `splitList`; Sprig's `split` returns a map)."""
     return str(text).split(separator)
-
-
-def regex_replace_all(text: Any, pattern: str, replacement: str) -> str:
-    """Sprig's `regexReplaceAll`, the Go templates' own function: RE2 patterns (Go's regexp;
-    linear time), Go's `$1`/`${name}` expansion in the replacement."""
-    return str(_go_regex("regexReplaceAll", pattern).sub(_go().repl(replacement), str(text)))
-
-
-def regex_match(text: Any, pattern: str) -> bool:
-    """Sprig's `regexMatch`, the Go templates' own function (RE2, as Go's regexp)."""
-    return _go_regex("regexMatch", pattern).search(str(text)) is not None
-
-
-def _go() -> Any:
-    # the Go function table (and RE2) load only for templates that call a regex function
-    from clustermgr.gotemplate import functions  # noqa: PLC0415
-
-    return functions
-
-
-def _go_regex(name: str, pattern: str) -> Any:
-    go = _go()
-    try:
-        return go.regex(pattern)
-    except go.GoFunctionError as exc:
-        raise TemplateFunctionError(f"{name}: {exc}") from None
-
-
-def semver_compare_filter(version: Any, constraint: str) -> bool:
-    """`version | semverCompare(">=1.30")`."""
-
-    try:
-        return semver_compare(str(constraint), str(version))
-    except VersionError as exc:
-        raise TemplateFunctionError(f"semverCompare: {exc}") from None
-
-
-def trim_suffix(text: Any, suffix: str) -> str:
-    return str(text).removesuffix(suffix)
-
-
-def trim_prefix(text: Any, prefix: str) -> str:
-    return str(text).removeprefix(prefix)
-
-
-def has_prefix(text: Any, prefix: str) -> bool:
-    return str(text).startswith(prefix)
-
-
-def has_suffix(text: Any, suffix: str) -> bool:
-    return str(text).endswith(suffix)
-
-
-def contains(text: Any, part: str) -> bool:
-    return part in str(text)
-
-
-def repeat(text: Any, count: int) -> str:
-    _check_growth("repeat", len(str(text)) * int(count))
-    return str(text) * int(count)
-
-
-def _check_growth(what: str, size: int) -> None:
-
-    if size > cap():
-        raise TemplateFunctionError(
-            f"{what}: the result would be {size:,} characters, more than limits.renderBytes"
-        )
-
-
-def ternary(condition: Any, if_true: Any, if_false: Any) -> Any:
-    """`cond | ternary("a", "b")`."""
-    return if_true if condition else if_false
-
-
-def empty(value: Any) -> bool:
-    return isinstance(value, Undefined) or not value
-
-
-def coalesce(*values: Any) -> Any:
-    return next((v for v in values if not empty(v)), None)
-
-
-def has_key(mapping: Any, key: str) -> bool:
-    return isinstance(mapping, dict) and key in mapping
-
-
-def sorted_keys(mapping: Any) -> list[str]:
-    return sorted(mapping) if isinstance(mapping, dict) else []
-
-
-def uniq(items: Any) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
-
-
-def compact(items: Any) -> list[Any]:
-    return [item for item in items if not empty(item)]
-
-
-def to_string(value: Any) -> str:
-    return _text(value)
-
-
-def to_int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        try:
-            return int(float(value))
-        except (TypeError, ValueError):
-            return 0  # Sprig's cast returns 0 for what it cannot convert
-
-
-def _text(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
 
 
 def _plain(value: Any) -> Any:

@@ -26,28 +26,10 @@ _DICT_METHODS = frozenset({"items", "keys", "values", "get"})
 
 # Helpers whose function form takes the same arguments as the filter.
 SAME_AS_FILTER = [
+    # clustermgr's dialect (Sprig's functions have their Go-order forms: render/helpers.py)
     "toYaml",
-    "toJson",
-    "toPrettyJson",
     "fromYaml",
-    "fromJson",
-    "b64enc",
-    "b64dec",
-    "sha256sum",
-    "sha1sum",
-    "quote",
-    "squote",
-    "empty",
-    "uniq",
-    "compact",
-    "toString",
-    "atoi",
-    "keys",
-    # Jinja's own filters kOps templates call as functions (Go: `{{ upper "x" }}`)
-    "upper",
-    "lower",
-    "title",
-    "trim",
+    # Jinja's own filter, called as a function
     "length",
 ]
 
