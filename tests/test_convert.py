@@ -8,6 +8,9 @@ four channel-function cases read the entries of kOps' mock channel transcribed b
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from clustermgr.gotemplate.evaluate import Evaluator
 from clustermgr.gotemplate.parse import parse
 from clustermgr.gotemplate.sprig import SPRIG, sprig_table
 from clustermgr.ops.convert import _difference
-from tests.conftest import REPO, Run
+from tests.conftest import REPO, FakeKops, Run
 
 # (context, snippets, template, expected; None: kOps fails), fail_on_missing
 KOPS_CASES: list[tuple[dict[str, Any], dict[str, str], str, str | None, bool]] = [
@@ -409,3 +412,71 @@ def test_a_folder_of_templates_and_outputs_that_would_collide(run: Run, tmp_path
         "convert them in separate runs (or rename one)\n",
     )
     assert not (tmp_path / "out2").exists()
+
+
+@pytest.fixture(scope="module")
+def go_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tools/go-template-reference built: Go's text/template + Sprig, as kOps renders."""
+    sprig = Path("/usr/share/gocode/src/github.com/Masterminds/sprig")
+    if shutil.which("go") is None or not sprig.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the Go reference: install golang-go and Sprig (.ci/run)")
+        pytest.skip(
+            "Go and Sprig are not installed (golang-go, golang-github-masterminds-sprig-dev)"
+        )
+    spec = importlib.util.spec_from_file_location(
+        "goldens", REPO / "tools" / "go-template-reference" / "goldens.py"
+    )
+    assert spec is not None and spec.loader is not None
+    goldens = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(goldens)
+    built: Path = goldens.build(tmp_path_factory.mktemp("go-reference"))
+    return built
+
+
+def test_convert_is_proved_against_kops_when_it_is_on_path(
+    run: Run,
+    tmp_path: Path,
+    fake_kops: FakeKops,
+    go_reference: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With kops on PATH the reference is `kops toolbox template` itself (here the fake,
+    which renders with Go's text/template + Sprig), and the summary says so; when it prints
+    something else, nothing is written and the message names kops."""
+    monkeypatch.setenv("FAKE_KOPS_GO_REFERENCE", str(go_reference))
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "ig").write_text("name: {{ .name | upper }}\n")
+    (tmp_path / "cluster.tmpl").write_text(
+        'cluster: {{ .clusterName }}\nsize: {{ .nodes.max }}\n{{ include "ig" (dict "name" "a") }}'
+    )
+    (tmp_path / "values.yaml").write_text("clusterName: x.k8s.local\nnodes: {max: 1000000}\n")
+    args = ("convert", "cluster.tmpl", "--snippets", "snippets", "--values", "values.yaml")
+    done = run(*args, "--out-dir", "out", cwd=tmp_path)
+    assert done.code == 0, done.err
+    assert done.err == (
+        "1 template proved: the Jinja renders the same bytes as kops toolbox template "
+        "(kops 1.37.0-alpha.1) with the values given\n"
+    )
+    (call,) = [c for c in fake_kops.calls() if c.startswith("toolbox")]
+    assert call.startswith("toolbox template --template cluster.tmpl --values ")
+    assert call.endswith("--fail-on-missing=true --snippets snippets/ig")
+    monkeypatch.setenv("FAKE_KOPS_TOOLBOX_SUFFIX", "extra: 1\n")
+    differs = run(*args, "--out-dir", "out2", cwd=tmp_path)
+    assert (differs.code, differs.err) == (
+        1,
+        "cluster.tmpl: error: the conversion does not render the same bytes at output line 4: "
+        "kops 'extra: 1', Jinja ''; nothing was written\n",
+    )
+    assert not (tmp_path / "out2").exists()
+
+
+def test_without_kops_the_summary_names_the_evaluator(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "t.tmpl").write_text("x: {{ .a }}\n")
+    (tmp_path / "v.yaml").write_text("a: 1\n")
+    done = run("convert", "t.tmpl", "--values", "v.yaml", "--out-dir", "out", cwd=tmp_path)
+    assert done.err == (
+        "1 template proved: the Jinja renders the same bytes as clustermgr's Go evaluator (no "
+        "kops on PATH; the evaluator is held to Go's text/template and Sprig by its test "
+        "corpus) with the values given\n"
+    )

@@ -74,9 +74,10 @@ def convert_cmd(
 ) -> int:
     """Convert Go templates (kops toolbox template's: text/template, Sprig, include, the
     channel functions) to Jinja2 that renders the same bytes. Each one is rendered both ways
-    with the values given and compared byte for byte; a difference, a function clustermgr
-    refuses (env, now, random ...) or one it lacks is reported where it is, and nothing is
-    written.
+    with the values given and compared byte for byte, against `kops toolbox template` when
+    kops is on PATH, else against clustermgr's Go evaluator (the summary says which); a
+    difference, a function clustermgr refuses (env, now, random ...) or one it lacks is
+    reported where it is, and nothing is written.
 
     \b
     Examples:
@@ -99,13 +100,13 @@ def convert_cmd(
     files = [f for s in sources for f in (sorted(walk_files(s)) if s.is_dir() else [s])]
 
     loaded = channel_file(channel, kops_version) if channel else None
-    done = convert.convert_files(files, snippet_files, values, fail_on_missing, loaded)
+    against = convert.reference(channel)
+    done = convert.convert_files(files, snippet_files, values, fail_on_missing, loaded, against)
     for path in convert.write(out_dir, done):
         click.echo(f"wrote {path}")
     click.echo(
         f"{count(len(files), 'template')} proved: the Jinja renders the same bytes as "
-        "clustermgr's Go evaluator with the values given (the evaluator itself is held to Go's "
-        "text/template and Sprig by its test corpus)",
+        f"{against.words()} with the values given",
         err=True,
     )
     return EXIT_OK

@@ -1,12 +1,17 @@
 """`convert`: kOps Go templates (and their snippets) to Jinja2, proved byte for byte.
 
-Each template is parsed once; the tree is run by the Go-semantics evaluator (the reference)
-and converted to Jinja, which clustermgr's own environment renders with the same values. Any
-difference is reported at the first line that differs, and nothing is written.
+Each template is parsed once, converted to Jinja, and rendered by clustermgr's own
+environment with the values given. The reference it must equal is `kops toolbox template`
+itself when a `kops` is on PATH (the original template, the same values, snippets and
+channel); otherwise clustermgr's Go evaluator (held to Go's text/template and Sprig by its
+test corpus), and the summary says which. Any difference is reported at the first line that
+differs, and nothing is written.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
@@ -18,6 +23,7 @@ from clustermgr.gotemplate.convert import convert
 from clustermgr.gotemplate.evaluate import Evaluator
 from clustermgr.gotemplate.functions import channel_functions
 from clustermgr.gotemplate.parse import Tree, parse
+from clustermgr.kops import runner
 from clustermgr.kops.channel import Channel
 from clustermgr.problems import Location
 from clustermgr.render import RenderSettings
@@ -33,12 +39,49 @@ class Converted(NamedTuple):
     jinja: str
 
 
+class Reference(NamedTuple):
+    """What a conversion is proved against: `kops toolbox template` of this kops version,
+    or (None) clustermgr's Go evaluator."""
+
+    kops_version: str | None = None
+    channel: str | None = None  # the channel file kops is given (--channel)
+
+    def words(self) -> str:
+        if self.kops_version is None:
+            return (
+                "clustermgr's Go evaluator (no kops on PATH; the evaluator is held to Go's "
+                "text/template and Sprig by its test corpus)"
+            )
+        return f"kops toolbox template (kops {self.kops_version})"
+
+
+EVALUATOR = Reference()
+
+
+def reference(channel: str | None) -> Reference:
+    """kops when it is on PATH (and answers `kops version --short`), else the evaluator."""
+    if shutil.which("kops") is None:
+        return EVALUATOR
+    try:
+        printed = runner.run(
+            ["version", "--short"], _quiet, _quiet, capture=4096, timeout=60, announce=False
+        )
+    except runner.KopsError as exc:
+        raise UsageError(f"kops is on PATH but does not run: {exc.message}") from None
+    return Reference(printed.strip().splitlines()[0] if printed.strip() else "?", channel)
+
+
+def _quiet(_line: str) -> None:
+    return None
+
+
 def convert_files(
     templates: list[Path],
     snippet_files: list[Path],
     values: Values,
     fail_on_missing: bool = True,
     channel: Channel | None = None,
+    against: Reference = EVALUATOR,
 ) -> list[Converted]:
     """Convert and prove every template and snippet; a ClusterMgrError on the first file
     that fails either."""
@@ -70,7 +113,11 @@ def convert_files(
             got = _render_jinja(
                 item.jinja, jinja_snippets, values, fail_on_missing, str(path), channel
             )
-            if got != expected:
+            if against.kops_version is not None:
+                kops = _render_kops(path, snippet_files, values, fail_on_missing, against)
+                if got != kops:
+                    raise _difference(evaluator, str(path), kops, got, "kops")
+            elif got != expected:
                 raise _difference(evaluator, str(path), expected, got)
         except ClusterMgrError as exc:
             raise TemplateError(secrets.hide(exc.message), exc.location) from None
@@ -110,7 +157,35 @@ def _render_jinja(
             ) from None
 
 
-def _difference(evaluator: Evaluator, display: str, expected: str, got: str) -> TemplateError:
+def _render_kops(
+    path: Path, snippets: list[Path], values: Values, fail_on_missing: bool, against: Reference
+) -> str:
+    """The original template as `kops toolbox template` renders it (cmd/kops/
+    toolbox_template.go): the merged values given as one file (JSON, which is YAML), each
+    snippet file, the channel; for one template its output is what it rendered."""
+    with tempfile.TemporaryDirectory(prefix="clustermgr-convert-") as folder:  # private: secrets
+        given = Path(folder) / "values.yaml"
+        given.write_text(json.dumps(values.data), encoding="utf-8")
+        args = ["toolbox", "template", "--template", str(path), "--values", str(given)]
+        args.append(f"--fail-on-missing={'true' if fail_on_missing else 'false'}")
+        for snippet in snippets:
+            args += ["--snippets", str(snippet)]
+        if against.channel:
+            args += ["--channel", against.channel]
+        try:
+            return runner.run(
+                args, _quiet, _quiet, capture=limits.current().render_bytes, announce=False
+            )
+        except runner.KopsError as exc:
+            raise TemplateError(
+                f"kops toolbox template fails where the Jinja renders: {exc.message}",
+                Location(str(path)),
+            ) from None
+
+
+def _difference(
+    evaluator: Evaluator, display: str, expected: str, got: str, reference: str = "Go"
+) -> TemplateError:
     offset = next(
         (i for i, (x, y) in enumerate(zip(expected, got, strict=False)) if x != y),
         min(len(expected), len(got)),
@@ -121,10 +196,11 @@ def _difference(evaluator: Evaluator, display: str, expected: str, got: str) -> 
     )
     go_line = a[line] if line < len(a) else "(end)"
     jinja_line = b[line] if line < len(b) else "(end)"
+    where = evaluator.where(offset, expected) if reference == "Go" else None
     return TemplateError(
-        f"the conversion does not render the same bytes at output line {line + 1}: Go "
-        f"{go_line!r}, Jinja {jinja_line!r}; nothing was written",
-        evaluator.where(offset, expected) or Location(display),
+        f"the conversion does not render the same bytes at output line {line + 1}: "
+        f"{reference} {go_line!r}, Jinja {jinja_line!r}; nothing was written",
+        where or Location(display),
     )
 
 

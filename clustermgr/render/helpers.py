@@ -71,9 +71,12 @@ def sprig_function(name: str) -> Callable[..., Any]:
     return call
 
 
+_SIMPLE = {str, int, float, bool, type(None)}  # passed as they are (the common case)
+
+
 def _call(name: str, args: tuple[Any, ...]) -> Any:
     go = _go()
-    plain = [_go_arg(arg, name in PRESENCE) for arg in args]
+    plain = [arg if type(arg) in _SIMPLE else _go_arg(arg, name in PRESENCE) for arg in args]
     try:
         return go.FUNCTIONS[name](*plain)
     except go.GoFunctionError as exc:
@@ -96,10 +99,15 @@ def _go_arg(value: Any, presence: bool) -> Any:
 
 
 def _go() -> Any:
-    # the Go function table (and RE2) load only for templates that call a Sprig function
-    from clustermgr.gotemplate import functions  # noqa: PLC0415
+    # the Go function table loads only for templates that call a Sprig function
+    if not _LOADED:
+        from clustermgr.gotemplate import functions  # noqa: PLC0415
 
-    return functions
+        _LOADED.append(functions)
+    return _LOADED[0]
+
+
+_LOADED: list[Any] = []
 
 
 # -- clustermgr's dialect (Helm's, not Sprig's) ------------------------------------------------

@@ -18,6 +18,11 @@
   validation finds failures (with --wait, once the wait is over: "wait time exceeded");
 - `version --short` prints $FAKE_KOPS_VERSION (default: the kOps release it is written from),
   as cmd/kops/version.go prints kops.Version;
+- `toolbox template --template T --values V [--snippets S]... [--fail-on-missing=B]` renders
+  one template as cmd/kops/toolbox_template.go does, by the Go reference
+  ($FAKE_KOPS_GO_REFERENCE: tools/go-template-reference, Go's text/template + Sprig as kOps
+  builds them); $FAKE_KOPS_TOOLBOX_SUFFIX is appended to what it prints (a kops that
+  disagrees);
 - `update`, `rolling-update`, `reconcile` only record their arguments.
 
 Every call is appended to $FAKE_KOPS_LOG (with $KUBECONFIG when set). $FAKE_KOPS_FAIL names a
@@ -27,7 +32,9 @@ or a lot; $FAKE_KOPS_SLEEP makes it hang that many seconds.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -191,6 +198,8 @@ def main(argv: list[str]) -> None:
         get(argv[1:])
     elif command == "delete" and argv[1:2] == ["instancegroup"]:
         delete_group(argv)
+    elif command == "toolbox" and argv[1:2] == ["template"]:
+        toolbox_template(argv[2:])
     elif command == "version":
         version = os.environ.get("FAKE_KOPS_VERSION", "1.37.0-alpha.1")
         print(version if "--short" in argv else f"Client version: {version}")
@@ -210,6 +219,40 @@ def main(argv: list[str]) -> None:
             )
             Path(os.environ["FAKE_KOPS_STORE_LOG"]).write_text("\n".join(found) + "\n")
         print(f"kops {command} done")
+
+
+def toolbox_template(args: list[str]) -> None:
+    binary = os.environ.get("FAKE_KOPS_GO_REFERENCE")
+    if not binary:
+        fail("toolbox template needs $FAKE_KOPS_GO_REFERENCE (the Go reference program)")
+    given: dict[str, list[str]] = {"--template": [], "--values": [], "--snippets": []}
+    fail_on_missing = True
+    for i, arg in enumerate(args):
+        if arg in given and i + 1 < len(args):
+            given[arg].append(args[i + 1])
+        elif arg.startswith("--fail-on-missing="):
+            fail_on_missing = arg.split("=", 1)[1] == "true"
+    (template,) = given["--template"]
+    snippets = {}
+    for item in given["--snippets"]:
+        folder = Path(item)
+        for path in sorted(folder.iterdir()) if folder.is_dir() else [folder]:
+            snippets[path.name] = path.read_text()
+    case = {
+        "name": "t",
+        "template": Path(template).read_text(),
+        "values": "".join(Path(v).read_text() for v in given["--values"]),
+        "snippets": snippets,
+        "failOnMissing": fail_on_missing,
+        "clusterName": option(args, "--name") or "",
+    }
+    done = subprocess.run(
+        [binary], input=json.dumps([case]), capture_output=True, text=True, check=True
+    )
+    answer = json.loads(done.stdout)["t"]
+    if "error" in answer:
+        fail(f"unable to render template: {template}, error: {answer['error']}")
+    sys.stdout.write(answer["output"] + os.environ.get("FAKE_KOPS_TOOLBOX_SUFFIX", ""))
 
 
 def validate_cluster(argv: list[str]) -> None:
