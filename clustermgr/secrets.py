@@ -163,8 +163,33 @@ def schema_secrets(schema: Any, values: Any) -> tuple[set[str], set[YPath]]:
     """The values at schema properties marked sensitive, and their paths."""
     texts: set[str] = set()
     paths: set[YPath] = set()
-    _collect(schema, schema, values, (), texts, paths, 0)
+    if _marks_any(schema):  # most schemas mark nothing: no walk over every cluster's values
+        _collect(schema, schema, values, (), texts, paths, 0)
     return texts, paths
+
+
+_MARKED: dict[int, tuple[Any, bool]] = {}  # id(schema) -> (schema, whether it marks any)
+
+
+def _marks_any(schema: Any) -> bool:
+    """Whether a schema marks anything sensitive (writeOnly or x-sensitive), anywhere;
+    answered once per schema object (the run's one schema)."""
+    known = _MARKED.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    found = _search(schema)
+    _MARKED[id(schema)] = (schema, found)
+    return found
+
+
+def _search(node: Any) -> bool:
+    if isinstance(node, dict):
+        if node.get("writeOnly") is True or node.get("x-sensitive") is True:
+            return True
+        return any(_search(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_search(v) for v in node)
+    return False
 
 
 def _collect(

@@ -52,6 +52,9 @@ Trap = tuple[YPath, str, str]  # path, the plain scalar as written, what kOps re
 MAX_NODES = 1_000_000  # aliases can expand a small file exponentially ("billion laughs")
 
 _TAG = "tag:yaml.org,2002:"
+# whole tags, spelled once (compared for every node)
+_MERGE_TAG, _STR_TAG, _TIME_TAG = _TAG + "merge", _TAG + "str", _TAG + "timestamp"
+_BINARY_TAG, _VALUE_TAG = _TAG + "binary", _TAG + "value"
 
 
 def parse(text: str, file: str) -> list[tuple[Any, Positions, list[Trap]]]:
@@ -122,7 +125,7 @@ class _Builder:
         merges: list[Node] = []
         for key_node, value_node in node.value:
             plain = key_node.tag == _PLAIN
-            if key_node.tag == _TAG + "merge" or (plain and key_node.value == MERGE):
+            if key_node.tag == _MERGE_TAG or (plain and key_node.value == MERGE):
                 merges.append(value_node)
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -158,13 +161,13 @@ class _Builder:
         tag = node.tag
         if tag == _PLAIN:
             return resolve(node.value)
-        if tag == _TAG + "str" or tag == _TAG + "timestamp":
+        if tag in (_STR_TAG, _TIME_TAG):
             return node.value  # Go's YAML-to-JSON conversion keeps timestamps as text
         if tag in _TYPED:
             return self._typed(node, tag[len(_TAG) :])
-        if tag == _TAG + "binary":
+        if tag == _BINARY_TAG:
             return self._binary(node)
-        if tag == _TAG + "value":
+        if tag == _VALUE_TAG:
             return node.value
         raise self._error(node, f"unknown tag {tag!r}")
 
