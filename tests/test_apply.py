@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import subprocess
 import sys
 import time
@@ -436,3 +437,35 @@ def test_the_preview_of_an_s3_store_has_all_that_kops_update_reads(
     assert "pki/private/kubernetes-ca/keyset.yaml" in found and "secrets/admin" in found
     assert not any(f.startswith("backups/") for f in found)
     assert "data" not in out + err  # the secrets stay in the private copy
+
+
+def test_an_update_without_what_kops_assigned_on_create_is_refused_in_kops_words(
+    run: Run, example: Path, fake_kops: FakeKops, store: Path, tmp_path: Path
+) -> None:
+    """kOps assigns networkCIDR and nonMasqueradeCIDR only when it creates a cluster
+    (cmd/kops/replace.go): a render that leaves them out of a cluster that exists is no "no
+    change" but a change kOps refuses, in the words the fake kops (written from kOps'
+    validation) prints when it is given that render."""
+    assert apply_cmd(run, example, store, "--yes")[0] == 0
+    template = example / "template" / "10-cluster.yaml.j2"
+    text = template.read_text()
+    template.write_text(
+        text.replace("  networkCIDR: {{ networkCIDR }}\n", "").replace(
+            "  nonMasqueradeCIDR: {{ nonMasqueradeCIDR }}\n", ""
+        )
+    )
+    diff = run("-C", str(example), "diff", "dev-eu1", "--state", str(store), "-o", "json")
+    plan = json.loads(diff.out)["clusters"][0]["plan"]
+    assert diff.code == 1 and plan["steps"] == []
+    ours = sorted(plan["refusals"])
+    rendered = tmp_path / "render.yaml"
+    rendered.write_text(run("-C", str(example), "render", "dev-eu1").out)
+    kops = subprocess.run(
+        ["kops", "replace", "-f", str(rendered), "--state", str(store)],
+        capture_output=True,
+        text=True,
+    )
+    assert kops.returncode == 1 and kops.stderr.startswith("Error: error replacing cluster: [")
+    theirs = re.findall(r"spec\.[^,\]]+", kops.stderr)  # field.Error texts, as kOps lists them
+    assert len(theirs) == 2
+    assert sorted(words.split(": ", 1)[1] for words in ours) == sorted(theirs)

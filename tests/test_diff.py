@@ -286,3 +286,43 @@ def test_normalise_leaves_inputs_alone() -> None:
     before, _after = diff.normalise(old, {"metadata": {"name": "x"}, "spec": {}})
     assert old == snapshot
     assert before == {"metadata": {"name": "x"}, "spec": {"iam": {}}}
+
+
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [
+        # kOps: pkg/apis/kops/validation/legacy.go, ValidateCluster
+        ("kubernetesVersion", "spec.kubernetesVersion: Required value"),
+        # kOps: pkg/apis/kops/validation/validation.go, validateNetworking (AWS)
+        (
+            "networkCIDR",
+            "spec.networking.networkCIDR: Required value: Cluster does not have networkCIDR set",
+        ),
+        (
+            "nonMasqueradeCIDR",
+            "spec.networking.nonMasqueradeCIDR: Required value: Cluster does not have "
+            "nonMasqueradeCIDR set",
+        ),
+    ],
+)
+def test_leaving_out_what_kops_assigned_is_refused(kops_data: Path, field: str, words: str) -> None:
+    """On a cluster that exists, kops replace assigns nothing (cmd/kops/replace.go): a render
+    without a field kOps filled in at create is a change ValidateCluster refuses."""
+    old = load(kops_data, "ha")
+    new = copy.deepcopy(old)
+    del spec(new, C)[field]
+    (change,) = diff.compare(old, new)
+    assert (change.path_text(), change.type, change.why) == (f"spec.{field}", "removed", words)
+    assert impact.REFUSED in change.flags
+
+
+def test_a_subnet_without_its_cidr_is_refused_at_update(kops_data: Path) -> None:
+    """kOps: validation.go, validateSubnet (strict, as `kops update cluster` validates)."""
+    old = load(kops_data, "ha")
+    new = copy.deepcopy(old)
+    del spec(new, C)["subnets"][1]["cidr"]
+    (change,) = diff.compare(old, new)
+    assert change.why == (
+        "spec.networking.subnets[1].cidr: Required value: subnet does not have a cidr set"
+    )
+    assert impact.REFUSED in change.flags

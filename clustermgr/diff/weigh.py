@@ -65,7 +65,11 @@ def weigh(change: Change, kind: str, old: Resources, new: Resources) -> Change:
             # kOps: upup/pkg/fi/cloudup/awstasks/subnet.go, CheckChanges
             flags.add(impacts.REFUSED)
             why = "field cannot be set on shared subnet"
-    if pattern == "spec.kubernetesVersion" and _version(change.new) < _version(change.old):
+    if (
+        pattern == "spec.kubernetesVersion"
+        and change.type == CHANGED
+        and _version(change.new) < _version(change.old)
+    ):
         flags.add(impacts.DESTRUCTIVE)
         why = "a Kubernetes downgrade: kOps and Kubernetes do not support going back"
     return change._replace(
@@ -109,9 +113,41 @@ def _with(change: Change, entry: impacts.Entry, groups: tuple[str, ...]) -> Chan
     )
 
 
+# Removed from the render of a cluster that exists: `kops replace` assigns nothing on an
+# update (cmd/kops/replace.go), so ValidateCluster refuses the manifest (kOps:
+# pkg/apis/kops/validation/legacy.go, ValidateCluster; validation.go, validateNetworking),
+# as field.Error prints it. networkCIDR is required on AWS, nonMasqueradeCIDR everywhere but
+# GCE (validateCloudProvider's constraints).
+_REQUIRED = {
+    "spec.kubernetesVersion": ("spec.kubernetesVersion: Required value", None),
+    "spec.networkCIDR": (
+        "spec.networking.networkCIDR: Required value: Cluster does not have networkCIDR set",
+        {"aws"},
+    ),
+    "spec.nonMasqueradeCIDR": (
+        "spec.networking.nonMasqueradeCIDR: Required value: Cluster does not have "
+        "nonMasqueradeCIDR set",
+        {"aws", "azure", "digitalocean", "hetzner", "openstack", "scaleway", "linode"},
+    ),
+}
+
+
 def _refusal(change: Change, pattern: str, old: Resources, new: Resources) -> str:
     """kOps' words when ValidateClusterUpdate refuses the change
-    (kOps: pkg/apis/kops/validation/cluster.go, ValidateClusterUpdate)."""
+    (kOps: pkg/apis/kops/validation/cluster.go, ValidateClusterUpdate), or ValidateCluster
+    refuses what an update leaves out (_REQUIRED)."""
+    required = _REQUIRED.get(pattern)
+    if required is not None and change.type == REMOVED:
+        words, clouds = required
+        if clouds is None or _cloud(new) in clouds:
+            return words
+    if pattern == "spec.subnets[].cidr" and change.type == REMOVED and _cloud(new) == "aws":
+        # validation.go, validateSubnet (strict: `kops update cluster` refuses it)
+        index = _index_in(new, change.path[:3])
+        return (
+            f"spec.networking.subnets[{index}].cidr: Required value: subnet does not have a "
+            "cidr set"
+        )
     if pattern == "spec.etcdClusters[]" and change.type == REMOVED:
         return "EtcdClusters cannot be removed"
     if pattern == "spec.etcdClusters" and change.type == REMOVED:
@@ -121,6 +157,28 @@ def _refusal(change: Change, pattern: str, old: Resources, new: Resources) -> st
         if isinstance(etcd, dict) and etcd.get("image"):
             return "version cannot be changed when image is set"
     return ""
+
+
+def _cloud(resources: Resources) -> str:
+    """The Cluster's cloud provider (`aws`, or the one key of a cloudProvider mapping)."""
+    cluster = _item(resources, ())
+    provider = (
+        (cluster.get("spec") or {}).get("cloudProvider") if isinstance(cluster, dict) else None
+    )
+    if isinstance(provider, dict) and len(provider) == 1:
+        return str(next(iter(provider)))
+    return str(provider or "")
+
+
+def _index_in(resources: Resources, path: tuple[Any, ...]) -> int:
+    """The index of the list item `path` (`spec.subnets[name=x]`) names in the Cluster."""
+    items = _item(resources, path[:-1])
+    wanted = _item(resources, path)
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if item is wanted:
+                return index
+    return 0
 
 
 def _item(resources: Resources, path: tuple[Any, ...]) -> Any:

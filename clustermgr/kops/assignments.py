@@ -2,16 +2,18 @@
 and `kops replace --force`) and the v1alpha2 decoder's defaults.
 
 `unassign` takes them out of the applied side when the render lacks them, so a cluster
-created through clustermgr does not diff against its own defaults. (The tests' fake kops
-fills them in from kOps' source on its own: tests/fakekops/assignments.py.)
+created through clustermgr does not diff against its own defaults, but only those an update
+of the cluster accepts without them: `kops replace` of a cluster that exists runs no
+PerformAssignments (cmd/kops/replace.go), so a render without `networkCIDR`,
+`nonMasqueradeCIDR` or a subnet's `cidr` is a change kOps refuses (validation.go,
+validateNetworking and validateSubnet; diff/weigh.py gives its words), never "no change".
+(The tests' fake kops fills them in from kOps' source on its own: tests/fakekops/assignments.py.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# kOps: upup/pkg/fi/cloudup/defaults.go, defaultAWSNetworkCIDR / defaultNonMasqueradeCIDR
-DEFAULT_NON_MASQUERADE_CIDR = "100.64.0.0/10"
 BACKUP_RETENTION_DAYS = 90  # kOps: upup/pkg/fi/cloudup/defaults.go, PerformAssignments
 
 
@@ -29,25 +31,9 @@ def unassign(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     name = (new.get("metadata") or {}).get("name")
     if "masterPublicName" not in new_spec and spec.get("masterPublicName") == f"api.{name}":
         del spec["masterPublicName"]
-    if "networkCIDR" not in new_spec and "networkCIDR" in spec:
-        del spec["networkCIDR"]  # the default, or the shared VPC's range
-    masq = spec.get("nonMasqueradeCIDR")
-    if (
-        masq is not None
-        and "nonMasqueradeCIDR" not in new_spec
-        and masq
-        in (
-            DEFAULT_NON_MASQUERADE_CIDR,
-            old_spec.get("networkCIDR"),
-        )
-    ):
-        del spec["nonMasqueradeCIDR"]
     spec["etcdClusters"] = _etcd(spec.get("etcdClusters"), new_spec.get("etcdClusters"))
     if spec["etcdClusters"] is None:
         del spec["etcdClusters"]
-    spec["subnets"] = _subnets(spec.get("subnets"), new_spec.get("subnets"))
-    if spec["subnets"] is None:
-        del spec["subnets"]
     flannel = (spec.get("networking") or {}).get("flannel")
     new_flannel = (new_spec.get("networking") or {}).get("flannel")
     if (
@@ -81,18 +67,4 @@ def _etcd(old: Any, new: Any) -> Any:
             if not manager and not (isinstance(theirs, dict) and theirs == {}):
                 etcd = {k: v for k, v in etcd.items() if k != "manager"}
         out.append(etcd)
-    return out
-
-
-def _subnets(old: Any, new: Any) -> Any:
-    """Subnets without the CIDR kOps assigned where the render gives none."""
-    if not isinstance(old, list) or not isinstance(new, list):
-        return old
-    rendered = {s.get("name"): s for s in new if isinstance(s, dict)}
-    out = []
-    for subnet in old:
-        mine = rendered.get(subnet.get("name")) if isinstance(subnet, dict) else None
-        if isinstance(mine, dict) and "cidr" not in mine and "cidr" in subnet:
-            subnet = {k: v for k, v in subnet.items() if k != "cidr"}
-        out.append(subnet)
     return out
