@@ -11,6 +11,7 @@ import pytest
 
 from clustermgr import diff, plan
 from clustermgr.kops import impact
+from clustermgr.kops.assignments import proxy_excludes
 from clustermgr.yamlio import load_documents
 
 
@@ -326,3 +327,57 @@ def test_a_subnet_without_its_cidr_is_refused_at_update(kops_data: Path) -> None
         "spec.networking.subnets[1].cidr: Required value: subnet does not have a cidr set"
     )
     assert impact.REFUSED in change.flags
+
+
+# kOps' own expectations for assignProxy (upup/pkg/fi/cloudup/defaults_test.go,
+# TestPopulateClusterSpec_Proxy): its minimal cluster testcluster.test.com, public DNS.
+KOPS_PROXY_CASES = [
+    (
+        "google.com", "100.64.0.1/10", {"aws": {}},
+        "google.com,127.0.0.1,localhost,api.testcluster.test.com,testcluster.test.com,"
+        "100.64.0.2,100.64.0.1/10,169.254.169.254,192.168.0.0/20",
+    ),
+    (
+        "", "100.64.0.0/10", {"aws": {}},
+        "127.0.0.1,localhost,api.testcluster.test.com,testcluster.test.com,100.64.0.1,"
+        "100.64.0.0/10,169.254.169.254,192.168.0.0/20",
+    ),
+    (
+        "", "172.16.0.5/12", {"gce": {}},
+        "127.0.0.1,localhost,api.testcluster.test.com,testcluster.test.com,172.16.0.6,"
+        "172.16.0.5/12,192.168.0.0/20",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("given", "masquerade", "cloud", "expected"), KOPS_PROXY_CASES)
+def test_proxy_excludes_as_kops_assigns_them(
+    given: str, masquerade: str, cloud: dict[str, Any], expected: str
+) -> None:
+    cluster = {
+        "masterPublicName": "api.testcluster.test.com",
+        "nonMasqueradeCIDR": masquerade,
+        "networkCIDR": "192.168.0.0/20",
+        "cloudProvider": cloud,
+    }
+    assert proxy_excludes(given, cluster, "testcluster.test.com") == expected
+    assert proxy_excludes(expected, cluster, "testcluster.test.com") == expected  # idempotent
+
+
+def test_the_excludes_kops_adds_are_no_change(kops_data: Path) -> None:
+    """The store keeps what assignProxy added at create; kOps adds it again in memory on
+    every update, so a render with only its own excludes changes nothing; a different
+    exclude is a change."""
+    new = load(kops_data, "ha")
+    spec(new, C)["egressProxy"] = {
+        "httpProxy": {"host": "proxy", "port": 3128},
+        "excludes": "a.com",
+    }
+    old = copy.deepcopy(new)
+    stored = spec(old, C)
+    stored["egressProxy"]["excludes"] = proxy_excludes("a.com", stored, "ha.example.com")
+    assert stored["egressProxy"]["excludes"].startswith("a.com,127.0.0.1,localhost,")
+    assert diff.compare(old, new) == []
+    spec(new, C)["egressProxy"]["excludes"] = "b.com"
+    (change,) = diff.compare(old, new)
+    assert change.path_text() == "spec.egressProxy.excludes"
