@@ -80,13 +80,20 @@ def test_a_state_store_only_change_needs_no_update() -> None:
         ("1.30.4", ["kops update cluster --yes"]),
     ],
 )
-def test_minor_upgrades_go_through_reconcile_where_kops_has_it(
+def test_upgrades_go_through_reconcile_where_kops_has_it(
     kops: str | None, middle: list[str]
 ) -> None:
     new = edited(v=lambda r: r[C]["spec"].update(kubernetesVersion="1.34.1"))
     # The bastion has no nodeup config (pkg/model/bootstrapscript.go, ResourceNodeUp): the
-    # others are named.
-    rolls = ["kops rolling-update cluster --instance-group control-plane-a,nodes --yes"]
+    # others are named. Without reconcile, two passes: until the control plane runs the new
+    # version, kops update cluster gives the nodes the kubelet it runs (cmd/kops/
+    # update_cluster.go, checkControlPlaneRunningVersion; apply_cluster.go,
+    # KubeletSupportedVersion), so the nodes are updated again after the control plane rolled.
+    rolls = [
+        "kops rolling-update cluster --instance-group control-plane-a --yes",
+        "kops update cluster --yes",
+        "kops rolling-update cluster --instance-group nodes --yes",
+    ]
     rolls = [] if "reconcile" in middle[0] else rolls
     assert texts(cluster(), new, kops) == [
         "kops replace -f <render>",
@@ -234,3 +241,31 @@ def test_control_plane_config_rolls_control_plane_groups_only() -> None:
     assert texts(base, apiserver)[-1] == (
         "kops rolling-update cluster --instance-group control-plane-a,apiservers --yes"
     )
+
+
+@pytest.mark.parametrize(
+    ("kops", "expected"),
+    [
+        (None, ["kops reconcile cluster --yes"]),
+        (
+            "1.30.4",
+            [
+                "kops update cluster --yes",
+                "kops replace -f <render with the apply's record>",
+                "kops rolling-update cluster --instance-group control-plane-a --yes",
+                "kops update cluster --yes",
+                "kops rolling-update cluster --instance-group nodes --yes",
+            ],
+        ),
+    ],
+)
+def test_a_patch_upgrade_needs_two_passes_too(kops: str | None, expected: list[str]) -> None:
+    """kOps holds the nodes at the kubelet the control plane runs for any version change,
+    a patch release too (apply_cluster.go: KubeletSupportedVersion unless the running
+    version is the spec's)."""
+    base = cluster()
+    base[C]["spec"]["kubernetesVersion"] = "1.34.1"
+    new = edited(v=lambda r: r[C]["spec"].update(kubernetesVersion="1.34.3"))
+    steps = texts(base, new, kops)
+    assert steps[0] == "kops replace -f <render>"
+    assert steps[1 : 1 + len(expected)] == expected

@@ -130,13 +130,19 @@ def test_roll_after_etcd_manager_and_machine_type_rolls_control_plane_then_nodes
 
 
 def test_set_plans_with_the_projects_kops_version(run: Run, example: Path) -> None:
-    # kOps 1.30 has no `reconcile cluster` (first in v1.31.0-beta.1): a minor upgrade is
-    # update, then a rolling update.
+    # kOps 1.30 has no `reconcile cluster` (first in v1.31.0-beta.1): an upgrade is update,
+    # the control plane rolled, update again (the nodes' kubelet follows the control plane's
+    # running version: update_cluster.go, checkControlPlaneRunningVersion), the nodes rolled.
     edit(example, "clustermgr.yaml", "kopsVersion: ", "kopsVersion: '1.30.4' #")
     result = run("-C", str(example), "set", "kubernetesVersion=1.34.2", "dev-eu1", "--dry-run")
     assert "reconcile" not in result.out
     assert "    2. kops update cluster --yes  # changes the cloud resources" in result.out
-    assert "kops rolling-update cluster --yes" in result.out
+    steps = [line.split("  #")[0].strip() for line in result.out.splitlines()][14:17]
+    assert steps == [
+        "4. kops rolling-update cluster --instance-group control-plane-eu-west-1a --yes",
+        "5. kops update cluster --yes",
+        "6. kops rolling-update cluster --instance-group nodes --yes",
+    ]
 
 
 def test_a_refused_edit_is_blocked_fails_and_writes_nothing(run: Run, example: Path) -> None:
@@ -170,3 +176,27 @@ def test_apply_refuses_a_blocked_plan_before_any_kops_write(
     assert fake_kops.calls()[calls:] == []
     diff = run("-C", str(example), "diff", "dev-eu1", "--state", str(store))
     assert diff.code == 1  # blocked fails the diff, --exit-code or not
+
+
+def test_an_upgrade_without_reconcile_runs_in_two_passes(
+    run: Run, example: Path, fake_kops: FakeKops, tmp_path: Path
+) -> None:
+    """kOps 1.30 has no reconcile: the apply updates, and the roll rolls the control plane,
+    updates again (now the nodes get the new kubelet: update_cluster.go,
+    checkControlPlaneRunningVersion) and rolls the nodes, as the diff said."""
+    edit(example, "clustermgr.yaml", "kopsVersion: 1.34.1", "kopsVersion: 1.30.4")
+    edit(example, DEFAULTS, "kubernetesVersion: 1.33.13", "kubernetesVersion: 1.30.2")
+    store = tmp_path / "state"
+    store.mkdir()
+    assert run("-C", str(example), "apply", "dev-eu1", "--state", str(store), "--yes").code == 0
+    edit(example, DEFAULTS, "kubernetesVersion: 1.30.2", "kubernetesVersion: 1.30.6")
+    steps = planned(run, example, store)
+    assert steps == [
+        ["replace"],
+        ["update", "cluster", "--yes"],
+        ["replace"],
+        ["rolling-update", "cluster", "--instance-group", "control-plane-eu-west-1a", "--yes"],
+        ["update", "cluster", "--yes"],
+        ["rolling-update", "cluster", "--instance-group", "nodes", "--yes"],
+    ]
+    assert apply_and_roll(run, example, store, fake_kops) == steps

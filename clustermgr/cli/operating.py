@@ -336,7 +336,7 @@ def apply_cmd(
     --force), show the diff and its plan, then run kOps. Without --yes, kOps runs against a
     private copy of the state store and nothing is written; with --yes, the plan's steps up
     to the roll: kops replace, kops update cluster --yes (kops reconcile cluster --yes for a
-    Kubernetes minor upgrade on kOps 1.31.0-beta.1 and later), with --prune the deletion of
+    Kubernetes upgrade on kOps 1.31.0-beta.1 and later), with --prune the deletion of
     groups gone from the render, and the record of the apply last (`clustermgr roll` runs the
     rolling updates it records). Several clusters are applied in order, stopping at the first
     that fails.

@@ -284,10 +284,11 @@ def cross_flags(changes: list[Change]) -> None:
             )
 
 
-def minor_upgrade(changes: list[Change]) -> bool:
+def kubernetes_upgrade(changes: list[Change]) -> bool:
+    """Whether the changes raise the Kubernetes version (a patch or a minor release)."""
     for c in changes:
         if c.path == ("spec", "kubernetesVersion") and c.type == CHANGED and not c.ignored:
             old, new = _version(c.old), _version(c.new)
-            if old and new and new[:2] > old[:2]:
+            if old and new and new > old:
                 return True
     return False

@@ -19,7 +19,7 @@ import zlib
 from clustermgr import diff, limits
 from clustermgr.errors import ClusterMgrError
 from clustermgr.plan import ROLL, Plan, Step
-from clustermgr.plan.steps import is_roll
+from clustermgr.plan.steps import UPDATE, is_roll, is_roll_step
 from clustermgr.text import count
 from clustermgr.yamlio import Document, dump
 
@@ -82,15 +82,14 @@ def rolls_of(resources: diff.Resources) -> tuple[Step, ...] | None:
         return None
     try:
         data = json.loads(raw[:100_000])
-        steps = tuple(
-            Step(ROLL, tuple(str(a) for a in s["args"]), str(s["why"])) for s in data["steps"]
-        )
+        found = [(tuple(str(a) for a in s["args"]), str(s["why"])) for s in data["steps"]]
     except (ValueError, TypeError, KeyError):
         raise RecordError(
             f"the {LAST_ROLL} annotation cannot be read (an apply by this clustermgr rewrites it)"
         ) from None
-    if not all(is_roll(s.args) for s in steps):
+    if not all(is_roll_step(args) for args, _ in found):
         raise RecordError(f"the {LAST_ROLL} annotation holds something other than rolling updates")
+    steps = tuple(Step(ROLL if is_roll(args) else UPDATE, args, why) for args, why in found)
     return steps
 
 

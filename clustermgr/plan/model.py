@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from clustermgr.diff import DOC_ADDED, DOC_REMOVED, Change, ClusterDiff, Resources
-from clustermgr.diff.weigh import minor_upgrade
+from clustermgr.diff.weigh import kubernetes_upgrade
 from clustermgr.kops import impact as impacts
 from clustermgr.plan import steps as steps_
 from clustermgr.plan.steps import Step
@@ -35,10 +35,15 @@ class Plan(NamedTuple):
         return bool(self.refusals)
 
     def apply_steps(self) -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.kind in steps_.APPLY_KINDS)
+        """What `apply --yes` runs: the steps up to the record of the apply."""
+        ends = [i for i, s in enumerate(self.steps) if s.kind == steps_.RECORD]
+        return self.steps[: ends[0] + 1] if ends else ()
 
     def roll_steps(self) -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.kind == steps_.ROLL)
+        """What `clustermgr roll` runs: the steps after the record (rolling updates, and the
+        second update of a two-pass upgrade)."""
+        ends = [i for i, s in enumerate(self.steps) if s.kind == steps_.RECORD]
+        return self.steps[ends[0] + 1 :] if ends else ()
 
     def to_data(self) -> dict[str, Any]:
         """Plain data (the JSON report, the check cache)."""
@@ -117,13 +122,18 @@ def build(
     rolled, whole = steps_.group_rolls(
         [(c.impact, c.groups, impacts.FORCE in c.flags) for c in counted], roles
     )
-    reconcile = minor_upgrade(counted) and steps_.has_reconcile(kops_version)
+    upgrade = kubernetes_upgrade(counted)
+    reconcile = upgrade and steps_.has_reconcile(kops_version)
     plan_steps: list[Step] = []
     if counted and not refusals:
         new_groups = any(r.startswith("InstanceGroup/") for r in added)
         cloud = impacts.worst([c.impact for c in counted]) != impacts.NONE
         plan_steps = steps_.apply_steps(creates, new_groups, removed, reconcile, prune, cloud)
-        if not creates and not reconcile:  # reconcile rolls what needs it itself
+        if creates or reconcile:  # reconcile rolls what needs it itself
+            pass
+        elif upgrade:  # two passes: the nodes get the new kubelet once the control plane runs it
+            plan_steps += steps_.two_pass_rolls(rolled, roles)
+        else:
             plan_steps += steps_.roll_steps(rolled, roles, whole)
     order = {role: i for i, role in enumerate(steps_.ROLL_ORDER)}
     roll = tuple(sorted(rolled, key=lambda g: (order.get(roles.get(g, "Node"), 9), g)))

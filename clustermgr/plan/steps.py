@@ -90,7 +90,7 @@ def apply_steps(
             Step(
                 RECONCILE,
                 ("reconcile", "cluster", "--yes"),
-                "a Kubernetes minor upgrade: the control plane first, then the nodes",
+                "a Kubernetes upgrade: the control plane updated and rolled first, then the nodes",
             )
         )
     elif cloud or new_cluster:  # changes that live in the state store only need no update
@@ -154,6 +154,36 @@ def roll_all_out_of_date() -> Step:
 
 def is_roll(args: tuple[str, ...]) -> bool:
     return args[:2] == ("rolling-update", "cluster")
+
+
+SECOND_PASS = ("update", "cluster", "--yes")
+
+
+def two_pass_rolls(rolled: dict[str, bool], roles: dict[str, str]) -> list[Step]:
+    """A Kubernetes upgrade without `kops reconcile`: while the control plane still runs the
+    old version, `kops update cluster` gives the nodes the kubelet it runs, not the new one
+    (kOps: cmd/kops/update_cluster.go, checkControlPlaneRunningVersion; upup/pkg/fi/cloudup/
+    apply_cluster.go, KubeletSupportedVersion). So: roll the control plane (and bastions),
+    update again, then roll the nodes."""
+    first = {g: f for g, f in rolled.items() if roles.get(g, "Node") != "Node"}
+    nodes = {g: f for g, f in rolled.items() if roles.get(g, "Node") == "Node"}
+    steps = roll_steps(first, roles, False)
+    if nodes:
+        steps.append(
+            Step(
+                UPDATE,
+                SECOND_PASS,
+                "the second pass: the nodes get the new kubelet now that the control plane "
+                "runs the new version",
+            )
+        )
+        steps += roll_steps(nodes, roles, False)
+    return steps
+
+
+def is_roll_step(args: tuple[str, ...]) -> bool:
+    """What a recorded roll may hold: rolling updates, and a two-pass upgrade's update."""
+    return is_roll(args) or args == SECOND_PASS
 
 
 def _roll(args: tuple[str, ...], what: str) -> Step:
