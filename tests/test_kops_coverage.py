@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from clustermgr.diff.weigh import UPDATE_REFUSALS
 from clustermgr.kops import impact
 from clustermgr.kops.rules import registry
 from tests.kops_coverage import COVERAGE, SITES, STATES, TABLE, load, render_table, site_ids
@@ -41,6 +42,8 @@ def test_every_answer_is_a_known_rule_a_reason_or_missing() -> None:
         assert kind in STATES, (site_id, answer)
         if kind == "rule":
             assert detail in registry.RULES, (site_id, answer)
+        elif kind == "refusal" and detail in UPDATE_REFUSALS:  # refused under a condition
+            assert site_id.startswith("cluster.go:"), (site_id, answer)
         elif kind == "refusal":
             entry = impact.CLUSTER.get(detail) or impact.INSTANCE_GROUP.get(detail)
             assert entry is not None and impact.REFUSED in entry.flags, (site_id, answer)

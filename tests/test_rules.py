@@ -392,6 +392,8 @@ CASES = [
         "Cluster:spec.subnets=[{name: a, zone: z, type: Secret, cidr: 10.0.32.0/19}]",
         "spec.subnets[0].type",
     ),
+    ("subnets-required", "Cluster:spec.subnets=[]", "spec.subnets"),
+    ("ipv6-non-masquerade", "Cluster:spec.nonMasqueradeCIDR=fd00::/64", "spec.nonMasqueradeCIDR"),
     (
         "subnet-outside-network",
         "Cluster:spec.subnets=[{name: a, zone: z, type: Private, cidr: 10.9.0.0/19}]",

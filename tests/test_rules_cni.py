@@ -105,6 +105,23 @@ CASES = [
     # validation.go:1261
     (CILIUM, "    cilium: {}", "    canal: {}", "removed-feature", "spec.networking.canal",
      "Forbidden: Canal is not supported for Kubernetes >= 1.28"),
+    # validation.go:1405
+    (CILIUM, "    cilium: {}",
+     "    cilium:\n      enableL7Proxy: true\n      installIptablesRules: false", "cilium",
+     "spec.networking.cilium.enableL7Proxy",
+     "Forbidden: Cilium L7 Proxy requires installIptablesRules."),
+    # validation.go:1164
+    (CILIUM6, "  nonMasqueradeCIDR: ::/0", "  nonMasqueradeCIDR: fd00::/64",
+     "ipv6-non-masquerade", "spec.nonMasqueradeCIDR",
+     'Forbidden: IPv6 clusters must have a nonMasqueradeCIDR of "::/0"'),
+    # validation.go:687
+    (CALICO, "    name: us-test-1a\n    type: Private", "    type: Private", "subnets-required",
+     "spec.subnets[0].name", "Required value"),
+    # validation.go:626
+    (CALICO, "  subnets:\n  - cidr: 172.20.32.0/19\n    name: us-test-1a\n    type: Private\n"
+     "    zone: us-test-1a\n  - cidr: 172.20.4.0/22\n    name: utility-us-test-1a\n"
+     "    type: Utility\n    zone: us-test-1a\n", "  subnets: []\n", "subnets-required",
+     "spec.subnets", "Required value: must configure at least one subnet (use --zones)"),
 ]  # fmt: skip
 
 

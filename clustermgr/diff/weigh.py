@@ -148,15 +148,22 @@ def _refusal(change: Change, pattern: str, old: Resources, new: Resources) -> st
             f"spec.networking.subnets[{index}].cidr: Required value: subnet does not have a "
             "cidr set"
         )
-    if pattern == "spec.etcdClusters[]" and change.type == REMOVED:
-        return "EtcdClusters cannot be removed"
-    if pattern == "spec.etcdClusters" and change.type == REMOVED:
-        return "EtcdClusters cannot be removed"
+    if pattern in ("spec.etcdClusters[]", "spec.etcdClusters") and change.type == REMOVED:
+        return UPDATE_REFUSALS["spec.etcdClusters[]"]
     if pattern == "spec.etcdClusters[].version":
         etcd = _item(new, change.path[:3])
         if isinstance(etcd, dict) and etcd.get("image"):
-            return "version cannot be changed when image is set"
+            return UPDATE_REFUSALS[pattern]
     return ""
+
+
+# ValidateClusterUpdate's refusals that depend on more than the field changing, in its words
+# (kOps: pkg/apis/kops/validation/cluster.go): an etcd cluster removed; an etcd version
+# changed while an image is set.
+UPDATE_REFUSALS = {
+    "spec.etcdClusters[]": "EtcdClusters cannot be removed",
+    "spec.etcdClusters[].version": "version cannot be changed when image is set",
+}
 
 
 def _cloud(resources: Resources) -> str:

@@ -158,6 +158,12 @@ def cilium(m: Manifest) -> Iterator[Hit]:
             (*path, "identityAllocationMode"),
             "Forbidden: Cilium requires managed etcd to allocate identities on kvstore mode",
         )
+    if spec.get("enableL7Proxy") is True and spec.get("installIptablesRules") is False:
+        yield Hit(
+            at,
+            (*path, "enableL7Proxy"),
+            "Forbidden: Cilium L7 Proxy requires installIptablesRules.",
+        )
     if spec.get("bpfLBSockHostNSOnly") is True and spec.get("bpfLBSock") is not True:
         yield Hit(
             at,

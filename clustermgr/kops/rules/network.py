@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, rule
-from clustermgr.kops.rules.wording import invalid, unsupported
+from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, cloud, rule
+from clustermgr.kops.rules.wording import invalid, required, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 
@@ -107,6 +107,44 @@ def subnet_name_duplicate(m: Manifest) -> Iterator[Hit]:
                 ("spec", "subnets", i, "name"),
                 f"Duplicate value: {subnet.get('name')!r}",
             )
+
+
+# The clouds whose clusters need subnets (kOps: validation.go, validateCloudProvider: every
+# cloud but DigitalOcean, Hetzner and Linode; bare metal has no provider spec).
+_SUBNETS_OPTIONAL = ("digitalocean", "hetzner", "linode", "metal")
+
+
+@rule("subnets-required", ERROR)
+def subnets_required(m: Manifest) -> Iterator[Hit]:
+    """No subnets, or a subnet without a name."""
+    # kOps: validation.go, validateSubnets and validateSubnet
+    if m.cluster is None:
+        return
+    subnets = as_list(m.cluster.spec().get("subnets"))
+    if not subnets and cloud(m.cluster) not in _SUBNETS_OPTIONAL:
+        yield Hit(
+            m.cluster.position,
+            ("spec", "subnets"),
+            required("must configure at least one subnet (use --zones)"),
+        )
+    for i, subnet in enumerate(subnets):
+        if isinstance(subnet, dict) and not subnet.get("name"):
+            yield Hit(m.cluster.position, ("spec", "subnets", i, "name"), required(""))
+
+
+@rule("ipv6-non-masquerade", ERROR)
+def ipv6_non_masquerade(m: Manifest) -> Iterator[Hit]:
+    """An IPv6 nonMasqueradeCIDR other than ::/0."""
+    # kOps: validation.go, validateNetworking
+    if m.cluster is None:
+        return
+    masquerade = m.cluster.spec().get("nonMasqueradeCIDR")
+    if isinstance(masquerade, str) and ":" in masquerade and masquerade != "::/0":
+        yield Hit(
+            m.cluster.position,
+            ("spec", "nonMasqueradeCIDR"),
+            'Forbidden: IPv6 clusters must have a nonMasqueradeCIDR of "::/0"',
+        )
 
 
 @rule("subnet-type", ERROR)
