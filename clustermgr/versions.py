@@ -105,6 +105,77 @@ def parse_tolerant(text: str) -> Version:
     return parse_strict(".".join(parts))
 
 
+def blang_error(text: str, tolerant: bool = False) -> str:
+    """What blang/semver v4's Parse (or ParseTolerant) says about a version it refuses, in its
+    words (blang/semver v4 semver.go); "" when it parses. Only for messages: off the hot path."""
+    if tolerant:
+        text = text.strip().removeprefix("v")
+        parts = [_strip_zeros(p) for p in text.split(".", 2)]
+        if len(parts) < 3:
+            if any(c in parts[-1] for c in "+-"):
+                return "Short version cannot contain PreRelease/Build meta data"
+            parts += ["0"] * (3 - len(parts))
+        text = ".".join(parts)
+    if not text:
+        return "Version string empty"
+    parts = text.split(".", 2)
+    if len(parts) != 3:
+        return "No Major.Minor.Patch elements found"
+    for part, label in ((parts[0], "Major"), (parts[1], "Minor")):
+        if not _digits(part):
+            return f"Invalid character(s) found in {label.lower()} number {_go_quote(part)}"
+        if len(part) > 1 and part[0] == "0":
+            return f"{label} number must not contain leading zeroes {_go_quote(part)}"
+        if _uint_error(part):
+            return _uint_error(part)
+    patch, plus, build = parts[2].partition("+")
+    patch, dash, pre = patch.partition("-")
+    if not _digits(patch):
+        return f"Invalid character(s) found in patch number {_go_quote(patch)}"
+    if len(patch) > 1 and patch[0] == "0":
+        return f"Patch number must not contain leading zeroes {_go_quote(patch)}"
+    if _uint_error(patch):
+        return _uint_error(patch)
+    for part in pre.split(".") if dash else ():
+        if not part:
+            return "Prerelease is empty"
+        if _digits(part) and len(part) > 1 and part[0] == "0":
+            return f"Numeric PreRelease version must not contain leading zeroes {_go_quote(part)}"
+        if not _alphanumeric(part):
+            return f"Invalid character(s) found in prerelease {_go_quote(part)}"
+    for part in build.split(".") if plus else ():
+        if not part:
+            return "Build meta data is empty"
+        if not _alphanumeric(part):
+            return f"Invalid character(s) found in build meta data {_go_quote(part)}"
+    return ""
+
+
+def _digits(part: str) -> bool:
+    # blang's containsOnly(s, numbers): true for "" too, then strconv.ParseUint fails
+    return all("0" <= c <= "9" for c in part)
+
+
+def _uint_error(part: str) -> str:
+    """strconv.ParseUint(part, 10, 64)'s error for digits (or nothing)."""
+    if not part:
+        return 'strconv.ParseUint: parsing "": invalid syntax'
+    if int(part) >= 2**64:
+        return f"strconv.ParseUint: parsing {_go_quote(part)}: value out of range"
+    return ""
+
+
+def _alphanumeric(part: str) -> bool:
+    return all(c.isascii() and (c.isalnum() or c == "-") for c in part)
+
+
+def _go_quote(text: str) -> str:
+    """Go's %q for the plain ASCII text versions hold (JSON's escaping agrees there)."""
+    import json  # noqa: PLC0415  # only for messages
+
+    return json.dumps(text, ensure_ascii=False)
+
+
 def parse_kubernetes(text: str) -> Version:
     """A Kubernetes version as kOps reads `kubernetesVersion`: blang's ParseTolerant, else a
     release URL `.../v1.N.x...` as 1.N.0 (kOps: pkg/apis/kops/util/versions.go,

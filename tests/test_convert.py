@@ -359,7 +359,7 @@ def test_a_null_prints_as_go_prints_it(run: Run, tmp_path: Path) -> None:
         # a Go function's panic is text/template's "error calling" (text/template/funcs.go)
         ("{{ div 1 0 }}", "error calling div: integer division or modulo by zero"),
         ("{{ until 1000000000 | len }}", "until: builds 1,000,000,000 items, more than clustermgr allows (1,000,000)"),
-        ('{{ mustRegexMatch "(" "x" }}', "mustRegexMatch: error parsing regexp: missing ): ("),
+        ('{{ mustRegexMatch "(" "x" }}', "mustRegexMatch: error parsing regexp: missing closing ): `(`"),
         (
             "\n".join(
                 [f'{{{{ define "t{i}" }}}}{{{{ template "t{i + 1}" . }}}}{{{{ template "t{i + 1}" . }}}}{{{{ end }}}}' for i in range(30)]

@@ -80,6 +80,18 @@ def test_the_evaluator_gives_gos_answer(name: str) -> None:
     judge(name, ours(case))
 
 
+REGEXP_ERRORS = [n for n in NAMES if n.startswith("regexp-error-")]
+
+
+@pytest.mark.parametrize("name", REGEXP_ERRORS)
+def test_a_bad_regular_expression_is_named_in_gos_words(name: str) -> None:
+    """Go's regexp.Compile message, word for word, after the function's name."""
+    case = next(c for c in CORPUS if c["name"] == name)
+    _, error = ours(case)
+    words = GOLDENS[name]["error"].partition("error calling ")[2]
+    assert error == words
+
+
 def lay_out(case: dict[str, Any], folder: Path) -> tuple[list[str], bool]:
     """The case's files in `folder` (t.tmpl, values.yaml, snip/), and the flags that pass them
     as kops toolbox template takes them; whether there are snippets."""

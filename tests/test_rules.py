@@ -406,6 +406,21 @@ CASES = [
     ),
     ("subnet-overlaps-range", "Cluster:spec.podCIDR=10.0.32.0/20", "spec.subnets[0].cidr"),
     (
+        "subnet-ipv6-cidr",
+        "Cluster:spec.subnets=[{name: a, zone: z, type: Private, cidr: 10.0.32.0/19, ipv6CIDR: /64}]",
+        "spec.subnets[0].ipv6CIDR",
+    ),
+    (
+        "nlb-security-group-mode",
+        "Cluster:spec.cloudConfig={nlbSecurityGroupMode: Unmanaged}",
+        "spec.cloudConfig.nlbSecurityGroupMode",
+    ),
+    (
+        "kindnet",
+        "Cluster:spec.networking={kindnet: {masquerade: {enabled: true, nonMasqueradeCIDRs: [10.0.0.0]}}}",
+        "spec.networking.kindnet",
+    ),
+    (
         "non-masquerade-overlap",
         "Cluster:spec.nonMasqueradeCIDR=10.0.0.0/8",
         "spec.nonMasqueradeCIDR",

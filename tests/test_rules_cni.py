@@ -14,6 +14,8 @@ CALICO = "privatecalico.yaml"  # IPv4, calico: {}
 CALICO6 = "minimal-ipv6-calico.yaml"  # nonMasqueradeCIDR ::/0, calico: {}
 CILIUM = "minimal-warmpool.yaml"  # IPv4, cilium: {}
 CILIUM6 = "minimal-ipv6-cilium.yaml"  # IPv6, cilium: {}
+KINDNET6 = "minimal-ipv6-kindnet.yaml"  # IPv6, kindnet: {}
+IPV6_SUBNET = "  - ipv6CIDR: 2001:db8:0:111::/64"  # the first subnet of the IPv6 manifests
 
 
 def edited(kops_data: Path, name: str, old: str, new: str) -> str:
@@ -122,7 +124,77 @@ CASES = [
      "    zone: us-test-1a\n  - cidr: 172.20.4.0/22\n    name: utility-us-test-1a\n"
      "    type: Utility\n    zone: us-test-1a\n", "  subnets: []\n", "subnets-required",
      "spec.subnets", "Required value: must configure at least one subnet (use --zones)"),
+    # validation.go:1470; Go's words: tests/gotemplates/parsers.json (netip.ParsePrefix)
+    (KINDNET6, "    kindnet: {}", "    kindnet:\n      masquerade:\n        enabled: true\n"
+     "        nonMasqueradeCIDRs:\n        - 10.0.0.0", "kindnet", "spec.networking.kindnet",
+     'Invalid value: "10.0.0.0": netip.ParsePrefix("10.0.0.0"): no \'/\''),
+    # validation.go:1842; Go's words: tests/gotemplates/parsers.json (regexp.Compile)
+    (CALICO, "    calico: {}", "    calico:\n      ipv4AutoDetectionMethod: interface=eth0, eth[0-9",
+     "calico", "spec.networking.calico.ipv4AutoDetectionMethod",
+     'Invalid value: "interface=eth0, eth[0-9": regexp eth[0-9 does not compile: error parsing '
+     "regexp: missing closing ]: `[0-9`"),
+    # validation.go:1854
+    (CALICO, "    calico: {}", "    calico:\n      ipv4AutoDetectionMethod: skip-interface=en(o",
+     "calico", "spec.networking.calico.ipv4AutoDetectionMethod",
+     'Invalid value: "skip-interface=en(o": regexp en(o does not compile: error parsing '
+     "regexp: missing closing ): `en(o`"),
+    # validation.go:531 (utils.ParseCIDRNotation's error, its regular expression quoted by %q)
+    (CALICO6, IPV6_SUBNET, "  - ipv6CIDR: /64#xyz", "subnet-ipv6-cidr", "spec.subnets[0].ipv6CIDR",
+     'Invalid value: "/64#xyz": IPv6 CIDR subnet is not parsable: unable to parse CIDR subnet '
+     'string "/64#xyz" using "^/(\\\\d+)#([a-f0-9]+)$"'),
+    # validation.go:535
+    (CALICO6, IPV6_SUBNET, "  - ipv6CIDR: /129#0", "subnet-ipv6-cidr", "spec.subnets[0].ipv6CIDR",
+     'Invalid value: "/129#0": IPv6 CIDR subnet size must be a value between 0 and 128'),
+    # validation.go:542
+    (CALICO6, IPV6_SUBNET, "  - ipv6CIDR: 172.20.96.0/19", "subnet-ipv6-cidr",
+     "spec.subnets[0].ipv6CIDR", 'Invalid value: "172.20.96.0/19": Network is not an IPv6 CIDR'),
+    # validation.go:515 (parseCIDR, from validateIPv6CIDR)
+    (CALICO6, IPV6_SUBNET, "  - ipv6CIDR: 2001:db8:0:111::1/64", "subnet-ipv6-cidr",
+     "spec.subnets[0].ipv6CIDR", 'Invalid value: "2001:db8:0:111::1/64": Network contains bits '
+     'outside prefix (did you mean "2001:db8:0:111::/64")'),
+    # validation.go:545
+    (CALICO6, "  nonMasqueradeCIDR: ::/0",
+     "  nonMasqueradeCIDR: ::/0\n  serviceClusterIPRange: 2001:db8:0:111::/108",
+     "subnet-ipv6-cidr", "spec.subnets[0].ipv6CIDR", 'Forbidden: ipv6CIDR "2001:db8:0:111::/64" '
+     'must not overlap serviceClusterIPRange "2001:db8:0:111::/108"'),
+    # validation.go:719
+    (CALICO, "  nonMasqueradeCIDR: 100.64.0.0/10",
+     "  nonMasqueradeCIDR: 100.64.0.0/10\n  serviceClusterIPRange: 172.20.32.0/24",
+     "subnet-overlaps-range", "spec.subnets[0].cidr", 'Forbidden: subnet "us-test-1a" cidr '
+     '"172.20.32.0/19" must not overlap serviceClusterIPRange "172.20.32.0/24"'),
+    # validation.go:712
+    (CALICO, "  - cidr: 172.20.32.0/19", "  - cidr: 10.1.0.0/19", "subnet-outside-network",
+     "spec.subnets[0].cidr", 'Forbidden: subnet "us-test-1a" cidr "10.1.0.0/19" is not a subnet '
+     'of the networkCIDR "172.20.0.0/16"'),
+    # validation.go:1909; Go's words: tests/gotemplates/parsers.json (url.Parse)
+    (CALICO, "  cloudProvider: aws", "  cloudProvider: aws\n  containerd:\n    packages:\n"
+     "      urlAmd64: https://example.com/%zz\n      hashAmd64: abc", "containerd",
+     "spec.containerd.packages.urlAmd64", 'Invalid value: "https://example.com/%zz": cannot '
+     'parse package URL: parse "https://example.com/%zz": invalid URL escape "%zz"'),
+    # aws.go:84 (IsValidValue); v1alpha2 keeps the mode in cloudConfig
+    (CILIUM, "  cloudConfig:\n", "  cloudConfig:\n    nlbSecurityGroupMode: Unmanaged\n",
+     "nlb-security-group-mode", "spec.cloudConfig.nlbSecurityGroupMode",
+     'Unsupported value: "Unmanaged": supported values: "Managed"'),
 ]  # fmt: skip
+
+
+def test_nri_needs_a_strict_version(linter: Linter, kops_data: Path) -> None:
+    """validation.go:1963, then :1972 (the version that did not parse is 0.0.0): blang's
+    Parse refuses the `v` its ParseTolerant takes (blang/semver v4 semver.go)."""
+    text = edited(kops_data, CALICO, "  cloudProvider: aws", "  cloudProvider: aws\n"
+                  "  containerd:\n    version: v1.7.0\n    nri:\n      enabled: true")  # fmt: skip
+    problems = linter.lint_text(text, "m.yaml")
+    assert [(p.path, p.message) for p in problems if p.rule == "containerd"] == [
+        (
+            "spec.containerd.nri",
+            "Forbidden: NRI is available starting from version 1.7.0 and above",
+        ),
+        (
+            "spec.containerd.nri.version",
+            'Invalid value: "v1.7.0": unable to parse version string: Invalid character(s) '
+            'found in major number "v1"',
+        ),
+    ]  # in the order of their paths, as every report gives problems
 
 
 @pytest.mark.parametrize(

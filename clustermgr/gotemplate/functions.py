@@ -23,6 +23,7 @@ from typing import Any
 
 from clustermgr import limits
 from clustermgr.errors import ClusterMgrError
+from clustermgr.goregexp import RegexpError, compile_go
 from clustermgr.gotemplate.govalues import (
     MISSING,
     GoFunctionError,
@@ -240,17 +241,11 @@ def _items(size: int, value: int) -> int:
 
 
 def regex(pattern: str) -> Any:
-    """Go's regexp is RE2: linear time, whatever the pattern (`(a+)+$` cannot run for ever),
-    and RE2 is what reads it here too. Go's `(?<name>` is RE2's `(?P<name>`."""
-    import re2  # noqa: PLC0415  # 3 ms, only for templates that use a regular expression
-
-    options = re2.Options()
-    options.log_errors = False  # a bad pattern is our error message, not RE2's log line
+    """Go's regexp: RE2, with Go's error words."""
     try:
-        return re2.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern), options)
-    except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
-        raise GoFunctionError(f"error parsing regexp: {reason}") from None
+        return compile_go(pattern)
+    except RegexpError as exc:
+        raise GoFunctionError(str(exc)) from None
 
 
 def repl(template: str) -> Callable[[Any], str]:

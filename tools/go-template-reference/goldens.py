@@ -1,5 +1,5 @@
-"""Build the Go reference (GOPATH mode: Debian's golang-go and Sprig, no module download) and
-write the goldens of the Go-template corpus.
+"""Build the Go references (GOPATH mode: Debian's golang-go and Sprig, no module download) and
+write the goldens of the Go-template corpus and of Go's parsers (tools/go-parse-reference).
 
     python tools/go-template-reference/goldens.py [--check]
 
@@ -22,6 +22,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CORPUS = REPO / "tests" / "gotemplates" / "corpus.yaml"
 GOLDENS = REPO / "tests" / "gotemplates" / "goldens.json"
+PARSERS = REPO / "tests" / "gotemplates" / "parsers.yaml"
+PARSER_GOLDENS = REPO / "tests" / "gotemplates" / "parsers.json"
 
 
 def cases() -> list[dict[str, object]]:
@@ -39,35 +41,42 @@ def cases() -> list[dict[str, object]]:
     ]
 
 
-def build(folder: Path) -> Path:
-    binary = folder / "go-template-reference"
+def build(folder: Path, source: Path = HERE) -> Path:
+    binary = folder / source.name
     env = {
         **os.environ,
         "GO111MODULE": "off",
         "GOPATH": "/usr/share/gocode",
         "GOCACHE": str(folder / "cache"),
     }
-    subprocess.run(["go", "build", "-o", str(binary), "."], cwd=HERE, env=env, check=True)
+    subprocess.run(["go", "build", "-o", str(binary), "."], cwd=source, env=env, check=True)
     return binary
+
+
+def answers(binary: Path, given: object) -> str:
+    done = subprocess.run(
+        [str(binary)], input=json.dumps(given), capture_output=True, text=True, check=True
+    )
+    return json.dumps(json.loads(done.stdout), indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
-        binary = build(Path(folder))
-        done = subprocess.run(
-            [str(binary)], input=json.dumps(cases()), capture_output=True, text=True, check=True
-        )
-    goldens = json.dumps(json.loads(done.stdout), indent=2, sort_keys=True, ensure_ascii=False)
+        templates = answers(build(Path(folder)), cases())
+        parsers = yaml.safe_load(PARSERS.read_text(encoding="utf-8"))
+        parsed = answers(build(Path(folder), HERE.parent / "go-parse-reference"), parsers)
+    written = {GOLDENS: templates, PARSER_GOLDENS: parsed}
     if "--check" in sys.argv[1:]:
-        if GOLDENS.read_text(encoding="utf-8") != goldens + "\n":
-            print(
-                "tests/gotemplates/goldens.json differs from what Go renders now", file=sys.stderr
-            )
+        stale = [p for p, text in written.items() if p.read_text(encoding="utf-8") != text + "\n"]
+        for path in stale:
+            print(f"{path.relative_to(REPO)} differs from what Go answers now", file=sys.stderr)
+        if stale:
             return 1
-        print("goldens match Go's text/template + Sprig")
+        print("goldens match Go's text/template + Sprig and Go's parsers")
         return 0
-    GOLDENS.write_text(goldens + "\n", encoding="utf-8")
-    print(f"wrote {GOLDENS.relative_to(REPO)} ({len(cases())} cases)")
+    for path, text in written.items():
+        path.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(REPO)}")
     return 0
 
 

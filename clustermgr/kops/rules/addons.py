@@ -265,6 +265,18 @@ def ebs_csi_driver(m: Manifest) -> Iterator[Hit]:
         )
 
 
+@rule("nlb-security-group-mode", ERROR)
+def nlb_security_group_mode(m: Manifest) -> Iterator[Hit]:
+    """An NLB security-group mode other than Managed."""
+    # kOps: aws.go, awsValidateNLBSecurityGroupMode; v1alpha2 keeps it in cloudConfig
+    if m.cluster is None or cloud(m.cluster) != "aws":
+        return
+    mode = as_dict(m.cluster.spec().get("cloudConfig")).get("nlbSecurityGroupMode")
+    if mode is not None and mode != "Managed":
+        path = ("spec", "cloudConfig", "nlbSecurityGroupMode")
+        yield Hit(m.cluster.position, path, unsupported(str(mode), ("Managed",)))
+
+
 @rule("hooks", ERROR)
 def hooks(m: Manifest) -> Iterator[Hit]:
     """A hook with neither manifest nor execContainer, or a raw manifest with what it forbids."""

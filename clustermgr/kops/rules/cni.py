@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from clustermgr.gonet import parse_prefix_error
+from clustermgr.goregexp import RegexpError, compile_go
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import invalid, required, unsupported
 from clustermgr.problems import ERROR
@@ -109,6 +111,22 @@ def flannel(m: Manifest) -> Iterator[Hit]:
         yield Hit(m.cluster.position, path, required("Flannel backend must be specified"))
     elif backend not in ("udp", "vxlan"):
         yield Hit(m.cluster.position, path, unsupported(backend, ("udp", "vxlan")))
+
+
+@rule("kindnet", ERROR)
+def kindnet(m: Manifest) -> Iterator[Hit]:
+    """kindnet masquerading with a nonMasqueradeCIDR that is not a CIDR."""
+    # kOps: validation.go, validateNetworkingKindnet (Go's netip.ParsePrefix, and its words)
+    if m.cluster is None:
+        return
+    spec = as_dict(as_dict(m.cluster.spec().get("networking")).get("kindnet"))
+    masquerade = as_dict(spec.get("masquerade"))
+    if masquerade.get("enabled") is not True:
+        return
+    for cidr in as_list(masquerade.get("nonMasqueradeCIDRs")):
+        problem = parse_prefix_error(str(cidr)) if cidr != "" else ""
+        if problem:  # kOps names the kindnet block, not the list entry
+            yield Hit(m.cluster.position, (*_NET, "kindnet"), invalid(str(cidr), problem))
 
 
 _CILIUM_VALUES: dict[str, tuple[str, ...]] = {
@@ -280,8 +298,7 @@ def calico(m: Manifest) -> Iterator[Hit]:
     for key, version in (("ipv4AutoDetectionMethod", 4), ("ipv6AutoDetectionMethod", 6)):
         method = spec.get(key)
         if isinstance(method, str) and method:
-            problem = _autodetection_problem(method, version)
-            if problem:
+            for problem in _autodetection_problems(method, version):
                 yield Hit(at, (*path, key), invalid(method, problem))
     replicas = spec.get("typhaReplicas")
     if isinstance(replicas, int) and not isinstance(replicas, bool) and replicas < 0:
@@ -297,33 +314,38 @@ def calico(m: Manifest) -> Iterator[Hit]:
         )
 
 
-def _autodetection_problem(method: str, version: int) -> str:
-    """validateCalicoAutoDetectionMethod, but for its regular-expression compile errors
-    (Go's regexp words, not reproduced here)."""
+def _autodetection_problems(method: str, version: int) -> list[str]:
+    """validateCalicoAutoDetectionMethod's details for one method, in kOps' order."""
     parts = method.split("=")
     if len(parts) > 2:
-        return "malformed autodetection method"
+        return ["malformed autodetection method"]
     kind = parts[0]
     if kind == "first-found":
-        return ""
+        return []
     if kind == "can-reach" and len(parts) == 2:
         address = _sloppy_ip(parts[1])
         if version == 4 and (address is None or address.version != 4):
-            return "must be a valid IPv4 address"
+            return ["must be a valid IPv4 address"]
         if version == 6 and (address is None or address.version != 6):
-            return "must be a valid IPv6 address"
-        return ""
+            return ["must be a valid IPv6 address"]
+        return []
     if kind in ("interface", "skip-interface") and len(parts) == 2:
-        first = re.split(r"\s*,\s*", parts[1])[0]
-        if not first:
-            return (
+        expressions = re.split(r"[\t\n\f\r ]*,[\t\n\f\r ]*", parts[1])  # Go's \s
+        found = []
+        if not expressions[0]:
+            found.append(
                 f"'{kind}=' must be followed by a comma separated list of interface regular "
                 "expressions"
             )
-        return ""
+        for expression in expressions:  # each compiled by Go's regexp
+            try:
+                compile_go(expression)
+            except RegexpError as exc:
+                found.append(f"regexp {expression} does not compile: {exc}")
+        return found
     if kind in ("can-reach", "interface", "skip-interface"):
-        return ""  # kOps indexes past the end here (a panic, not a message)
-    return "unsupported autodetection method"
+        return []  # kOps indexes past the end here (a panic, not a message)
+    return ["unsupported autodetection method"]
 
 
 def _sloppy_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -15,6 +15,7 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
+from clustermgr.gonet import parse_url_error
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import (
     go_duration_seconds,
@@ -24,7 +25,13 @@ from clustermgr.kops.rules.wording import (
     unsupported,
 )
 from clustermgr.problems import ERROR
-from clustermgr.versions import VersionError, parse_kubernetes, parse_strict, parse_tolerant
+from clustermgr.versions import (
+    VersionError,
+    blang_error,
+    parse_kubernetes,
+    parse_strict,
+    parse_tolerant,
+)
 from clustermgr.yamlio import YPath
 
 # Flags kOps refuses on a kubelet, with its words (validateKubelet).
@@ -510,13 +517,16 @@ def _containerd(doc: Doc, config: dict[str, Any], cluster_wide: bool, cloud: str
         text = str(version)
         parsed = _tolerant(text)
         if parsed is None:
-            detail = f"unable to parse version string: {_blang_error(text)}"
+            detail = f"unable to parse version string: {blang_error(text, tolerant=True)}"
             yield Hit(at, (*path, "version"), invalid(text, detail))
         if parsed is None or parsed < parse_strict("1.3.4"):
             yield Hit(at, (*path, "version"), invalid(text, "unsupported legacy version"))
     nri = as_dict(config.get("nri"))
     if nri.get("enabled") is True and version is not None:
         strict = _strict(str(version))
+        if strict is None:  # kOps parses it strictly here: `v1.7.0` and `1.7` do not
+            detail = f"unable to parse version string: {blang_error(str(version))}"
+            yield Hit(at, (*path, "nri", "version"), invalid(str(version), detail))
         if strict is None or strict < parse_strict("1.7.0"):
             yield Hit(
                 at,
@@ -527,6 +537,10 @@ def _containerd(doc: Doc, config: dict[str, Any], cluster_wide: bool, cloud: str
     for url_key, hash_key in _CONTAINERD_PACKAGES:
         url, digest = packages.get(url_key), packages.get(hash_key)
         if url is not None and digest is not None:
+            problem = parse_url_error(str(url))
+            if problem:
+                detail = f"cannot parse package URL: {problem}"
+                yield Hit(at, (*path, "packages", url_key), invalid(str(url), detail))
             if len(str(digest)) > 64:
                 detail = "Package hash must be 64 characters long"
                 yield Hit(at, (*path, "packages", hash_key), invalid(str(digest), detail))
@@ -561,18 +575,3 @@ def _strict(text: str) -> Any:
         return parse_strict(text)
     except VersionError:
         return None
-
-
-def _blang_error(text: str) -> str:
-    """blang/semver's error for a version it cannot parse, in its most common forms."""
-    core = text.strip().removeprefix("v")
-    if not core:
-        return "Version string empty"
-    parts = core.split(".")
-    if len(parts) < 3 or not all(parts[:3]):
-        return "No Major.Minor.Patch elements found"
-    for part, label in zip(parts[:3], ("major", "minor", "patch"), strict=False):
-        digits = part.split("-", 1)[0].split("+", 1)[0]
-        if not digits.isdigit():
-            return f'Invalid character(s) found in {label} number "{digits}"'
-    return "invalid version"

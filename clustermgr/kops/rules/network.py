@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -164,22 +165,24 @@ def subnet_type(m: Manifest) -> Iterator[Hit]:
 @rule("subnet-outside-network", ERROR)
 def subnet_outside_network(m: Manifest) -> Iterator[Hit]:
     """A subnet outside networkCIDR and additionalNetworkCIDRs."""
+    # kOps: validation.go, validateSubnet (subnet.BelongsTo: the same family, inside)
     if m.cluster is None:
         return
     spec = m.cluster.spec()
-    network = _parse(spec.get("networkCIDR"))[0]
-    if network is None:
+    raw = [spec.get("networkCIDR"), *as_list(spec.get("additionalNetworkCIDRs"))]
+    networks = [n for n in (_parse(r)[0] for r in raw) if n is not None]
+    if not networks:
         return
-    extra = [_parse(raw)[0] for raw in as_list(spec.get("additionalNetworkCIDRs"))]
-    networks = [network, *(n for n in extra if n is not None)]
+    extra = " or an additionalNetworkCIDR" if len(networks) > 1 else ""
     for i, net in _subnets(spec):
-        inside = [n for n in networks if n.version == net.version]
-        if inside and not any(net.subnet_of(n) for n in inside):  # type: ignore[arg-type]
+        if not any(net.version == n.version and net.subnet_of(n) for n in networks):  # type: ignore[arg-type]
+            subnet = as_dict(as_list(spec.get("subnets"))[i])
             yield Hit(
                 m.cluster.position,
                 ("spec", "subnets", i, "cidr"),
-                f"Invalid value: {str(net)!r}: subnet is not within networkCIDR "
-                f"{str(network)!r} or additionalNetworkCIDRs",
+                f"Forbidden: subnet {_go_quote(subnet.get('name'))} cidr "
+                f"{_go_quote(subnet.get('cidr'))} is not a subnet of the networkCIDR "
+                f"{_go_quote(spec.get('networkCIDR'))}{extra}",
             )
 
 
@@ -202,19 +205,89 @@ def subnet_overlap(m: Manifest) -> Iterator[Hit]:
 
 @rule("subnet-overlaps-range", ERROR)
 def subnet_overlaps_range(m: Manifest) -> Iterator[Hit]:
-    """A subnet overlaps serviceClusterIPRange or podCIDR."""
+    """A subnet overlaps podCIDR (but with amazonvpc) or serviceClusterIPRange."""
+    # kOps: validation.go, validateSubnet (subnet.Overlap)
     if m.cluster is None:
         return
     spec = m.cluster.spec()
+    keys: tuple[str, ...] = ("serviceClusterIPRange",)
+    if "amazonvpc" not in as_dict(spec.get("networking")):
+        keys = ("podCIDR", *keys)
+    ranges = [(key, _parse(spec.get(key))[0]) for key in keys]
     for i, one in _subnets(spec):
-        for key in ("serviceClusterIPRange", "podCIDR"):
-            found = _parse(spec.get(key))[0]
+        subnet = as_dict(as_list(spec.get("subnets"))[i])
+        for key, found in ranges:
             if found is not None and one.version == found.version and one.overlaps(found):
                 yield Hit(
                     m.cluster.position,
                     ("spec", "subnets", i, "cidr"),
-                    f"subnet {str(one)!r} overlaps {key} {str(found)!r}",
+                    f"Forbidden: subnet {_go_quote(subnet.get('name'))} cidr "
+                    f"{_go_quote(subnet.get('cidr'))} must not overlap {key} "
+                    f"{_go_quote(str(found))}",
                 )
+
+
+# kOps' dynamic IPv6 subnets: `/64#0`, the first /64 of the VPC's block (utils.ParseCIDRNotation)
+_CIDR_NOTATION = r"^/(\d+)#([a-f0-9]+)$"
+
+
+@rule("subnet-ipv6-cidr", ERROR)
+def subnet_ipv6_cidr(m: Manifest) -> Iterator[Hit]:
+    """A subnet's ipv6CIDR that is not an IPv6 CIDR nor `/N#hex`, or overlaps the services."""
+    # kOps: validation.go, validateSubnet and validateIPv6CIDR; upup/pkg/fi/utils/net.go
+    if m.cluster is None:
+        return
+    spec = m.cluster.spec()
+    service = _parse(spec.get("serviceClusterIPRange"))[0]
+    for i, subnet in enumerate(as_list(spec.get("subnets"))):
+        raw = as_dict(subnet).get("ipv6CIDR")
+        if raw is None or raw == "":
+            continue
+        text, path = str(raw), ("spec", "subnets", i, "ipv6CIDR")
+        if text.startswith("/"):
+            problem = _cidr_notation_problem(text)
+            if problem:
+                yield Hit(m.cluster.position, path, invalid(text, problem))
+            continue
+        network, message = _parse_text(text)
+        if message:
+            yield Hit(m.cluster.position, path, message)
+        if network is None or network.version != 6 or network.network_address.ipv4_mapped:
+            yield Hit(m.cluster.position, path, invalid(text, "Network is not an IPv6 CIDR"))
+        elif service is not None and service.version == 6 and network.overlaps(service):
+            yield Hit(
+                m.cluster.position,
+                path,
+                f"Forbidden: ipv6CIDR {_go_quote(text)} must not overlap serviceClusterIPRange "
+                f"{_go_quote(str(service))}",
+            )
+
+
+def _cidr_notation_problem(text: str) -> str:
+    match = re.fullmatch(r"/([0-9]+)#([a-f0-9]+)", text)
+    if match is None:
+        pattern = _go_quote(_CIDR_NOTATION)
+        reason = f"unable to parse CIDR subnet string {_go_quote(text)} using {pattern}"
+    elif int(match[1]) >= 2**63:
+        reason = (
+            f"unable to convert CIDR subnet new bits to int: {_go_quote(match[1])}: "
+            f"strconv.Atoi: parsing {_go_quote(match[1])}: value out of range"
+        )
+    elif int(match[2], 16) >= 2**63:
+        reason = (
+            f"unable to convert CIDR subnet net num to int: {_go_quote(match[2])}: "
+            f"strconv.ParseInt: parsing {_go_quote(match[2])}: value out of range"
+        )
+    elif int(match[1]) > 128:
+        return "IPv6 CIDR subnet size must be a value between 0 and 128"
+    else:
+        return ""
+    return f"IPv6 CIDR subnet is not parsable: {reason}"
+
+
+def _go_quote(value: Any) -> str:
+    """Go's %q of a string field (an unset one is "")."""
+    return json.dumps("" if value is None else str(value), ensure_ascii=False)
 
 
 @rule("non-masquerade-overlap", ERROR)

@@ -1,0 +1,49 @@
+"""Go's parse errors, as kOps quotes them, judged by Go: every input of
+tests/gotemplates/parsers.yaml against what Go's net/netip, net/url and regexp answered
+(tools/go-parse-reference; the goldens are rebuilt and compared in CI)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from clustermgr.gonet import parse_prefix_error, parse_url_error
+from clustermgr.goregexp import RegexpError, compile_go
+from tests.conftest import REPO
+
+INPUTS: dict[str, list[str]] = yaml.safe_load(
+    (REPO / "tests/gotemplates/parsers.yaml").read_text(encoding="utf-8")
+)
+GOLDENS: dict[str, dict[str, str]] = json.loads(
+    (REPO / "tests/gotemplates/parsers.json").read_text(encoding="utf-8")
+)
+
+
+def _regexp_error(pattern: str) -> str:
+    try:
+        compile_go(pattern)
+    except RegexpError as exc:
+        return str(exc)
+    return ""
+
+
+OURS = {"prefix": parse_prefix_error, "url": parse_url_error, "regexp": _regexp_error}
+CASES = [(parser, text) for parser, texts in INPUTS.items() for text in texts]
+
+
+def test_every_input_has_gos_answer() -> None:
+    assert {p: sorted(t) for p, t in INPUTS.items()} == {
+        p: sorted(answers) for p, answers in GOLDENS.items()
+    }
+
+
+@pytest.mark.parametrize(("parser", "text"), CASES, ids=[f"{p}:{t}" for p, t in CASES])
+def test_gives_gos_words(parser: str, text: str) -> None:
+    assert OURS[parser](text) == GOLDENS[parser][text]
+
+
+def test_the_inputs_hold_refusals_and_acceptances() -> None:
+    for parser, answers in GOLDENS.items():
+        assert "" in answers.values() and any(answers.values()), parser
