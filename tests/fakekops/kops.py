@@ -23,7 +23,21 @@
   ($FAKE_KOPS_GO_REFERENCE: tools/go-template-reference, Go's text/template + Sprig as kOps
   builds them); $FAKE_KOPS_TOOLBOX_SUFFIX is appended to what it prints (a kops that
   disagrees);
-- `update`, `rolling-update`, `reconcile` only record their arguments.
+- `update cluster --name N [--yes]` compares the store with what it last applied to its
+  cloud: without `--yes` it says "Must specify --yes to apply changes" (or "No changes need
+  to be applied"), with `--yes` it applies and says so (cmd/kops/update_cluster.go);
+  `reconcile cluster --yes` updates the control plane, rolls it, updates the rest and rolls
+  it, with kOps' words between (cmd/kops/reconcile_cluster.go); without `--yes` it is the
+  update's dry run;
+- `rolling-update cluster --name N [--instance-group A,B] [--instance-group-roles R]
+  [--force] [--yes]` picks groups as cmd/kops/rolling-update_cluster.go does (an unknown
+  group or role is refused), prints its table, and without `--yes` stops with "Must specify
+  --yes to rolling-update."; with it, it rolls in kOps' order (bastions, control plane, API
+  servers, nodes; by name within a role: pkg/instancegroups/rollingupdate.go), appending each
+  group to $FAKE_KOPS_ROLL_LOG. A group needs updating when the store changed it, or the
+  cluster, since it was last rolled (the fake knows no launch templates: it rolls more than
+  kOps would, never less) or with `--force`. Its cloud is a file beside the store
+  (`<store>.cloud/<cluster>.json`).
 
 Every call is appended to $FAKE_KOPS_LOG (with $KUBECONFIG when set). $FAKE_KOPS_FAIL names a
 subcommand that fails (after $FAKE_KOPS_STDERR, printed first when set); $FAKE_KOPS_OUTPUT=nonutf8|big makes it print bytes that are not UTF-8
@@ -166,6 +180,151 @@ def delete_group(argv: list[str]) -> None:
     print(f"InstanceGroup {name} deleted")
 
 
+def _cloud_file(args: list[str]) -> Path:
+    store = store_of(args)
+    return store.parent / f"{store.name}.cloud" / f"{option(args, '--name') or ''}.json"
+
+
+def _desired(args: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """What the store asks of the cloud: each group's configuration (its spec and the
+    cluster's, as one text), and each group's role. Fails as kOps' GetCluster does."""
+    name = option(args, "--name") or ""
+    folder = store_of(args) / name
+    if not (folder / "config").is_file():
+        fail(f"cluster {json.dumps(name)} not found")
+    cluster = (folder / "config").read_text()
+    configs, roles = {}, {}
+    groups = folder / "instancegroup"
+    for path in sorted(groups.iterdir()) if groups.is_dir() else []:
+        configs[path.name] = cluster + "\n---\n" + path.read_text()
+        roles[path.name] = str(load(path).get("spec", {}).get("role", "Node"))
+    return configs, roles
+
+
+def _cloud(args: list[str]) -> dict[str, dict[str, str]]:
+    path = _cloud_file(args)
+    if path.is_file():
+        data: dict[str, dict[str, str]] = json.loads(path.read_text())
+        return data
+    return {"applied": {}, "running": {}}
+
+
+def _save_cloud(args: list[str], cloud: dict[str, dict[str, str]]) -> None:
+    path = _cloud_file(args)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(cloud, indent=1, sort_keys=True))
+
+
+def update_cluster(args: list[str], yes: bool, roles: tuple[str, ...] = ()) -> None:
+    """cmd/kops/update_cluster.go: a dry run without --yes; `roles` limits what is applied
+    (reconcile's first pass)."""
+    desired, role_of = _desired(args)
+    cloud = _cloud(args)
+    if not yes:
+        changed = desired != cloud["applied"]
+        print("Must specify --yes to apply changes" if changed else "No changes need to be applied")
+        return
+    first = not cloud["applied"]
+    if roles:
+        desired = {g: c for g, c in desired.items() if role_of[g] in roles}
+        cloud["applied"] = {**cloud["applied"], **desired}
+    else:
+        cloud["applied"] = desired
+    _save_cloud(args, cloud)
+    if first:
+        print("\nCluster is starting.  It should be ready in a few minutes.\n")
+    else:
+        print("\nCluster changes have been applied to the cloud.\n")
+
+
+def reconcile(args: list[str]) -> None:
+    """cmd/kops/reconcile_cluster.go, RunReconcileCluster (validation always passes here)."""
+    if "--yes" not in args and "-y" not in args:
+        update_cluster(args, yes=False)
+        return
+    control_plane = ("APIServer", "ControlPlane")
+    print("Updating control plane configuration")
+    update_cluster(args, yes=True, roles=control_plane)
+    print("Waiting for the kubernetes API to be served")
+    print("Performing rolling-update for control plane")
+    rolling_update([*args, "--instance-group-roles", "apiserver,control-plane"])
+    print("Updating node configuration")
+    update_cluster(args, yes=True)
+    print("Performing rolling-update for nodes")
+    rolling_update(args)
+    print("Pruning old resources that are no longer used")
+
+
+# kOps: pkg/apis/kops/instancegroup.go, AllInstanceGroupRoles and ToLowerString
+_ROLES = {"control-plane": "ControlPlane", "apiserver": "APIServer", "node": "Node"}
+_ROLES["bastion"] = "Bastion"
+_ROLL_ORDER = ("Bastion", "ControlPlane", "APIServer", "Node")  # rollingupdate.go
+
+
+def _role(text: str) -> str | None:
+    """kOps: pkg/apis/kops/parse.go, ParseInstanceGroupRole(text, lenient=true)."""
+    wanted = text.lower().removesuffix("s").replace("controlplane", "control-plane", 1)
+    for lower, role in _ROLES.items():
+        if lower.removesuffix("s") == wanted:
+            return role
+    return "ControlPlane" if wanted == "master" else None
+
+
+def _slice(args: list[str], name: str) -> list[str]:
+    """A cobra StringSlice flag: every occurrence, each split at commas."""
+    found = []
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            found += args[i + 1].split(",")
+        elif arg.startswith(name + "="):
+            found += arg.split("=", 1)[1].split(",")
+    return found
+
+
+def rolling_update(args: list[str]) -> None:
+    """cmd/kops/rolling-update_cluster.go, RunRollingUpdateCluster."""
+    desired, roles = _desired(args)
+    cloud = _cloud(args)
+    chosen = list(desired)
+    picked = _slice(args, "--instance-group")
+    if picked:
+        for name in picked:
+            if name not in desired:
+                fail(f"InstanceGroup {json.dumps(name)} not found")
+        chosen = picked
+    wanted_roles = _slice(args, "--instance-group-roles")
+    if wanted_roles:
+        kept = []
+        for text in wanted_roles:
+            role = _role(text)
+            if role is None:
+                fail(f"invalid instance group role {json.dumps(text)}")
+            kept += [g for g in chosen if roles[g] == role]
+        chosen = kept
+    force = "--force" in args
+    # Only groups the cloud runs are rolled (cloud.GetCloudGroups).
+    groups = [g for g in chosen if g in cloud["applied"]]
+    stale = {g for g in groups if force or cloud["running"].get(g) != cloud["applied"][g]}
+    print("NAME\tSTATUS\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX\tNODES")
+    for g in groups:
+        status = "NeedsUpdate" if g in stale else "Ready"
+        print(f"{g}\t{status}\t{int(g in stale)}\t{int(g not in stale)}\t1\t1\t1\t1")
+    if not stale:
+        print("\nNo rolling-update required.")
+        return
+    if "--yes" not in args and "-y" not in args:
+        print("\nMust specify --yes to rolling-update.")
+        return
+    log = os.environ.get("FAKE_KOPS_ROLL_LOG")
+    for role in _ROLL_ORDER:
+        for g in sorted(x for x in stale if roles[x] == role):  # the rest have nothing to do
+            cloud["running"][g] = cloud["applied"][g]
+            if log:
+                with open(log, "a") as handle:
+                    handle.write(g + "\n")
+    _save_cloud(args, cloud)
+
+
 def main(argv: list[str]) -> None:
     log = os.environ.get("FAKE_KOPS_LOG")
     if log:
@@ -210,7 +369,7 @@ def main(argv: list[str]) -> None:
         if kubeconfig:
             Path(kubeconfig).write_text("apiVersion: v1\nkind: Config\nusers: [{name: admin}]\n")
         print("kops has set your kubectl context")
-    else:
+    elif command in ("update", "reconcile") and argv[1:2] == ["cluster"]:
         if command == "update" and os.environ.get("FAKE_KOPS_STORE_LOG"):
             # what `update cluster` found in its store: kOps reads the keysets and secrets
             folder = store_of(argv) / (option(argv, "--name") or "")
@@ -218,7 +377,14 @@ def main(argv: list[str]) -> None:
                 p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
             )
             Path(os.environ["FAKE_KOPS_STORE_LOG"]).write_text("\n".join(found) + "\n")
-        print(f"kops {command} done")
+        if command == "reconcile":
+            reconcile(argv)
+        else:
+            update_cluster(argv, yes="--yes" in argv or "-y" in argv)
+    elif command == "rolling-update" and argv[1:2] == ["cluster"]:
+        rolling_update(argv)
+    else:
+        fail(f"the fake kops does not know {' '.join(argv[:2])!r}")
 
 
 def toolbox_template(args: list[str]) -> None:
