@@ -173,7 +173,7 @@ def test_the_builtin_catalogue_is_the_crds_it_names(kops_data: Path) -> None:
         (
             "  iam:\n",
             "  additionalPolicies:\n    workers: '[]'\n  iam:\n",
-            ("iam-policy-role", "spec.additionalPolicies.workers", 30),
+            ("iam-policy-role", "spec.additionalPolicies", 29),
         ),
         (
             "  iam:\n",
@@ -183,7 +183,7 @@ def test_the_builtin_catalogue_is_the_crds_it_names(kops_data: Path) -> None:
         (
             "  iam:\n",
             "  externalPolicies:\n    node: [arn:aws:iam::1:role/x]\n  iam:\n",
-            ("iam-policy-arn", "spec.externalPolicies.node[0]", 30),
+            ("iam-policy-arn", "spec.externalPolicies.node", 30),
         ),
         (
             "  iam:\n",

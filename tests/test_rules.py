@@ -106,7 +106,11 @@ CASES = [
     ("cloud-provider", "Cluster:spec.cloudProvider=~", "spec.cloudProvider"),
     ("dns-topology", "Cluster:spec.cloudProvider=linode", "spec.topology.dns.type"),
     ("network-cidr-required", "Cluster:spec.networkCIDR=~", "spec.networkCIDR"),
-    ("networking-multiple", "Cluster:spec.networking={cilium: {}, calico: {}}", "spec.networking"),
+    (
+        "networking-multiple",
+        "Cluster:spec.networking={cilium: {}, calico: {}}",
+        "spec.networking.calico",
+    ),
     (
         "cloud-labels-reserved",
         "Cluster:spec.cloudLabels={KubernetesCluster: x}",
@@ -128,7 +132,7 @@ CASES = [
         'metadata.labels["kops.k8s.io/cluster"]',
     ),
     ("ig-role", "InstanceGroup/nodes:spec.role=Worker", "spec.role"),
-    ("ig-root-volume", "InstanceGroup/nodes:spec.rootVolume={iops: -1}", "spec.rootVolume.iops"),
+    ("ig-root-volume", "InstanceGroup/nodes:spec.rootVolumeIops=-1", "spec.rootVolumeIops"),
     ("ig-volumes", "InstanceGroup/nodes:spec.volumes=[{size: 10}]", "spec.volumes[0].device"),
     (
         "ig-user-data",
@@ -357,7 +361,7 @@ CASES = [
     (
         "iam-policy-role",
         "Cluster:spec.additionalPolicies={workers: '[]'}",
-        "spec.additionalPolicies.workers",
+        "spec.additionalPolicies",
     ),
     (
         "iam-policy-json",
@@ -367,7 +371,7 @@ CASES = [
     (
         "iam-policy-arn",
         "Cluster:spec.externalPolicies={node: ['arn:aws:iam::1:role/x']}",
-        "spec.externalPolicies.node[0]",
+        "spec.externalPolicies.node",
     ),
     ("taint", "InstanceGroup/nodes:spec.taints=['a:b:c']", "spec.taints[0]"),
     (
@@ -548,8 +552,9 @@ def test_the_docs_list_every_rule() -> None:
         "Cluster:metadata.name=c.k8s.local;Cluster:spec.topology={dns: {type: None}}",
         # instancegroup.go, validateIGCloudLabels: the group's own name is allowed
         "InstanceGroup/nodes:spec.cloudLabels={kops.k8s.io/instancegroup: nodes}",
-        # validation.go, validateAdditionalPolicy: every kops.AllInstanceGroupRoles role
-        "Cluster:spec.additionalPolicies={etcd: '[]', scheduler: '[]', kubecontrollermanager: '[]'}",
+        # validation.go, validateAdditionalPolicy: every kops.AllInstanceGroupRoles role (the
+        # four of v1.37.0-alpha.1's pkg/apis/kops/instancegroup.go)
+        "Cluster:spec.additionalPolicies={control-plane: '[]', apiserver: '[]', bastion: '[]'}",
         # v1alpha2/conversion.go turns "master" into "control-plane" before validation
         "Cluster:spec.externalPolicies={master: ['arn:aws:iam::123456789012:policy/P']}",
     ],

@@ -30,10 +30,10 @@ def nodes_with(extra: str, kops_data: Path, replace: tuple[str, str] = ("", ""))
 
 CASES = [
     # instancegroup.go:114
-    ("  rootVolume:\n    iops: -1\n", "ig-root-volume", "spec.rootVolume.iops",
+    ("  rootVolumeIops: -1\n", "ig-root-volume", "spec.rootVolumeIops",
      "Invalid value: -1: IOPS must be greater than 0"),
     # instancegroup.go:118
-    ("  rootVolume:\n    throughput: -5\n", "ig-root-volume", "spec.rootVolume.throughput",
+    ("  rootVolumeThroughput: -5\n", "ig-root-volume", "spec.rootVolumeThroughput",
      "Invalid value: -5: Throughput must be greater than 0"),
     # instancegroup.go:224, :227
     ("  volumes:\n  - size: 10\n", "ig-volumes", "spec.volumes[0].device",
@@ -57,17 +57,17 @@ CASES = [
     ("  tenancy: shared\n", "ig-tenancy", "spec.tenancy",
      'Unsupported value: "shared": supported values: "default", "dedicated", "host"'),
     # instancegroup.go:500
-    ("  externalLoadBalancers:\n  - loadBalancerName: a\n    targetGroupARN: "
+    ("  externalLoadBalancers:\n  - loadBalancerName: a\n    targetGroupArn: "
      "arn:aws:elasticloadbalancing:us-test-1:1:targetgroup/a/1\n",
      "ig-external-lb", "spec.externalLoadBalancers[0]", "Too many: 2: must have at most 1 item"),
     # instancegroup.go:516 (aws-sdk-go-v2 arn.Parse: "arn: invalid prefix")
-    ("  externalLoadBalancers:\n  - targetGroupARN: tg-1\n", "ig-external-lb",
-     "spec.externalLoadBalancers[0].targetGroupARN",
+    ("  externalLoadBalancers:\n  - targetGroupArn: tg-1\n", "ig-external-lb",
+     "spec.externalLoadBalancers[0].targetGroupArn",
      'Invalid value: "tg-1": Target Group ARN must be a valid AWS ARN: arn: invalid prefix'),
     # instancegroup.go:530
-    ("  externalLoadBalancers:\n  - targetGroupARN: "
+    ("  externalLoadBalancers:\n  - targetGroupArn: "
      "arn:aws:elasticloadbalancing:us-test-1:1:loadbalancer/a/1\n", "ig-external-lb",
-     "spec.externalLoadBalancers[0].targetGroupARN",
+     "spec.externalLoadBalancers[0].targetGroupArn",
      'Invalid value: "loadbalancer": Target Group ARN resource type must be "targetgroup"'),
     # instancegroup.go:300
     ("  maxPrice: \"0.1\"\n  warmPool:\n    maxSize: 2\n", "ig-warm-pool", "spec.warmPool",
@@ -154,11 +154,11 @@ def test_instance_metadata(linter: Linter, kops_data: Path) -> None:
 @pytest.mark.parametrize(
     "extra",
     [
-        "  rootVolume:\n    iops: 3000\n    throughput: 125\n",
+        "  rootVolumeIops: 3000\n  rootVolumeThroughput: 125\n",
         "  volumes:\n  - device: /dev/xvdd\n    size: 20\n",
         "  volumeMounts:\n  - device: /dev/xvdd\n    filesystem: xfs\n    path: /data\n",
         "  iam:\n    profile: arn:aws:iam::123456789012:instance-profile/Nodes\n",
-        "  externalLoadBalancers:\n  - targetGroupARN: "
+        "  externalLoadBalancers:\n  - targetGroupArn: "
         "arn:aws:elasticloadbalancing:us-test-1:1:targetgroup/a/1\n",
         "  warmPool:\n    minSize: 1\n    maxSize: 2\n",
         '  warmPool:\n    maxSize: 0\n  maxPrice: "0.1"\n',  # maxSize 0: no warm pool

@@ -81,9 +81,8 @@ def test_manifest_rules_name_template_line_document_field_and_value(
         "control-plane-zones for quorum. Use --zones and --control-plane-zones to declare node "
         "zones and control-plane zones separately",  # kOps: validation.go:1536
         "values/prod/prod-us1.yaml:17:23: [error] ig-subnet-unknown: "
-        "InstanceGroup/control-plane-us-east-1d spec.subnets[0]: Invalid value: 'us-east-1d': "
-        "InstanceGroup 'control-plane-us-east-1d' is configured in 'us-east-1d', but this is not "
-        "configured as a Subnet in the cluster (written at template/20-instancegroups.yaml.j2)",
+        'InstanceGroup/control-plane-us-east-1d spec.subnets[0]: Not found: "us-east-1d" '
+        "(written at template/20-instancegroups.yaml.j2)",  # kOps: instancegroup.go:284
         "values/staging/staging-eu1.yaml:9:11: [error] subnet-overlap: "
         "Cluster/staging-eu1.k8s.example.com spec.subnets[1].cidr: subnet '10.20.32.0/20' "
         "overlaps subnet '10.20.32.0/19' (spec.subnets[0]); AWS would refuse it "

@@ -13,24 +13,17 @@ from typing import Any
 
 from clustermgr.kops import CONTROL_PLANE_ROLES
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, cloud, rule
-from clustermgr.kops.rules.wording import invalid, unsupported
+from clustermgr.kops.rules.wording import go_value, invalid, unsupported
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
 
 _ACCESS = ("sshAccess", "kubernetesApiAccess", "nodePortAccess")
 # kOps: pkg/apis/kops/validation/validation.go, validateAdditionalPolicy and
 # validateExternalPolicies accept kops.AllInstanceGroupRoles' ToLowerString()
-# (pkg/apis/kops/instancegroup.go); v1alpha2 converts "master" to "control-plane" first
-# (pkg/apis/kops/v1alpha2/conversion.go).
-_POLICY_ROLES = (
-    "control-plane",
-    "apiserver",
-    "node",
-    "bastion",
-    "etcd",
-    "scheduler",
-    "kubecontrollermanager",
-)
+# (pkg/apis/kops/instancegroup.go: four roles in v1.37.0-alpha.1; etcd, scheduler and
+# kubecontrollermanager join them only after it); v1alpha2 converts "master" to
+# "control-plane" first (pkg/apis/kops/v1alpha2/conversion.go).
+_POLICY_ROLES = ("control-plane", "apiserver", "node", "bastion")
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 # kOps: upup/pkg/fi/cloudup/apply_cluster.go, OldestSupportedKubernetesVersion (kOps 1.37)
 OLDEST_SUPPORTED = {(1, 37): (1, 32)}
@@ -76,13 +69,15 @@ def access_cidr(m: Manifest) -> Iterator[Hit]:
                     yield Hit(
                         m.cluster.position,
                         ("spec", key, i),
-                        f"Invalid value: {text!r}: Prefix List ID only supported for AWS",
+                        f"Invalid value: {go_value(text)}: Prefix List ID only supported for AWS",
                     )
                 continue
             problem = _cidr_problem(text)
             if problem:
                 yield Hit(
-                    m.cluster.position, ("spec", key, i), f"Invalid value: {text!r}: {problem}"
+                    m.cluster.position,
+                    ("spec", key, i),
+                    f"Invalid value: {go_value(text)}: {problem}",
                 )
 
 
@@ -94,10 +89,8 @@ def iam_policy_role(m: Manifest) -> Iterator[Hit]:
     for key in ("additionalPolicies", "externalPolicies"):
         for role in as_dict(m.cluster.spec().get(key)):
             if role not in _POLICY_ROLES and role != "master":
-                yield Hit(
-                    m.cluster.position,
-                    ("spec", key, role),
-                    unsupported(role, tuple(_POLICY_ROLES)),
+                yield Hit(  # kOps names the map (IsValidValue(fldPath, &role, ...))
+                    m.cluster.position, ("spec", key), unsupported(role, _POLICY_ROLES)
                 )
 
 
@@ -136,12 +129,12 @@ def iam_policy_arn(m: Manifest) -> Iterator[Hit]:
     if m.cluster is None:
         return
     for role, policies in as_dict(m.cluster.spec().get("externalPolicies")).items():
-        for i, policy in enumerate(as_list(policies)):
+        for policy in as_list(policies):
             if not _POLICY_ARN.fullmatch(str(policy)):
                 yield Hit(
                     m.cluster.position,
-                    ("spec", "externalPolicies", role, i),
-                    f"Invalid value: {policy!r}: Policy must be a valid AWS ARN such as "
+                    ("spec", "externalPolicies", role),  # kOps: fldPath.Child(role)
+                    f"Invalid value: {go_value(policy)}: Policy must be a valid AWS ARN such as "
                     "arn:aws:iam::123456789012:policy/KopsExamplePolicy",
                 )
 
@@ -156,17 +149,19 @@ def taint(m: Manifest) -> Iterator[Hit]:
             parts = text.split(":")
             # kOps: pkg/apis/kops/util/taints.go, ParseTaint
             if len(parts) > 2 or len(parts[0].split("=")) > 2:
-                yield Hit(ig.position, path, f"Invalid value: {text!r}: invalid taint value")
+                yield Hit(
+                    ig.position, path, f"Invalid value: {go_value(text)}: invalid taint value"
+                )
             elif len(parts) == 2 and parts[1] not in _TAINT_EFFECTS:
                 yield Hit(  # kOps takes it; the kubelet will not register the node with it
                     ig.position,
                     path,
-                    f"Invalid value: {text!r}: the kubelet refuses effect {parts[1]!r} "
+                    f"Invalid value: {go_value(text)}: the kubelet refuses effect {parts[1]!r} "
                     f"({', '.join(_TAINT_EFFECTS)})",
                     WARNING,
                 )
             if text in seen:
-                yield Hit(ig.position, path, f"Duplicate value: {text!r}")
+                yield Hit(ig.position, path, f"Duplicate value: {go_value(text)}")
             seen.add(text)
 
 
@@ -180,7 +175,7 @@ def sysctl(m: Manifest) -> Iterator[Hit]:
                 yield Hit(
                     doc.position,
                     ("spec", "sysctlParameters", i),
-                    f'Invalid value: {raw!r}: must contain a "=" character',
+                    f'Invalid value: {go_value(raw)}: must contain a "=" character',
                 )
 
 

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from clustermgr.kops import NETWORKING_OPTIONS, valid_cluster_name
+from clustermgr.kops import valid_cluster_name
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, cloud, rule
-from clustermgr.kops.rules.wording import invalid, unsupported
+from clustermgr.kops.rules.wording import go_value, invalid, unsupported
 from clustermgr.problems import ERROR, WARNING
 from clustermgr.versions import VersionError, parse_kubernetes
 
@@ -33,7 +33,7 @@ def cluster_name(m: Manifest) -> Iterator[Hit]:
         yield Hit(
             cluster.position,
             ("metadata", "name"),
-            f"Invalid value: {name!r}: must be a DNS subdomain (lower case letters, "
+            f"Invalid value: {go_value(name)}: must be a DNS subdomain (lower case letters, "
             "digits, '-' and '.')",
         )
 
@@ -143,7 +143,7 @@ def kubernetes_version(m: Manifest) -> Iterator[Hit]:
         yield Hit(
             m.cluster.position,
             ("spec", "kubernetesVersion"),
-            f"unable to determine kubernetes version from {version!r}",
+            invalid(str(version), "unable to determine kubernetes version"),
         )
 
 
@@ -189,18 +189,29 @@ def network_cidr_required(m: Manifest) -> Iterator[Hit]:
         )
 
 
+# kOps' NetworkingSpec.ConfiguredOptions (pkg/apis/kops/networking.go), by v1alpha2 key: the
+# internal names its message lists (canal is not among them).
+_CONFIGURED = {k: k for k in ("classic", "kubenet", "external", "cni", "kopeio", "weave")}
+_CONFIGURED |= {k: k for k in ("flannel", "calico", "romana", "cilium", "lyftvpc", "kindnet")}
+_CONFIGURED |= {"kuberouter": "kubeRouter", "amazonvpc": "amazonVPC", "gce": "gcp"}
+
+
 @rule("networking-multiple", ERROR)
 def networking_multiple(m: Manifest) -> Iterator[Hit]:
     """More than one CNI set under spec.networking."""
+    # kOps: validation.go, validateNetworking (one error per option, at the option)
     if m.cluster is None:
         return
-    options = [k for k in as_dict(m.cluster.spec().get("networking")) if k in NETWORKING_OPTIONS]
+    networking = as_dict(m.cluster.spec().get("networking"))
+    options = sorted((_CONFIGURED[k], k) for k in networking if k in _CONFIGURED)
     if len(options) > 1:
-        yield Hit(
-            m.cluster.position,
-            ("spec", "networking"),
-            f"only one networking option may be set, found {', '.join(options)}",
-        )
+        found = ", ".join(name for name, _ in options)
+        for _, key in options:
+            yield Hit(
+                m.cluster.position,
+                ("spec", "networking", key),
+                f"Forbidden: only one networking option permitted, found {found}",
+            )
 
 
 @rule("cloud-labels-reserved", ERROR)

@@ -10,7 +10,7 @@ from typing import Any
 
 from clustermgr.kops import CONTROL_PLANE_ROLES, IG_ROLES
 from clustermgr.kops.rules.registry import Doc, Hit, Manifest, as_dict, as_list, rule
-from clustermgr.kops.rules.wording import unsupported
+from clustermgr.kops.rules.wording import go_value, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 
@@ -75,8 +75,7 @@ def ig_subnet_unknown(m: Manifest) -> Iterator[Hit]:
                 yield Hit(
                     ig.position,
                     ("spec", "subnets", i),
-                    f"Invalid value: {subnet!r}: InstanceGroup {ig.name!r} is configured "
-                    f"in {subnet!r}, but this is not configured as a Subnet in the cluster",
+                    f"Not found: {go_value(subnet)}",  # kOps: instancegroup.go, CrossValidate...
                 )
 
 
@@ -104,7 +103,7 @@ def ig_cluster_label(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 ig.position,
                 ("metadata", "labels", "kops.k8s.io/cluster"),
-                f"Invalid value: {label!r}: the InstanceGroup belongs to cluster "
+                f"Invalid value: {go_value(label)}: the InstanceGroup belongs to cluster "
                 f"{m.cluster.name!r}",
             )
 
@@ -221,7 +220,7 @@ def etcd_member_ig_unknown(m: Manifest) -> Iterator[Hit]:
                 yield Hit(
                     cluster.position,
                     (*base, "etcdMembers", i, "instanceGroup"),
-                    f"Invalid value: {group!r}: InstanceGroup not found",
+                    f"Invalid value: {go_value(group)}: InstanceGroup not found",
                 )
 
 
@@ -236,9 +235,17 @@ def etcd_member_missing(m: Manifest) -> Iterator[Hit]:
                 yield Hit(
                     cluster.position,
                     (*base, "etcdMembers"),
-                    f"control-plane InstanceGroup {group!r} has no member in etcd cluster "
-                    f"{etcd.get('name', '')!r}",
+                    # kOps: instancegroup.go, ValidateControlPlaneInstanceGroup (`last` is
+                    # the last member's group)
+                    f'Forbidden: InstanceGroup "{group}" with role ControlPlane must have a '
+                    f'member in etcd (IG: "{_last_group(members)}") cluster '
+                    f'"{etcd.get("name", "")}"',
                 )
+
+
+def _last_group(members: list[Any]) -> str:
+    groups = [as_dict(x).get("instanceGroup") for x in members]
+    return str(groups[-1] or "") if groups else ""
 
 
 @rule("etcd-member-name", ERROR)
@@ -251,7 +258,7 @@ def etcd_member_name(m: Manifest) -> Iterator[Hit]:
                 yield Hit(
                     cluster.position,
                     (*base, "etcdMembers", i, "name"),
-                    f"Duplicate value: {member.get('name')!r}",
+                    f"Duplicate value: {go_value(member.get('name'))}",
                 )
 
 
@@ -275,8 +282,8 @@ def etcd_version(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 cluster.position,
                 where,
-                f"Forbidden: cluster: {etcd.get('name', '')!r}, has a different storage version: "
-                f"{version!r}, both must be the same",
+                f"Forbidden: cluster: {go_value(etcd.get('name', ''))}, has a different storage "
+                f"version: {go_value(version)}, both must be the same",
             )
         major = version.removeprefix("v").split(".")[0]
         if major != "3":
@@ -285,7 +292,7 @@ def etcd_version(m: Manifest) -> Iterator[Hit]:
                 if not major.isdigit()
                 else ("unsupported storage version, we only support major version 3")
             )
-            yield Hit(cluster.position, where, f"Invalid value: {version!r}: {detail}")
+            yield Hit(cluster.position, where, f"Invalid value: {go_value(version)}: {detail}")
 
 
 _ETCD_NAMES = ("cilium", "main", "events", "leases")  # kOps: validateEtcdClusterSpec

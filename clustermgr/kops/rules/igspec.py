@@ -65,16 +65,14 @@ _SPOT_STRATEGIES = (
 @rule("ig-root-volume", ERROR)
 def ig_root_volume(m: Manifest) -> Iterator[Hit]:
     """A root volume with negative IOPS or throughput."""
-    # kOps: instancegroup.go, ValidateInstanceGroup
+    # kOps: instancegroup.go, ValidateInstanceGroup (spec.rootVolume.iops and .throughput;
+    # v1alpha2 spells them rootVolumeIops and rootVolumeThroughput)
     for ig in m.groups:
-        volume = as_dict(ig.spec().get("rootVolume"))
-        for key, detail in (("iops", "IOPS"), ("throughput", "Throughput")):
-            value = _int(volume.get(key))
+        for key, detail in (("rootVolumeIops", "IOPS"), ("rootVolumeThroughput", "Throughput")):
+            value = _int(ig.spec().get(key))
             if value is not None and value < 0:
                 yield Hit(
-                    ig.position,
-                    ("spec", "rootVolume", key),
-                    invalid(value, f"{detail} must be greater than 0"),
+                    ig.position, ("spec", key), invalid(value, f"{detail} must be greater than 0")
                 )
 
 
@@ -198,7 +196,7 @@ def ig_external_lb(m: Manifest) -> Iterator[Hit]:
     for ig in m.groups:
         for i, raw in enumerate(as_list(ig.spec().get("externalLoadBalancers"))):
             lb, path = as_dict(raw), ("spec", "externalLoadBalancers", i)
-            name, target = lb.get("loadBalancerName"), lb.get("targetGroupARN")
+            name, target = lb.get("loadBalancerName"), lb.get("targetGroupArn")
             if name is not None and target is not None:
                 yield Hit(ig.position, path, "Too many: 2: must have at most 1 item")
             if name is not None and len(str(name)) > 32:
@@ -208,7 +206,7 @@ def ig_external_lb(m: Manifest) -> Iterator[Hit]:
                     invalid(str(name), "Load Balancer name must have at most 32 characters"),
                 )
             if target is not None:
-                yield from _target_group(ig, (*path, "targetGroupARN"), str(target))
+                yield from _target_group(ig, (*path, "targetGroupArn"), str(target))
 
 
 def _target_group(ig: Doc, path: YPath, target: str) -> Iterator[Hit]:

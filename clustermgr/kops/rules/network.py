@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, cloud, rule
-from clustermgr.kops.rules.wording import invalid, required, unsupported
+from clustermgr.kops.rules.wording import go_value, invalid, required, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 
@@ -106,7 +106,7 @@ def subnet_name_duplicate(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 m.cluster.position,
                 ("spec", "subnets", i, "name"),
-                f"Duplicate value: {subnet.get('name')!r}",
+                f"Duplicate value: {go_value(subnet.get('name'))}",
             )
 
 
@@ -339,7 +339,8 @@ def pod_cidr_range(m: Manifest) -> Iterator[Hit]:
         yield Hit(
             m.cluster.position,
             ("spec", "podCIDR"),
-            f"Forbidden: podCIDR {str(pod)!r} must be a subnet of nonMasqueradeCIDR {str(masq)!r}",
+            f"Forbidden: podCIDR {_go_quote(str(pod))} must be a subnet of nonMasqueradeCIDR "
+            f"{_go_quote(str(masq))}",
         )
 
 
@@ -361,8 +362,11 @@ def subnet_egress(m: Manifest) -> Iterator[Hit]:
             yield Hit(
                 m.cluster.position,
                 path,
-                f"Invalid value: {egress!r}: egress must be of type NAT Gateway, NAT Gateway with "
-                "existing ElasticIP, NAT EC2 Instance, Transit Gateway, or External",
+                invalid(
+                    egress,
+                    "egress must be of type NAT Gateway, NAT Gateway with existing ElasticIP, "
+                    "NAT EC2 Instance, Transit Gateway, or External",
+                ),
             )
         kind = subnet.get("type")
         ipv6_public = kind == "Public" and subnet.get("ipv6CIDR")
