@@ -153,7 +153,8 @@ def test_a_refused_edit_is_blocked_fails_and_writes_nothing(run: Run, example: P
     assert (
         "  blocked: kOps refuses this change, so nothing can be applied:\n"
         "    Cluster/prod-eu1.k8s.example.com spec.subnets[name=eu-west-1a].cidr: "
-        "a subnet's range cannot change\n"
+        'Subnet.CIDR: Forbidden: field is immutable: old="10.30.32.0/19" new="10.30.160.0/19"\n'
+        # kOps' words: upup/pkg/fi/errors.go, FieldIsImmutable (awstasks/subnet.go)
     ) in result.out
     assert "1 cluster checked, 1 failing: 1 error, 0 warnings" in result.out
     assert result.err.splitlines()[-1] == (

@@ -4,6 +4,7 @@ in order) is the plan's (clustermgr/plan)."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from clustermgr.kops import NETWORKING_OPTIONS
@@ -148,12 +149,39 @@ def _refusal(change: Change, pattern: str, old: Resources, new: Resources) -> st
             f"spec.networking.subnets[{index}].cidr: Required value: subnet does not have a "
             "cidr set"
         )
+    words = _cloud_refusal(change, pattern) if _cloud(new) == "aws" else ""
+    if words:
+        return words
     if pattern in ("spec.etcdClusters[]", "spec.etcdClusters") and change.type == REMOVED:
         return UPDATE_REFUSALS["spec.etcdClusters[]"]
     if pattern == "spec.etcdClusters[].version":
         etcd = _item(new, change.path[:3])
         if isinstance(etcd, dict) and etcd.get("image"):
             return UPDATE_REFUSALS[pattern]
+    return ""
+
+
+# What the AWS tasks' CheckChanges refuse at `kops update cluster`, as it prints them
+# (kOps: upup/pkg/fi/errors.go, FieldIsImmutable: `PATH: Forbidden: field is immutable:
+# old=%q new=%q`; CannotChangeField: `Field cannot be changed: NAME`).
+_IMMUTABLE = {
+    "spec.networkCIDR": "CIDR",  # awstasks/vpc.go
+    "spec.subnets[].cidr": "Subnet.CIDR",  # awstasks/subnet.go
+    "spec.subnets[].zone": "Subnet.AvailabilityZone",
+    "spec.subnets[].ipv6CIDR": "Subnet.IPv6CIDR",
+}
+_CANNOT_CHANGE = {  # awstasks/ebsvolume.go: an etcd member's volume
+    "spec.etcdClusters[].etcdMembers[].encryptedVolume": "Encrypted",
+    "spec.etcdClusters[].etcdMembers[].kmsKeyId": "KmsKeyID",
+}
+
+
+def _cloud_refusal(change: Change, pattern: str) -> str:
+    if pattern in _CANNOT_CHANGE:
+        return f"Field cannot be changed: {_CANNOT_CHANGE[pattern]}"
+    if pattern in _IMMUTABLE and change.type == CHANGED:
+        old, new = (json.dumps(str(v), ensure_ascii=False) for v in (change.old, change.new))
+        return f"{_IMMUTABLE[pattern]}: Forbidden: field is immutable: old={old} new={new}"
     return ""
 
 

@@ -181,7 +181,7 @@ CLUSTER: dict[str, Entry] = {
     "spec.networkCIDR": _e(
         VALIDATION,
         "a VPC's primary range cannot change",
-        "pkg/model/awsmodel/network.go (the VPC's CIDR)",
+        "upup/pkg/fi/cloudup/awstasks/vpc.go, CheckChanges",
         REFUSED,
     ),
     "spec.networkID": _e(
@@ -192,7 +192,10 @@ CLUSTER: dict[str, Entry] = {
     ),
     "spec.subnets": _e(CLOUD, "subnets are created in place", "pkg/model/awsmodel/network.go"),
     "spec.subnets[].cidr": _e(
-        VALIDATION, "a subnet's range cannot change", "pkg/model/awsmodel/network.go", REFUSED
+        VALIDATION,
+        "a subnet's range cannot change",
+        "upup/pkg/fi/cloudup/awstasks/subnet.go, CheckChanges",
+        REFUSED,
     ),
     "spec.subnets[].ipv6CIDR": _e(
         VALIDATION,
@@ -201,7 +204,10 @@ CLUSTER: dict[str, Entry] = {
         REFUSED,
     ),
     "spec.subnets[].zone": _e(
-        VALIDATION, "a subnet cannot move to another zone", "pkg/model/awsmodel/network.go", REFUSED
+        VALIDATION,
+        "a subnet cannot move to another zone",
+        "upup/pkg/fi/cloudup/awstasks/subnet.go, CheckChanges",
+        REFUSED,
     ),
     "spec.subnets[].type": _e(
         SUBNET_GROUPS, "AssociatePublicIP of the launch templates of the groups in the subnet", _LT
