@@ -36,7 +36,6 @@ KNOWN: dict[str, str] = {
 # Only `convert` (its command line and its refusals) stands in the way of these.
 KNOWN_CONVERT: dict[str, str] = {
     **KNOWN,
-    "variable-reassign": "convert refuses $x = ...",
 }
 
 

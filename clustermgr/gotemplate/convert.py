@@ -4,8 +4,10 @@ Whitespace: Go's trim markers are applied when parsing, so text is emitted as it
 every block tag is written `{%+ ... +%}`, which turns off the environment's lstrip_blocks and
 trim_blocks for that tag: Go keeps the newline after `{{ end }}`, and so does the result.
 Functions become `go.NAME(...)` (clustermgr/gotemplate/functions.py, Go's argument order
-and semantics); `include` and the channel functions keep their names. What has no faithful
-equivalent is refused at its `file:line:col`.
+and semantics); `include` and the channel functions keep their names. A variable the template
+assigns to (`$x = ...`) lives in a Jinja `namespace`, the one kind of value an assignment in
+a loop or block reaches outside it, as Go's does. What has no faithful equivalent is refused
+at its `file:line:col`.
 """
 
 from __future__ import annotations
@@ -59,11 +61,24 @@ def convert(tree: Tree, snippets: dict[str, Tree] | None = None) -> str:
             out.append(f'{{%+ from "{file}" import {", ".join(names)} +%}}')
     for name, body in sorted(tree.defines.items()):
         emitter.dot, emitter.root = "dot", "dot"
+        emitter.boxed = _assigned(body)
         macro = f"{{%+ macro {_macro(name)}(dot) +%}}{emitter.nodes(body)}{{%+ endmacro +%}}"
         out.append(macro)
     emitter.dot, emitter.root = None, "go_root()"
+    emitter.boxed = _assigned(tree.body)
     out.append(emitter.nodes(tree.body))
     return "".join(out)
+
+
+def _assigned(nodes: list[Node]) -> set[str]:
+    """The variables assigned to (`$x = ...`) anywhere in `nodes`."""
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, Action) and node.pipe.assign:
+            found.update(node.pipe.decl)
+        elif isinstance(node, Branch):
+            found |= _assigned(node.body) | _assigned(node.orelse)
+    return found
 
 
 def _macro(name: str) -> str:
@@ -76,6 +91,16 @@ class _Emitter:
         self.dot: str | None = None  # None: the root, whose keys are the template's names
         self.root = "go_root()"
         self.counter = 0
+        self.boxed: set[str] = set()  # variables assigned to: each is a namespace's `v`
+
+    def var(self, name: str) -> str:
+        return f"{_var(name)}.v" if name in self.boxed else _var(name)
+
+    def declare(self, name: str, value: str) -> str:
+        """`{% set %}` of a newly declared variable (a fresh namespace when it is boxed)."""
+        if name in self.boxed:
+            return f"{{%+ set {_var(name)} = namespace(v={value}) +%}}"
+        return f"{{%+ set {_var(name)} = {value} +%}}"
 
     def nodes(self, nodes: list[Node]) -> str:
         return "".join(self.node(n) for n in nodes)
@@ -87,15 +112,11 @@ class _Emitter:
             text = re.sub(r"(\{[{%#])", lambda m: '{{ "' + m.group(1) + '" }}', node.text)
             return text.replace("\r", '{{ "\\r" }}')
         if isinstance(node, Action):
-            if node.pipe.assign:
-                raise TemplateError(
-                    "assigning to a variable (`$x = ...`) has no Jinja equivalent: declare a "
-                    "new one with `:=`",
-                    node.at,
-                )
             expression = self.pipe(node.pipe, node.at)
+            if node.pipe.assign:  # Go prints nothing; the namespace carries the value out
+                return f"{{%+ set {self.var(node.pipe.decl[-1])} = {expression} +%}}"
             if node.pipe.decl:
-                return f"{{%+ set {_var(node.pipe.decl[-1])} = {expression} +%}}"
+                return self.declare(node.pipe.decl[-1], expression)
             if not _prints_text(node.pipe):
                 expression = f"go.out({expression})"  # Go's %v: `[a b]`, `1e+06`, `<no value>`
             return f"{{{{ {expression} }}}}"
@@ -119,14 +140,15 @@ class _Emitter:
         name = f"dot{self.counter}"
         value = self.pipe(Pipe(node.pipe.commands), node.at)
         if node.kind == "range":
-            decl = [_var(d) for d in node.pipe.decl]
+            decl = node.pipe.decl
             if len(decl) == 2:
-                head = f"{{%+ for {decl[0]}, {name} in go.pairs({value}) +%}}"
-                head += f"{{%+ set {decl[1]} = {name} +%}}"
+                key = f"key{self.counter}"
+                head = f"{{%+ for {key}, {name} in go.pairs({value}) +%}}"
+                head += self.declare(decl[0], key) + self.declare(decl[1], name)
             else:
                 head = f"{{%+ for {name} in go.range({value}) +%}}"
                 if decl:
-                    head += f"{{%+ set {decl[0]} = {name} +%}}"
+                    head += self.declare(decl[0], name)
             self.dot = name
             body = self.nodes(node.body)
             self.dot = saved
@@ -135,7 +157,7 @@ class _Emitter:
         # with: the value becomes the dot, when it is true
         declared = ""
         if node.pipe.decl:
-            declared = f"{{%+ set {_var(node.pipe.decl[-1])} = {name} +%}}"
+            declared = self.declare(node.pipe.decl[-1], name)
         head = f"{{%+ with {name} = {value} +%}}{{%+ if go.truth({name}) +%}}{declared}"
         self.dot = name
         body = self.nodes(node.body)
@@ -188,7 +210,7 @@ class _Emitter:
         if isinstance(arg, Dot):
             return self.dot or f"go.v({self.root})"
         if isinstance(arg, Var):
-            return self.root if arg.name == "$" else _var(arg.name)
+            return self.root if arg.name == "$" else self.var(arg.name)
         if isinstance(arg, Pipe):
             return f"({self.pipe(arg, at)})"
         if isinstance(arg, Ident):
@@ -202,7 +224,7 @@ class _Emitter:
             else:
                 base = self.dot
         elif isinstance(arg.base, str):
-            base = self.root if arg.base == "$" else _var(arg.base)
+            base = self.root if arg.base == "$" else self.var(arg.base)
         else:
             base = f"({self.pipe(arg.base, at)})"
         for name in names:
