@@ -31,7 +31,6 @@ NAMES = [case["name"] for case in CORPUS]
 MISSING = "a Sprig function clustermgr does not have yet (reported at its line)"
 KNOWN: dict[str, str] = {
     "yaml-keys-yes-no": "yes and on are both the key true: clustermgr refuses the duplicate",
-    "osBase-clean": "the os* functions are refused on purpose (they depend on the machine)",
 }
 # Only `convert` (its command line and its refusals) stands in the way of these.
 KNOWN_CONVERT: dict[str, str] = {

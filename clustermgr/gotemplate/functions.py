@@ -240,6 +240,27 @@ def _items(size: int, value: int) -> int:
     return value
 
 
+def _path_base(p: str) -> str:
+    """Go's path.Base: the last element, trailing slashes dropped; "." for "", "/" for "/"."""
+    if not p:
+        return "."
+    p = p.rstrip("/")
+    return p[p.rfind("/") + 1 :] if p else "/"
+
+
+def _path_clean(p: str) -> str:
+    """Go's path.Clean (POSIX's normpath, but one leading slash where POSIX keeps two)."""
+    cleaned = posixpath.normpath(p) if p else "."
+    return cleaned[1:] if cleaned.startswith("//") else cleaned
+
+
+def _path_ext(p: str) -> str:
+    """Go's path.Ext: from the last dot of the last element (`.bashrc` is its own)."""
+    last = p[p.rfind("/") + 1 :]
+    dot = last.rfind(".")
+    return last[dot:] if dot >= 0 else ""
+
+
 def regex(pattern: str) -> Any:
     """Go's regexp: RE2, with Go's error words."""
     try:
@@ -555,11 +576,17 @@ MORE: dict[str, Callable[..., Any]] = {
     "toRawJson": lambda v: json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
     "deepCopy": lambda v: json.loads(json.dumps(v)),
     "deepEqual": lambda a, b: a == b,
-    "base": lambda p: posixpath.basename(p) or ".",
-    "dir": lambda p: posixpath.dirname(p) or ".",
-    "clean": lambda p: posixpath.normpath(p),
-    "ext": lambda p: posixpath.splitext(p)[1],
+    "base": lambda p: _path_base(p),
+    "dir": lambda p: _path_clean(p[: p.rfind("/") + 1]),
+    "clean": lambda p: _path_clean(p),
+    "ext": lambda p: _path_ext(p),
     "isAbs": lambda p: p.startswith("/"),
+    # Sprig's os* are path/filepath's: the same as path's where kOps runs (Linux, macOS)
+    "osBase": lambda p: _path_base(p),
+    "osDir": lambda p: _path_clean(p[: p.rfind("/") + 1]),
+    "osClean": lambda p: _path_clean(p),
+    "osExt": lambda p: _path_ext(p),
+    "osIsAbs": lambda p: p.startswith("/"),
     "b32enc": lambda s: base64.b32encode(_to_string(s).encode()).decode(),
     "b32dec": lambda s: base64.b32decode(s).decode(),
     "tuple": lambda *a: list(a),

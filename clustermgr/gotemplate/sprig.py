@@ -37,11 +37,6 @@ REFUSED = {
     "derivePassword": "makes secrets",
     "encryptAES": "makes secrets",
     "decryptAES": "reads secrets",
-    "osBase": "depends on the operating system",
-    "osClean": "depends on the operating system",
-    "osDir": "depends on the operating system",
-    "osExt": "depends on the operating system",
-    "osIsAbs": "depends on the operating system",
 }
 
 
