@@ -9,9 +9,11 @@ Writing lives in emit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from clustermgr import limits
 from clustermgr.cache import ContentCache
 from clustermgr.errors import YAMLError
 from clustermgr.files import read_bytes
@@ -27,7 +29,7 @@ class Document(NamedTuple):
 
     data: Any
     file: str
-    positions: dict[YPath, tuple[int, ...]]
+    positions: Mapping[YPath, tuple[int, ...]]
     number: int = 0  # position in the stream, from 0
     traps: tuple[tuple[YPath, str, str], ...] = ()  # YAML 1.1 surprises: path, text, meaning
 
@@ -40,6 +42,47 @@ class Document(NamedTuple):
         found = self.positions.get(path, (0, 0))
         line, col = found[2:4] if key and len(found) == 4 else found[:2]
         return Location(self.file, line, col)
+
+
+class _Later:
+    """The positions of a stream the fast path read: compose parses it the first time one
+    is asked for (a problem to locate), once for all its documents."""
+
+    def __init__(self, text: str, file: str) -> None:
+        self.text, self.file = text, file
+        self.parsed: Parsed | None = None
+
+    def of(self, index: int) -> _Positions:
+        return _Positions(self, index)
+
+    def positions(self, index: int) -> dict[YPath, tuple[int, ...]]:
+        if self.parsed is None:
+            from clustermgr.yamlio.compose import parse  # noqa: PLC0415  # PyYAML, only now
+
+            self.parsed = parse(self.text, self.file)
+        return self.parsed[index][1] if index < len(self.parsed) else {}
+
+
+class _Positions(Mapping[YPath, tuple[int, ...]]):
+    """One document's positions, parsed when first read."""
+
+    def __init__(self, later: _Later, index: int) -> None:
+        self.later, self.index = later, index
+
+    def _all(self) -> dict[YPath, tuple[int, ...]]:
+        return self.later.positions(self.index)
+
+    def __getitem__(self, path: YPath) -> tuple[int, ...]:
+        return self._all()[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._all()
+
+    def __iter__(self) -> Iterator[YPath]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def read_text(path: str | Path, display: str | None = None) -> str:
@@ -56,8 +99,16 @@ def read_text(path: str | Path, display: str | None = None) -> str:
 def load_documents(text: str, file: str, cache: bool = True) -> list[Document]:
     """Parse every document of a YAML stream; empty documents load as None.
 
-    `cache=False` for text that changes with every edit (rendered output): caching it would
-    only fill the cache folder."""
+    `cache=False` for text that changes with every edit (rendered output, snapshots): caching
+    it would only fill the cache folder. Such text takes the fast path where it can (see
+    yamlio/fast.py), its positions parsed only when one is asked for."""
+    if not cache:
+        from clustermgr.yamlio import fast  # noqa: PLC0415  # rapidyaml: only for uncached text
+
+        found = fast.parse(text, limits.current().depth)
+        if found is not None:
+            later = _Later(text, file)
+            return [Document(data, file, later.of(i), i) for i, data in enumerate(found)]
     store = ContentCache("yaml", _CACHE_FORMAT) if cache else None
     parsed = store.get(text.encode()) if store else None
     if not isinstance(parsed, list):

@@ -1,0 +1,84 @@
+"""A fast path for the YAML clustermgr parses on every run without caching it (rendered
+manifests, applied snapshots): rapidyaml, a compiled parser, turns the stream into JSON, which
+Python's json reads.
+
+rapidyaml reads YAML 1.2 and kOps reads YAML 1.1 (go-yaml v2), so the fast path answers only
+where the two cannot differ, and says None otherwise; the caller then parses with compose,
+the reference. It declines a stream that holds, anywhere: a string the YAML 1.1 rules could
+have read as something else (`yes`, `on`, `~`, `0777`, `1_000`, `0x1F`, `.inf`, a sign),
+a number Go would not read as JSON does (19 digits and more, an exponent), a tag, an anchor
+or alias, a merge key, a directive, a complex key, a tab or a carriage return, deep
+indentation, a duplicate key, or anything rapidyaml or json refuses. What is left are plain
+strings, decimal integers and floats, true, false and null, on which both agree; such a
+stream has no YAML 1.1 traps either. Positions are not computed here: a Document from the
+fast path finds them by parsing with compose the first time one is asked for (only when a
+problem must be located).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import re2  # RE2's automaton scans a manifest ~20x faster than re for these patterns
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+
+# As written in the stream: tags, anchors, aliases, merge keys, directives, complex keys,
+# document end markers; tabs and carriage returns (libyaml refuses some of what ryml takes).
+# Nesting that indentation does not show (flow in flow, `- - x`) is left to compose's depth limit.
+_STREAM = re2.compile(
+    r"(?m)[\t\r]|(?:^|[\s\[{,])[!&*]|<<|^%|^\? |^\.\.\.|[\[{][^\]}\n]*[\[{]|-[ ]+-(?:[ ]|$)",
+    _OPTIONS,
+)
+# As rapidyaml writes it in JSON: a string go-yaml v2 might read as a boolean, null, a
+# YAML 1.1 number or a float special; an integer of 19 digits or more; an exponent.
+_JSON = re2.compile(
+    r'"(?:[yYnN~]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|True|TRUE|False|FALSE|Null|NULL'
+    r"|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
+    r"|[-+]?(?:0[xXoObB][0-9a-fA-F_]+|\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)"
+    r'(?:[eE][-+]?[0-9]+)?)"'
+    r"|[0-9]{19}|[0-9][eE]",
+    _OPTIONS,
+)
+
+try:  # a compiled wheel; without it every stream takes the reference path
+    import ryml
+except ImportError:  # pragma: no cover - the dependency is declared
+    ryml = None
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate  # compose reports it, with both lines
+    return out
+
+
+def parse(text: str, depth: int) -> list[Any] | None:
+    """The data of every document of `text`, or None where only compose may answer."""
+    if ryml is None or not text.strip() or _STREAM.search(text):
+        return None
+    if re.search(f"^ {{{depth + 1}}}", text, re.MULTILINE):
+        return None  # possibly nested deeper than limits.depth: compose says where
+    try:
+        tree = ryml.parse_in_arena(text.encode())
+        root = tree.root_id()
+        if tree.size() <= 1:
+            return None
+        out = ryml.emit_json(tree)
+    except Exception:  # ryml's errors are compose's to locate and word
+        return None
+    if not isinstance(out, str) or _JSON.search(out):
+        return None
+    try:
+        data = json.loads(out, object_pairs_hook=_mapping)
+    except (ValueError, _Duplicate, RecursionError):
+        return None
+    return list(data) if tree.is_stream(root) else [data]

@@ -1,0 +1,171 @@
+"""The YAML fast path (clustermgr/yamlio/fast.py) judged by the reference reader
+(clustermgr/yamlio/compose.py, go-yaml v2's rules): on every stream it takes, it must read
+exactly what compose reads; everything where YAML 1.1 and 1.2 could differ it must decline."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clustermgr.errors import YAMLError
+from clustermgr.yamlio import fast, load_documents
+from clustermgr.yamlio.compose import parse as reference
+from tests.conftest import REPO, SHARED_KOPS
+
+DEPTH = 100
+
+
+def agrees(text: str) -> bool:
+    """Whether the fast path took `text` (and then read what compose reads)."""
+    found = fast.parse(text, DEPTH)
+    if found is None:
+        return False
+    assert found == [data for data, _, _ in reference(text, "t.yaml")], text
+    return True
+
+
+def _yaml_files() -> list[Path]:
+    mine = [
+        p
+        for p in REPO.rglob("*.yaml")
+        if not {".venv", ".git", "node_modules"} & set(p.parts) and p.stat().st_size < 1_000_000
+    ]
+    theirs = sorted((SHARED_KOPS / "manifests").glob("*.yaml")) if SHARED_KOPS.is_dir() else []
+    return sorted(mine) + theirs
+
+
+def test_every_yaml_file_here_and_every_kops_manifest_reads_the_same() -> None:
+    files = _yaml_files()
+    taken = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            reference(text, path.name)
+        except YAMLError:
+            assert fast.parse(text, DEPTH) is None, path  # compose's error must stand
+            continue
+        taken += agrees(text)
+    assert taken > len(files) // 2  # the path is taken, not only declined
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: yes\n", "a: on\n", "a: Off\n", "a: y\n", "a: N\n", "a: ~\n", "a: Null\n",
+        "a: True\n", "a: FALSE\n", "a: 0777\n", "a: 1_000\n", "a: 0x1F\n", "a: 0b101\n",
+        "a: +1\n", "a: .inf\n", "a: -.Inf\n", "a: .nan\n", "a: 1e3\n", "a: 1.5e-3\n",
+        "a: 12345678901234567890\n", "a: 1.\n", "yes: 1\n", "1: a\n", "a: !!binary aGk=\n",
+        "a: !!str 1\n", "a: &x 1\nb: *x\n", "a: {b: 1}\nc:\n  <<: {d: 2}\n", "a: 1\na: 2\n",
+        "a:\n\tb: 1\n", "a: 1\r\nb: 2\r\n", "%YAML 1.1\n---\na: 1\n", "? a\n: 1\n",
+        "a: 1\n...\n", "", "# only a comment\n", "a: 1:30\nb: '2'\nc: \"yes\"\n",
+    ],
+)  # fmt: skip
+def test_what_yaml_11_reads_otherwise_is_declined_or_agrees(text: str) -> None:
+    """Each of these is declined, or (where both readers agree) read as compose reads it."""
+    found = fast.parse(text, DEPTH)
+    if found is not None:
+        assert found == [data for data, _, _ in reference(text, "t.yaml")]
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        ("a: 1\nb: -2\nc: 1.5\nd: true\ne: null\nf:\ng: text\n",
+         [{"a": 1, "b": -2, "c": 1.5, "d": True, "e": None, "f": None, "g": "text"}]),
+        ("a: v1.34.0\nb: 172.20.0.0/16\nc: '2025-01-01T00:00:00Z'\nd: 2025-01-01T00:00:00Z\n",
+         [{"a": "v1.34.0", "b": "172.20.0.0/16", "c": "2025-01-01T00:00:00Z",
+           "d": "2025-01-01T00:00:00Z"}]),
+        ("a: |\n  one\n  two\nb: >-\n  folded\n  line\nc: 'it''s'\n",
+         [{"a": "one\ntwo\n", "b": "folded line", "c": "it's"}]),
+        ("---\na: 1\n---\n---\n- x\n", [{"a": 1}, None, ["x"]]),
+        ("- a\n- b: [1, 2]\n", [["a", {"b": [1, 2]}]]),
+    ],
+)  # fmt: skip
+def test_what_both_read_alike_is_taken(text: str, data: list[Any]) -> None:
+    assert fast.parse(text, DEPTH) == data
+    assert [d for d, _, _ in reference(text, "t.yaml")] == data
+
+
+def test_deep_nesting_is_left_to_compose_and_its_limit() -> None:
+    text = "".join(" " * i + f"k{i}:\n" for i in range(8)) + " " * 8 + "v: 1\n"
+    assert fast.parse(text, 5) is None
+    assert fast.parse(text, DEPTH) is not None
+    # nesting indentation does not show
+    assert fast.parse("a: " + "[" * 50 + "]" * 50 + "\n", DEPTH) is None
+    assert fast.parse("a:\n- - - - x\n", DEPTH) is None
+    assert fast.parse("a: [1, 2]\nb: {c: d}\n- x\n".replace("- x\n", ""), DEPTH) is not None
+
+
+def test_positions_are_parsed_only_when_asked_for_and_are_composes() -> None:
+    text = "apiVersion: v1\nkind: Cluster\nspec:\n  subnets:\n  - name: a\n    cidr: 10.0.0.0/16\n"
+    (doc,) = load_documents(text, "m.yaml", cache=False)
+    later = doc.positions.later  # type: ignore[attr-defined]
+    assert later.parsed is None  # the fast path read it
+    path = ("spec", "subnets", 0, "cidr")
+    assert str(doc.location(path)) == "m.yaml:6:11"
+    assert later.parsed is not None
+    (slow,) = [d for d in load_documents(text, "m.yaml", cache=True)]
+    assert doc.location(path) == slow.location(path)
+    assert doc.location(("spec", "subnets"), key=True) == slow.location(("spec", "subnets"), True)
+
+
+def test_a_broken_stream_gets_composes_located_error() -> None:
+    with pytest.raises(YAMLError) as raised:
+        load_documents("a: 1\nb: [2\n", "m.yaml", cache=False)
+    assert str(raised.value.location).startswith("m.yaml:")
+    with pytest.raises(YAMLError, match="duplicate key 'a'"):
+        load_documents("a: 1\na: 2\n", "m.yaml", cache=False)
+
+
+# Plain scalars of every kind the two readers might read differently, and safe ones.
+_TOKENS = [
+    "yes", "no", "on", "off", "y", "n", "Y", "N", "true", "false", "True", "null", "Null", "~",
+    "0", "-0", "007", "0777", "0x1F", "0o17", "0b11", "1_000", "+1", "-1", "1.5", ".5", "1.",
+    "1e3", "1E-2", ".inf", "-.inf", ".nan", "12345678901234567890", "1:30", "2025-01-01",
+    "v1.34.0", "10.0.0.0/8", "a b", "m5.large", "-", "--x", "x-y", "1.34.1", "e3", "0.0.0.0/0",
+]  # fmt: skip
+_scalar = st.one_of(
+    st.sampled_from(_TOKENS),
+    st.text(alphabet=string.ascii_letters + string.digits + "._-/", min_size=1, max_size=8),
+)
+
+
+def _render(value: Any, quote: bool) -> str:
+    return f"'{value}'" if quote else value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=4),
+            _scalar,
+            st.booleans(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_random_documents_are_declined_or_read_as_compose_reads_them(
+    entries: list[tuple[str, str, bool, bool]],
+) -> None:
+    lines = []
+    for key, value, quoted, listed in entries:
+        if value.startswith(("-", "?", ":", "'")) and not quoted:
+            quoted = True  # a plain scalar cannot start with these here
+        shown = _render(value, quoted)
+        lines.append(f"{key}:\n- {shown}\n" if listed else f"{key}: {shown}\n")
+    text = "".join(lines)
+    found = fast.parse(text, DEPTH)
+    try:
+        expected = [data for data, _, _ in reference(text, "t.yaml")]
+    except YAMLError:
+        assert found is None, text  # what compose refuses, only compose answers
+        return
+    assert found is None or found == expected, text
