@@ -43,6 +43,7 @@ class Project:
         self._clusters: dict[str, Cluster] = {}  # built once: a warm check asks ~6 times each
         self._schema_data: tuple[Any] | None = None
         self.memo: dict[str, Any] = {}  # what later stages compute once per project
+        self._paths: dict[tuple[str, str, bool], Path] = {}
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
@@ -56,7 +57,16 @@ class Project:
             return str(path)
 
     def path(self, relative: str, setting: str, must_exist: bool = True) -> Path:
-        """A configured path, refused when it leaves the project (templates come from review)."""
+        """A configured path, refused when it leaves the project (templates come from review).
+        Resolved once per run: every cluster asks for the same few."""
+        known = self._paths.get((relative, setting, must_exist))
+        if known is not None:
+            return known
+        path = self._path(relative, setting, must_exist)
+        self._paths[(relative, setting, must_exist)] = path
+        return path
+
+    def _path(self, relative: str, setting: str, must_exist: bool) -> Path:
         path = (self.root / relative).resolve()
         if not path.is_relative_to(self.root):
             raise ConfigError(f"{setting}: {relative!r} is outside the project", self._where())

@@ -18,36 +18,49 @@ problem must be located).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import re2  # RE2's automaton scans a manifest ~20x faster than re for these patterns
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+
+
+def _scanner(pattern: str) -> Any:
+    """`pattern` compiled by RE2 itself, for bytes: the Python wrapper's per-call cost (it
+    re-encodes text and maps offsets back) would exceed the scan of a small document."""
+    compiled = re2._re2.RE2(pattern.encode(), _OPTIONS)
+    return lambda data: compiled.Match(_UNANCHORED, data, 0, len(data))[0] != (-1, -1)
+
 
 # As written in the stream: tags, anchors, aliases, merge keys, directives, complex keys,
 # document end markers; tabs and carriage returns (libyaml refuses some of what ryml takes).
-# Nesting that indentation does not show (flow in flow, `- - x`) is left to compose's depth limit.
-_STREAM = re2.compile(
-    r"(?m)[\t\r]|(?:^|[\s\[{,])[!&*]|<<|^%|^\? |^\.\.\.|[\[{][^\]}\n]*[\[{]|-[ ]+-(?:[ ]|$)",
-    _OPTIONS,
-)
+# Nesting that indentation does not show (flow in flow, `- - x`) is left to compose's depth
+# limit, and so is indentation deeper than it.
+_STREAM = r"(?m)[\t\r]|(?:^|[\s\[{,])[!&*]|<<|^%|^\? |^\.\.\.|[\[{][^\]}\n]*[\[{]|-[ ]+-(?:[ ]|$)"
+_STREAMS: dict[int, Any] = {}
 # As rapidyaml writes it in JSON: a string go-yaml v2 might read as a boolean, null, a
 # YAML 1.1 number or a float special; an integer of 19 digits or more; an exponent.
-_JSON = re2.compile(
+_suspect_json = _scanner(
     r'"(?:[yYnN~]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|True|TRUE|False|FALSE|Null|NULL'
     r"|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
     r"|[-+]?(?:0[xXoObB][0-9a-fA-F_]+|\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)"
     r'(?:[eE][-+]?[0-9]+)?)"'
-    r"|[0-9]{19}|[0-9][eE]",
-    _OPTIONS,
+    r"|[0-9]{19}|[0-9][eE]"
 )
 
 try:  # a compiled wheel; without it every stream takes the reference path
     import ryml
 except ImportError:  # pragma: no cover - the dependency is declared
     ryml = None
+
+
+def _suspect_stream(depth: int) -> Any:
+    found = _STREAMS.get(depth)
+    if found is None:
+        found = _STREAMS[depth] = _scanner(f"{_STREAM}|(?m)^ {{{depth + 1}}}")
+    return found
 
 
 class _Duplicate(Exception):
@@ -63,22 +76,25 @@ def _mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse(text: str, depth: int) -> list[Any] | None:
     """The data of every document of `text`, or None where only compose may answer."""
-    if ryml is None or not text.strip() or _STREAM.search(text):
+    if ryml is None:
         return None
-    if re.search(f"^ {{{depth + 1}}}", text, re.MULTILINE):
-        return None  # possibly nested deeper than limits.depth: compose says where
+    data = text.encode()
+    if not data or data.isspace() or _suspect_stream(depth)(data):
+        return None
     try:
-        tree = ryml.parse_in_arena(text.encode())
-        root = tree.root_id()
+        tree = ryml.parse_in_arena(data)
         if tree.size() <= 1:
             return None
-        out = ryml.emit_json(tree)
+        out = ryml.emit_json_malloc(tree, tree.root_id())
     except Exception:  # ryml's errors are compose's to locate and word
         return None
-    if not isinstance(out, str) or _JSON.search(out):
+    if not isinstance(out, str):
+        return None
+    encoded = out.encode()
+    if _suspect_json(encoded):
         return None
     try:
-        data = json.loads(out, object_pairs_hook=_mapping)
+        found = json.loads(out, object_pairs_hook=_mapping)
     except (ValueError, _Duplicate, RecursionError):
         return None
-    return list(data) if tree.is_stream(root) else [data]
+    return list(found) if tree.is_stream(tree.root_id()) else [found]
