@@ -15,12 +15,17 @@ from clustermgr.problems import ERROR, WARNING
 _WELL_KNOWN_EXTRA = {"KubeSchedulerConfiguration": "kubescheduler.config.k8s.io"}
 
 
+def _spec(data: dict[str, Any]) -> dict[str, Any]:
+    spec = data.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
 def build(
     documents: list[Any], kops_version: tuple[int, int] | None = None, for_replace: bool = False
 ) -> Manifest:
     """The manifest of a stream of documents: which of them are kOps v1alpha2 resources."""
     kops = [
-        Doc(str(data["kind"]), _name(data), data, position)
+        Doc(str(data["kind"]), _name(data), data, position, _spec(data))
         for position, data in enumerate(documents)
         if _in_group(data)
         and data.get("apiVersion") not in _REFUSED_VERSIONS
