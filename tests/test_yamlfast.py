@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clustermgr.errors import YAMLError
-from clustermgr.yamlio import fast, load_documents
+from clustermgr.problems import Location
+from clustermgr.yamlio import fast, load_documents, load_each
 from clustermgr.yamlio.compose import parse as reference
 from tests.conftest import REPO, SHARED_KOPS
 
@@ -169,3 +170,21 @@ def test_random_documents_are_declined_or_read_as_compose_reads_them(
         assert found is None, text  # what compose refuses, only compose answers
         return
     assert found is None or found == expected, text
+
+
+def test_a_renders_documents_are_read_in_one_pass_as_one_by_one() -> None:
+    items = [
+        ("apiVersion: v1\nkind: Cluster\nspec:\n  a: 1\n", "10-cluster.yaml.j2"),
+        ("kind: InstanceGroup\nspec:\n  role: Node\n  maxSize: 3", "20-ig.yaml.j2"),
+        ("- a\n- b\n", "30-list.yaml.j2"),
+    ]
+    together = load_each(items)
+    assert together is not None
+    alone = [load_documents(text, file, cache=False)[0] for text, file in items]
+    assert [(d.data, d.file) for d in together] == [(d.data, d.file) for d in alone]
+    # positions are each text's own, found when asked for
+    path = ("spec", "maxSize")
+    assert together[1].location(path) == alone[1].location(path) == Location("20-ig.yaml.j2", 4, 12)
+    # what the fast path declines is left to the one-by-one reading
+    assert load_each([("a: yes\n", "t")]) is None
+    assert load_each([]) is None

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from clustermgr.errors import ClusterMgrError, YAMLError
 from clustermgr.problems import ERROR, VALIDATE_CHECKS, Group, Location, Problem
 from clustermgr.project import Cluster, Project
-from clustermgr.render import Renderer, RenderSettings, project_renderer
+from clustermgr.render import RenderedDocument, Renderer, RenderSettings, project_renderer
 from clustermgr.validation.lint import Linter
 from clustermgr.values import (
     LayerCache,
@@ -24,7 +24,7 @@ from clustermgr.values import (
     duplicate_names,
 )
 from clustermgr.values.schema import ValuesSchema
-from clustermgr.yamlio import Document, YPath, iter_leaves, load_documents
+from clustermgr.yamlio import Document, YPath, iter_leaves, load_documents, load_each
 
 CHECKS = VALIDATE_CHECKS
 
@@ -92,6 +92,19 @@ class Validator:
         except ClusterMgrError as exc:
             problems.append(_problem(exc, "template", "render"))
             return None
+        docs = self._documents(rendered, problems)
+        problems += self.linter.lint_documents(docs, rendered=_Locator(renderer, values))
+        return docs
+
+    def _documents(
+        self, rendered: list[RenderedDocument], problems: list[Problem]
+    ) -> list[Document]:
+        """The rendered documents read (all in one pass where the fast path takes them; else
+        one by one, each YAML error a problem of its own)."""
+        together = load_each([(item.text, item.template) for item in rendered])
+        if together is not None:
+            pairs = zip(together, rendered, strict=True)
+            return [doc._replace(number=item.number - 1) for doc, item in pairs]
         docs: list[Document] = []
         for item in rendered:
             try:
@@ -110,7 +123,6 @@ class Validator:
                 )
                 continue
             docs += [d._replace(number=item.number - 1) for d in parsed]
-        problems += self.linter.lint_documents(docs, rendered=_Locator(renderer, values))
         return docs
 
 

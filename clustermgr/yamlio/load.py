@@ -122,6 +122,22 @@ def load_documents(text: str, file: str, cache: bool = True) -> list[Document]:
     ]
 
 
+def load_each(items: list[tuple[str, str]]) -> list[Document] | None:
+    """One document from each (text, file), read together in one pass of the fast path (a
+    render's documents: one call instead of one per template output); None where the fast
+    path declines, and the caller loads them one by one."""
+    from clustermgr.yamlio import fast  # noqa: PLC0415  # rapidyaml: only for uncached text
+
+    joined = "---\n".join(t if t.endswith("\n") else t + "\n" for t, _ in items)
+    found = fast.parse(joined, limits.current().depth) if items else None
+    if found is None or len(found) != len(items):
+        return None
+    return [
+        Document(data, file, _Later(text, file).of(0))
+        for data, (text, file) in zip(found, items, strict=True)
+    ]
+
+
 def load_mapping(path: str | Path, display: str | None = None, cache: bool = True) -> Document:
     """Load a values-style file: one document whose top level is a mapping (empty means {})."""
     name = display or str(path)
