@@ -121,21 +121,15 @@ def blang_error(text: str, tolerant: bool = False) -> str:
     parts = text.split(".", 2)
     if len(parts) != 3:
         return "No Major.Minor.Patch elements found"
-    for part, label in ((parts[0], "Major"), (parts[1], "Minor")):
+    patch, plus, build = parts[2].partition("+")
+    patch, dash, pre = patch.partition("-")
+    for part, label in ((parts[0], "Major"), (parts[1], "Minor"), (patch, "Patch")):
         if not _digits(part):
             return f"Invalid character(s) found in {label.lower()} number {_go_quote(part)}"
         if len(part) > 1 and part[0] == "0":
             return f"{label} number must not contain leading zeroes {_go_quote(part)}"
         if _uint_error(part):
             return _uint_error(part)
-    patch, plus, build = parts[2].partition("+")
-    patch, dash, pre = patch.partition("-")
-    if not _digits(patch):
-        return f"Invalid character(s) found in patch number {_go_quote(patch)}"
-    if len(patch) > 1 and patch[0] == "0":
-        return f"Patch number must not contain leading zeroes {_go_quote(patch)}"
-    if _uint_error(patch):
-        return _uint_error(patch)
     for part in pre.split(".") if dash else ():
         if not part:
             return "Prerelease is empty"

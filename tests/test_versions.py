@@ -4,6 +4,7 @@ import pytest
 
 from clustermgr.versions import (
     VersionError,
+    blang_error,
     parse_range,
     parse_strict,
     parse_tolerant,
@@ -122,3 +123,28 @@ def test_strict_prerelease_and_build() -> None:
         ("alpha-1", "7"),
         "build.5",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "tolerant", "words"),
+    [  # blang/semver v4 semver.go, Parse and ParseTolerant (kOps reads versions with it)
+        ("", False, "Version string empty"),
+        ("1.7", False, "No Major.Minor.Patch elements found"),
+        ("v1.7.0", False, 'Invalid character(s) found in major number "v1"'),
+        ("01.2.3", False, 'Major number must not contain leading zeroes "01"'),
+        ("1.02.3", False, 'Minor number must not contain leading zeroes "02"'),
+        ("1.2.x", False, 'Invalid character(s) found in patch number "x"'),
+        ("1..3", False, 'strconv.ParseUint: parsing "": invalid syntax'),
+        ("1.2.3-", False, "Prerelease is empty"),
+        ("1.2.3-01", False, 'Numeric PreRelease version must not contain leading zeroes "01"'),
+        ("1.2.3-a_b", False, 'Invalid character(s) found in prerelease "a_b"'),
+        ("1.2.3+", False, "Build meta data is empty"),
+        ("1.2.3+a_b", False, 'Invalid character(s) found in build meta data "a_b"'),
+        ("1.2.3", False, ""),
+        ("v1.7", True, ""),
+        (" 1.07.0 ", True, ""),
+        ("1.7-rc", True, "Short version cannot contain PreRelease/Build meta data"),
+    ],
+)
+def test_blang_words(text: str, tolerant: bool, words: str) -> None:
+    assert blang_error(text, tolerant) == words
