@@ -112,3 +112,21 @@ def test_default_only_when_unset() -> None:
     values.default("clusterName", "from-arg", "argument")
     assert values.data["clusterName"] == "from-arg"
     assert values.origins[("clusterName",)] == Origin("argument")
+
+
+def test_the_layer_cache_keeps_shared_layers_and_lets_cluster_files_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet run reads every cluster's own file once: the cache keeps the most recently
+    used files, so shared layers stay and memory does not grow with the fleet."""
+    monkeypatch.setattr(LayerCache, "KEEP", 3)
+    shared = tmp_path / "_defaults.yaml"
+    shared.write_text("a: 1\n")
+    cache = LayerCache(persist=False)
+    first = cache.load(shared, "_defaults.yaml")
+    for i in range(10):
+        own = tmp_path / f"c{i}.yaml"
+        own.write_text(f"name: c{i}\n")
+        assert cache.load(own, own.name).data == {"name": f"c{i}"}
+        assert cache.load(shared, "_defaults.yaml") is first  # never read again
+    assert len(cache._docs) == 3

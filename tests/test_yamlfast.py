@@ -188,3 +188,12 @@ def test_a_renders_documents_are_read_in_one_pass_as_one_by_one() -> None:
     # what the fast path declines is left to the one-by-one reading
     assert load_each([("a: yes\n", "t")]) is None
     assert load_each([]) is None
+
+
+def test_a_stream_larger_than_the_json_buffer_is_read_whole() -> None:
+    """The JSON is written into one reused buffer (rapidyaml's own allocation leaks), which
+    grows when a stream needs more."""
+    text = "".join(f"k{i}: {'v' * 90}\n" for i in range(2_000))  # about 200 KB of JSON
+    (found,) = fast.parse(text, DEPTH) or [None]
+    assert found == {f"k{i}": "v" * 90 for i in range(2_000)}
+    assert agrees("a: 1\n")  # and a small one after it, from the grown buffer

@@ -156,7 +156,11 @@ def expand_values_paths(paths: Iterable[str]) -> list[Path]:
 class LayerCache:
     """Loads each values file once, however many clusters share it. `persist=False` keeps
     parses out of the per-user cache: a fleet run caches whole results instead, and writing
-    thousands of small files costs more than parsing them."""
+    thousands of small files costs more than parsing them. The most recently used files are
+    kept: shared layers stay, a cluster's own file (read by that cluster only) makes room,
+    so a run's memory does not grow with the fleet."""
+
+    KEEP = 256
 
     def __init__(self, persist: bool = True) -> None:
         self._docs: dict[tuple[Path, str], Document] = {}
@@ -164,9 +168,12 @@ class LayerCache:
 
     def load(self, path: Path, display: str) -> Document:
         key = (path, display)
-        doc = self._docs.get(key)
+        doc = self._docs.pop(key, None)
         if doc is None:
-            doc = self._docs[key] = load_mapping(path, display, self._persist)
+            doc = load_mapping(path, display, self._persist)
+            if len(self._docs) >= self.KEEP:
+                del self._docs[next(iter(self._docs))]  # the least recently used
+        self._docs[key] = doc  # (re)inserted last: dicts keep insertion order
         return doc
 
 

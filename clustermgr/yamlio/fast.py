@@ -74,6 +74,20 @@ def _mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_BUFFER = bytearray(1 << 16)  # emit_json_malloc leaks its buffer: emit into ours instead
+
+
+def _json(tree: Any) -> bytes:
+    """The tree as JSON text, written into one reused buffer (grown when too small)."""
+    global _BUFFER
+    root = tree.root_id()
+    failed, size = ryml.emit_json_to_substr(tree, root, _BUFFER)
+    if failed:
+        _BUFFER = bytearray(max(size, 2 * len(_BUFFER)))
+        failed, size = ryml.emit_json_to_substr(tree, root, _BUFFER)
+    return bytes(_BUFFER[:size])
+
+
 def parse(text: str, depth: int) -> list[Any] | None:
     """The data of every document of `text`, or None where only compose may answer."""
     if ryml is None:
@@ -85,16 +99,13 @@ def parse(text: str, depth: int) -> list[Any] | None:
         tree = ryml.parse_in_arena(data)
         if tree.size() <= 1:
             return None
-        out = ryml.emit_json_malloc(tree, tree.root_id())
+        encoded = _json(tree)
     except Exception:  # ryml's errors are compose's to locate and word
         return None
-    if not isinstance(out, str):
-        return None
-    encoded = out.encode()
     if _suspect_json(encoded):
         return None
     try:
-        found = json.loads(out, object_pairs_hook=_mapping)
+        found = json.loads(encoded, object_pairs_hook=_mapping)
     except (ValueError, _Duplicate, RecursionError):
         return None
     return list(found) if tree.is_stream(tree.root_id()) else [found]
