@@ -1,7 +1,7 @@
 """Benchmark this tree against a git ref, alternating the two in one run, and print medians and
 ratios (this tree / the ref): the guard for every change on the check path.
 
-    python bench/compare.py [--ref main] [--clusters 1000] [--runs 5] [--jobs 2]
+    python bench/compare.py [--ref main] [--clusters 1000] [--runs 5] [--jobs 2] [--record]
 
 Both trees are installed without dependencies into folders of their own (`pip install
 --no-deps --target`), and run by this Python with those folders first on PYTHONPATH, so they
@@ -12,6 +12,10 @@ each as the median of --runs, A and B taking turns within each run:
 - `check --all` cold (empty cache), warm (nothing changed), one cluster touched;
 - `check --changed-since HEAD` with one cluster touched;
 - `render CLUSTER` (start-up and one cluster).
+
+With --record, the result is also written to bench/results/latest.md and into the README's
+performance section (between its `bench:begin`/`bench:end` markers; a test keeps the two
+equal), so what the README says is what the last recorded run measured.
 """
 
 from __future__ import annotations
@@ -109,12 +113,28 @@ def table(medians: dict[str, dict[str, float]], a: str, b: str) -> str:
     return "\n".join(rows)
 
 
+RESULTS = REPO / "bench" / "results" / "latest.md"
+README = REPO / "README.md"
+BEGIN, END = "<!-- bench:begin -->\n", "<!-- bench:end -->"
+
+
+def record(report: str) -> None:
+    """The report as bench/results/latest.md and as the README's performance section."""
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(report)
+    text = README.read_text()
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    README.write_text(f"{head}{BEGIN}{report}{END}{tail}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--ref", default="main", help="the git ref to compare with")
     parser.add_argument("--clusters", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--record", action="store_true", help="write it into the README")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="clustermgr-compare-"))
     try:
@@ -124,11 +144,17 @@ def main() -> None:
         make_fleet(root, args.clusters)
         sides = [Side("this", work / "this"), Side(args.ref, work / "ref")]
         medians = run(sides, root, args.runs, args.jobs)
-        print(
-            f"{args.clusters} clusters, --jobs {args.jobs}, medians of {args.runs} runs "
-            f"(alternating):\n"
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        report = (
+            f"`bench/compare.py --ref {args.ref} --runs {args.runs}` on {commit}: "
+            f"{args.clusters} clusters, --jobs {args.jobs}, {os.cpu_count()} cores, medians "
+            f"of {args.runs} alternating runs.\n\n{table(medians, 'this', args.ref)}\n"
         )
-        print(table(medians, "this", args.ref))
+        print(report)
+        if args.record:
+            record(report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -37,3 +37,12 @@ def test_the_readme_links_resolve() -> None:
             if not (page.parent / target).is_file():
                 broken.append(f"{page.name}: {target}")
     assert broken == []
+
+
+def test_the_readmes_performance_section_is_the_last_recorded_benchmark() -> None:
+    """bench/compare.py --record writes both; neither is edited by hand."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("<!-- bench:begin -->\n", 1)[1].split("<!-- bench:end -->", 1)[0]
+    recorded = (REPO / "bench" / "results" / "latest.md").read_text()
+    assert section == recorded
+    assert "| cold |" in recorded and "ratio this/" in recorded
