@@ -2,10 +2,13 @@
 ratios (this tree / the ref): the guard for every change on the check path.
 
     python bench/compare.py [--ref main] [--clusters 1000] [--runs 5] [--jobs 2] [--record]
+                            [--venvs]
 
 Both trees are installed without dependencies into folders of their own (`pip install
 --no-deps --target`), and run by this Python with those folders first on PYTHONPATH, so they
-share the installed dependencies and differ only in clustermgr's code. The fleet is
+share the installed dependencies and differ only in clustermgr's code. With --venvs, each tree
+gets a virtual environment of its own with the dependencies its own pyproject.toml names (for
+a change that adds, drops or bumps one; slower to set up). The fleet is
 check_bench.py's (render_bench.py's clusters, applied snapshots, a git repository). Measured,
 each as the median of --runs, A and B taking turns within each run:
 
@@ -35,13 +38,17 @@ from check_bench import make_fleet
 from render_bench import REPO
 
 
-def install(source: Path, target: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), "."],
-        cwd=source,
-        check=True,
-        capture_output=True,
-    )
+def install(source: Path, target: Path, venv: bool = False) -> Path:
+    """`source` installed at `target`; the Python that runs it."""
+    if not venv:
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target)]
+        subprocess.run([*pip, "."], cwd=source, check=True, capture_output=True)
+        return Path(sys.executable)
+    subprocess.run([sys.executable, "-m", "venv", str(target)], check=True, capture_output=True)
+    python = target / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "."]
+    subprocess.run(pip, cwd=source, check=True, capture_output=True)
+    return python
 
 
 def tree_of(ref: str, folder: Path) -> Path:
@@ -55,14 +62,15 @@ def tree_of(ref: str, folder: Path) -> Path:
 
 
 class Side:
-    def __init__(self, name: str, site: Path) -> None:
-        self.name, self.site = name, site
+    def __init__(self, name: str, site: Path, python: Path) -> None:
+        self.name, self.site, self.python = name, site, python
 
     def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-c", "from clustermgr.cli import main; main()", *args]
+        return [str(self.python), "-c", "from clustermgr.cli import main; main()", *args]
 
     def env(self, cache: str) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(self.site), "CLUSTERMGR_CACHE_DIR": cache}
+        own = {} if self.python != Path(sys.executable) else {"PYTHONPATH": str(self.site)}
+        return {**os.environ, **own, "CLUSTERMGR_CACHE_DIR": cache}
 
 
 def timed(side: Side, root: Path, cache: str, *args: str) -> float:
@@ -135,14 +143,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--record", action="store_true", help="write it into the README")
+    parser.add_argument("--venvs", action="store_true", help="a virtual environment each")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="clustermgr-compare-"))
     try:
-        install(REPO, work / "this")
-        install(tree_of(args.ref, work / "ref-src"), work / "ref")
+        this = install(REPO, work / "this", args.venvs)
+        ref = install(tree_of(args.ref, work / "ref-src"), work / "ref", args.venvs)
         root = work / "fleet"
         make_fleet(root, args.clusters)
-        sides = [Side("this", work / "this"), Side(args.ref, work / "ref")]
+        sides = [Side("this", work / "this", this), Side(args.ref, work / "ref", ref)]
         medians = run(sides, root, args.runs, args.jobs)
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
