@@ -26,7 +26,10 @@ def read_bytes(path: str | Path, display: str | None = None) -> bytes:
         if info.st_size > limit:
             raise YAMLError(_too_large(info.st_size, limit), Location(name))
         with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+            # read(n) allocates n bytes first: ask for the size stat gave, then the rest
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since stat
+                data += handle.read(limit + 1 - len(data))
     except FileNotFoundError:
         raise YAMLError("no such file", Location(name)) from None
     except OSError as exc:

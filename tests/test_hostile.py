@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from clustermgr.diff import Against
+from clustermgr.files import read_bytes
 from clustermgr.fleet import CheckRequest
 from clustermgr.fleet import store as store_module
 from clustermgr.fleet.store import CacheKeys
@@ -366,3 +367,10 @@ def test_templates_are_bounded_before_they_compile(
     converted = run("convert", str(go), "--out-dir", str(tmp_path / "out"), cwd=tmp_path)
     assert converted.code == 1 and "limits.template" in converted.err
     assert time.monotonic() - started < 30
+
+
+def test_a_file_longer_than_stat_says_is_read_whole() -> None:
+    """read_bytes asks for the size stat gave (read(n) allocates n bytes), then for the rest:
+    /proc files say 0 bytes and hold more, as a file growing while it is read does."""
+    status = read_bytes("/proc/self/status")
+    assert status.startswith(b"Name:") and b"\nPid:" in status
