@@ -4,7 +4,10 @@ exactly what compose reads; everything where YAML 1.1 and 1.2 could differ it mu
 
 from __future__ import annotations
 
+import os
 import string
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -197,3 +200,18 @@ def test_a_stream_larger_than_the_json_buffer_is_read_whole() -> None:
     (found,) = fast.parse(text, DEPTH) or [None]
     assert found == {f"k{i}": "v" * 90 for i in range(2_000)}
     assert agrees("a: 1\n")  # and a small one after it, from the grown buffer
+
+
+def test_rapidyamls_own_error_printing_never_reaches_the_user(tmp_path: Path) -> None:
+    """rapidyaml writes its parse errors to the process's stderr before raising: only
+    compose's located message may be seen (errors are one clear message)."""
+    (tmp_path / "bad.yaml").write_text("kind: Cluster\nspec: a: b\n")
+    (tmp_path / "good.yaml").write_text("kind: Cluster\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "clustermgr", "diff", "--from", "bad.yaml", "--to", "good.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "bad.yaml:2:8: error: mapping values are not allowed in this context\n"
+    ), done.stderr

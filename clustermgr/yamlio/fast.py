@@ -17,7 +17,10 @@ problem must be located).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import re2  # RE2's automaton scans a manifest ~20x faster than re for these patterns
@@ -74,6 +77,24 @@ def _mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_NULL: list[int] = []  # an fd open on /dev/null, once per process
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """rapidyaml prints its own parse errors to the process's stderr before it raises; the
+    user gets compose's located message instead, and nothing else."""
+    if not _NULL:
+        _NULL.append(os.open(os.devnull, os.O_WRONLY))
+    saved = os.dup(2)
+    os.dup2(_NULL[0], 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 _BUFFER = bytearray(1 << 16)  # emit_json_malloc leaks its buffer: emit into ours instead
 
 
@@ -96,7 +117,8 @@ def parse(text: str, depth: int) -> list[Any] | None:
     if not data or data.isspace() or _suspect_stream(depth)(data):
         return None
     try:
-        tree = ryml.parse_in_arena(data)
+        with _quiet():
+            tree = ryml.parse_in_arena(data)
         if tree.size() <= 1:
             return None
         encoded = _json(tree)
