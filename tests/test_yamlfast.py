@@ -215,3 +215,27 @@ def test_rapidyamls_own_error_printing_never_reaches_the_user(tmp_path: Path) ->
     assert done.stderr == (
         "bad.yaml:2:8: error: mapping values are not allowed in this context\n"
     ), done.stderr
+
+
+_LINE = st.tuples(
+    st.integers(0, 6),
+    st.sampled_from(["k", "- ", "- k", "", "k2", "'q'", '"d"', "- - "]),
+    st.sampled_from([": ", ":", ": |", ": >-", ": |+", " ", ""]),
+    st.text(alphabet="ab09 .-_/:#'\"\\xyY~+eE,[]{}|>!&*%@`", max_size=10),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=8))
+def test_malformed_streams_are_never_taken(lines: list[tuple[int, str, str, str]]) -> None:
+    """Streams libyaml refuses must reach compose and its located error: rapidyaml takes
+    some of them (values starting with `}`, bad block headers, open flows, reserved
+    indicators), which a search over YAML-like lines found and the fast path now declines."""
+    text = "".join(" " * indent + lead + mark + tail + "\n" for indent, lead, mark, tail in lines)
+    found = fast.parse(text, DEPTH)
+    try:
+        expected = [data for data, _, _ in reference(text, "t.yaml")]
+    except YAMLError:
+        assert found is None, text
+        return
+    assert found is None or found == expected, text

@@ -37,11 +37,21 @@ def _scanner(pattern: str) -> Any:
     return lambda data: compiled.Match(_UNANCHORED, data, 0, len(data))[0] != (-1, -1)
 
 
-# As written in the stream: tags, anchors, aliases, merge keys, directives, complex keys,
-# document end markers; tabs and carriage returns (libyaml refuses some of what ryml takes).
+# As written in the stream: tags, anchors, aliases, directives and the reserved indicators
+# (`!&*%@` and the backtick, anywhere: a plain `Hello!` is left to compose too), merge keys,
+# complex keys, document end markers, a line starting with `:,]}`, a flow collection left
+# open on its line or with an empty key; tabs and carriage returns.
+# libyaml refuses some of these where rapidyaml takes them (a Hypothesis search found such).
 # Nesting that indentation does not show (flow in flow, `- - x`) is left to compose's depth
 # limit, and so is indentation deeper than it.
-_STREAM = r"(?m)[\t\r]|(?:^|[\s\[{,])[!&*]|<<|^%|^\? |^\.\.\.|[\[{][^\]}\n]*[\[{]|-[ ]+-(?:[ ]|$)"
+_STREAM = (
+    r"(?m)[\t\r!&*%@`]|<<|^\? |^\.\.\.|^[ ]*(?:-[ ]+)*[:,\]}?]"
+    r"|[\[{][^\]}\n]*(?:[\[{]|$)|[\[{,][ ]*:|-[ ]+-(?:[ ]|$)"
+    r"|(?::|-)[ ]+[\]},]"  # a value starting with a flow indicator
+    # a block scalar header that is more than `|` or `>` and a chomping sign (RE2 has no
+    # lookahead: what may follow is spelled out)
+    r"|(?::[ ]+|^[ ]*(?:-[ ]+)*)[|>][-+]?(?:[^-+ \n#]|[ ]+[^#\s])"
+)
 _STREAMS: dict[int, Any] = {}
 # As rapidyaml writes it in JSON: a string go-yaml v2 might read as a boolean, null, a
 # YAML 1.1 number or a float special; an integer of 19 digits or more; an exponent.
