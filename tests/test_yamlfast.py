@@ -239,3 +239,13 @@ def test_malformed_streams_are_never_taken(lines: list[tuple[int, str, str, str]
         assert found is None, text
         return
     assert found is None or found == expected, text
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"])
+def test_control_characters_and_yaml_11_line_breaks_are_left_to_compose(char: str) -> None:
+    """libyaml refuses control characters and reads NEL, U+2028 and U+2029 as line breaks;
+    rapidyaml takes some of them as text."""
+    text = f"a: b{char}c\n"
+    assert fast.parse(text, DEPTH) is None
+    with pytest.raises(YAMLError):
+        load_documents(text, "t.yaml", cache=False)

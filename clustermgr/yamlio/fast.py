@@ -40,12 +40,14 @@ def _scanner(pattern: str) -> Any:
 # As written in the stream: tags, anchors, aliases, directives and the reserved indicators
 # (`!&*%@` and the backtick, anywhere: a plain `Hello!` is left to compose too), merge keys,
 # complex keys, document end markers, a line starting with `:,]}`, a flow collection left
-# open on its line or with an empty key; tabs and carriage returns.
+# open on its line or with an empty key; tabs, carriage returns, control characters and the
+# line breaks YAML 1.1 knows (NEL, U+2028, U+2029).
 # libyaml refuses some of these where rapidyaml takes them (a Hypothesis search found such).
 # Nesting that indentation does not show (flow in flow, `- - x`) is left to compose's depth
 # limit, and so is indentation deeper than it.
 _STREAM = (
     r"(?m)[\t\r!&*%@`]|<<|^\? |^\.\.\.|^[ ]*(?:-[ ]+)*[:,\]}?]"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x{7f}-\x{9f}\x{2028}\x{2029}]"  # controls, breaks
     r"|[\[{][^\]}\n]*(?:[\[{]|$)|[\[{,][ ]*:|-[ ]+-(?:[ ]|$)"
     r"|(?::|-)[ ]+[\]},]"  # a value starting with a flow indicator
     # a block scalar header that is more than `|` or `>` and a chomping sign (RE2 has no
