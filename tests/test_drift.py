@@ -9,15 +9,14 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests import fakegitlab
 from tests.conftest import FakeKops, Run
 from tests.test_apply import edit
 from tests.test_gitlab import jobs
@@ -152,18 +151,7 @@ class FakeGitLab:
 def gitlab(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitLab]:
     fake = FakeGitLab()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _send(self, code: int, data: object) -> None:
-            raw = json.dumps(data).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(fakegitlab.Handler):
         def _route(self, method: str) -> None:
             url = urlsplit(self.path)
             if self.headers.get("PRIVATE-TOKEN") != TOKEN:
@@ -196,29 +184,14 @@ def gitlab(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitLab]:
                 return self._send(200, issue)
             return self._send(405, {"message": "405 Method Not Allowed"})
 
-        def do_GET(self) -> None:
-            self._route("GET")
-
-        def do_POST(self) -> None:
-            self._route("POST")
-
-        def do_PUT(self) -> None:
-            self._route("PUT")
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/api/v4"
-    for name, value in {
-        "CI_API_V4_URL": url,
-        "CI_PROJECT_ID": "42",
-        "CLUSTERMGR_GITLAB_TOKEN": TOKEN,
-    }.items():
-        monkeypatch.setenv(name, value)
-    try:
+    with fakegitlab.serve(Handler) as url:
+        for name, value in {
+            "CI_API_V4_URL": url,
+            "CI_PROJECT_ID": "42",
+            "CLUSTERMGR_GITLAB_TOKEN": TOKEN,
+        }.items():
+            monkeypatch.setenv(name, value)
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _drift_and_sync(run: Run, example: Path, store: Path, *clusters: str) -> list[str]:

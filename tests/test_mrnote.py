@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from clustermgr.ops import mrnote
+from tests import fakegitlab
 from tests.conftest import Run
 
 NOTES = re.compile(r"/api/v4/projects/(\d+)/merge_requests/(\d+)/notes(?:/(\d+))?")
@@ -44,18 +43,7 @@ class FakeGitLab:
 def gitlab() -> Iterator[tuple[FakeGitLab, str]]:
     fake = FakeGitLab()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:  # quiet test output
-            pass
-
-        def _send(self, code: int, data: object) -> None:
-            raw = json.dumps(data).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(fakegitlab.Handler):
         def _route(self, method: str) -> None:
             path = self.path.split("?", 1)[0]
             fake.requests.append(f"{method} {path}")
@@ -110,23 +98,8 @@ def gitlab() -> Iterator[tuple[FakeGitLab, str]]:
                         return self._send(200, note)
             return self._send(404, {"message": "404 Not found"})
 
-        def do_GET(self) -> None:
-            self._route("GET")
-
-        def do_POST(self) -> None:
-            self._route("POST")
-
-        def do_PUT(self) -> None:
-            self._route("PUT")
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}/api/v4"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with fakegitlab.serve(Handler) as url:
+        yield fake, url
 
 
 @pytest.fixture
