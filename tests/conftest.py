@@ -146,11 +146,8 @@ class FakeKops(NamedTuple):
         return self.log.read_text().splitlines() if self.log.exists() else []
 
 
-@pytest.fixture
-def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
-    """tests/fakekops/kops.py as `kops` on PATH (it imports this checkout's clustermgr)."""
-
-    bin_dir = tmp_path / "fakebin"
+def install_fake_kops(bin_dir: Path) -> Path:
+    """`bin_dir` holding tests/fakekops/kops.py as `kops` (it imports this checkout)."""
     bin_dir.mkdir()
     script = bin_dir / "kops"
     script.write_text(
@@ -158,6 +155,14 @@ def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
         f'"{REPO / "tests" / "fakekops" / "kops.py"}" "$@"\n'
     )
     script.chmod(0o755)
+    return bin_dir
+
+
+@pytest.fixture
+def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
+    """tests/fakekops/kops.py as `kops` on PATH (it imports this checkout's clustermgr)."""
+
+    bin_dir = install_fake_kops(tmp_path / "fakebin")
     log = tmp_path / "kops.log"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_KOPS_LOG", str(log))

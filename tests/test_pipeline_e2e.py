@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SOURCE_IGNORE, Run
+from tests.conftest import REPO, SOURCE_IGNORE, Run, install_fake_kops
 from tests.test_gitlab import git
 
 PINNED = REPO / ".ci" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -103,14 +103,7 @@ def gcl(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 def test_the_pipeline_runs_in_a_fleet_repository(fleet: Path, tmp_path: Path) -> None:
-    bin_dir = tmp_path / "fakebin"
-    bin_dir.mkdir()
-    kops = bin_dir / "kops"
-    kops.write_text(
-        f'#!/bin/sh\nPYTHONPATH="{REPO}" exec "{sys.executable}" '
-        f'"{REPO / "tests" / "fakekops" / "kops.py"}" "$@"\n'
-    )
-    kops.chmod(0o755)
+    bin_dir = install_fake_kops(tmp_path / "fakebin")
     store = tmp_path / "state"
     store.mkdir()
     log = tmp_path / "kops.log"
