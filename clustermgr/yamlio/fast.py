@@ -74,7 +74,7 @@ except ImportError:  # pragma: no cover - the dependency is declared
 def _suspect_stream(depth: int) -> Any:
     found = _STREAMS.get(depth)
     if found is None:
-        found = _STREAMS[depth] = _scanner(f"{_STREAM}|(?m)^ {{{depth + 1}}}")
+        found = _STREAMS[depth] = _scanner(f"{_STREAM}|^ {{{depth + 1}}}")
     return found
 
 
