@@ -544,3 +544,15 @@ def test_a_damaged_identity_is_no_identity(example: Path, cache: Path) -> None:
     store.write_files([(values, identity, b"short")])
     assert values not in store.read_files()
     assert CacheKeys(project, fleet.CheckRequest(), store).key("dev-eu1") == key
+
+
+def test_results_of_forked_workers_reach_the_store(run: Run, example: Path, cache: Path) -> None:
+    """Workers check (sharing the parent's frozen inputs); the parent stores each result
+    once, and the next run takes them all."""
+    out = example.parent / "check.json"
+    cold = run("-C", str(example), "check", "--all", "--json", str(out), "--jobs", "2")
+    assert cold.code in (0, 1), cold.err
+    assert json.loads(out.read_text())["summary"]["cached"] == 0
+    assert cached_count(run, example) == 4
+    with sqlite3.connect(cache / "check" / "results.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone() == (4,)
