@@ -96,6 +96,17 @@ def test_snippets_with_and_without_context(tmp_path: Path) -> None:
     assert out == 'one: hi all\ntwo: {"a": 1}/1\n'
 
 
+def test_macros_of_a_snippet_imported_see_the_globals(tmp_path: Path) -> None:
+    """`{% import %}` and `{% from %}` of a snippet: its macros, with every helper."""
+    macros = {
+        "m.j2": "{% macro name(x) %}{{ x | upper }}-{{ trimSuffix('-', 'a-') }}{% endmacro %}"
+    }
+    template = (
+        '{% import "m.j2" as m %}{% from "m.j2" import name %}a: {{ m.name(v) }}/{{ name("z") }}\n'
+    )
+    assert render(tmp_path, template, {"v": "b"}, macros) == "a: B-a/Z-a\n"
+
+
 def test_snippet_keeps_its_final_newline_as_go_does(tmp_path: Path) -> None:
     out = render(tmp_path, 'a:\n  {{ include("s") | indent(2) }}b: 1\n', {}, {"s": "x: 1\n"})
     assert out == "a:\n  x: 1\nb: 1\n"

@@ -161,7 +161,9 @@ class Renderer:
     def _run(self, template: Any, variables: dict[str, Any]) -> str:
         """Template.render without its copy of every global per call (`variables` already
         holds them): snippets are rendered this way once per include."""
-        context = template.new_context(variables, shared=True)
+        # Template.new_context, without the set of every global's name it builds per call
+        # (for `{% import %}` to spot globals a template lacks: every template here has them all)
+        context = self.env.context_class(self.env, variables, template.name, template.blocks)
         try:
             return capped.concat_capped(template.root_render_func(context))
         except Exception:
