@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clustermgr.errors import TemplateError
 from clustermgr.render.environment import Renderer, SandboxOptions, Source
 from clustermgr.render.helpers import SPRIG_FUNCTIONS
+from clustermgr.render.manifest import split_documents
 from tests.conftest import REPO
 
 
@@ -70,6 +73,38 @@ def test_documents_split_and_empty_ones_dropped(tmp_path: Path) -> None:
     renderer = Renderer([Source(tmp_path / "t.j2", "t.j2")], [], SandboxOptions())
     docs = renderer.render({})
     assert [(d.text, d.number, d.line) for d in docs] == [("a: 1\n", 1, 4), ("b: 2\n", 2, 8)]
+
+
+def _split_by_lines(text: str) -> list[tuple[str, int]]:
+    """The definition, line by line: a separator is a line `---` with blanks or a comment
+    after it; a document is what lies between, kept when a line holds more than a comment."""
+    pieces: list[tuple[list[str], int]] = [([], 1)]
+    for number, line in enumerate(text.split("\n"), 1):
+        if re.fullmatch(r"---[ \t]*(?:#.*)?", line):
+            pieces.append(([], number + 1))
+        else:
+            pieces[-1][0].append(line)
+    found = []
+    for lines, first in pieces:
+        if any(re.match(r"[ \t]*[^\s#]", line) for line in lines):
+            lead = next(i for i, line in enumerate(lines) if line)
+            found.append(("\n".join(lines).strip("\n") + "\n", first + lead))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["---", "--- # c", "---\t ", "----", " ---", "---x", "a: ---", "", "  ", "# c", "a: 1"]
+        ),
+        max_size=12,
+    )
+)
+def test_documents_split_where_a_line_is_a_separator(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    got = [(d.text, d.line) for d in split_documents(text, "t")]
+    assert got == _split_by_lines(text)
 
 
 def test_kops_indent_rule(tmp_path: Path) -> None:

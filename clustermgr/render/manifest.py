@@ -9,7 +9,9 @@ from clustermgr import yamlio
 from clustermgr.errors import TemplateError, YAMLError
 from clustermgr.problems import Location
 
-_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+# A separator line: `---`, then blanks or a comment (found from each `---` by str.find,
+# which is several times faster than a multi-line regex scanning every line start)
+_SEPARATOR_AT = re.compile(r"---[ \t]*(?:#[^\n]*)?$", re.M)
 _MEANINGFUL = re.compile(r"^[ \t]*[^\s#]", re.M)
 
 
@@ -27,18 +29,25 @@ def split_documents(text: str, template: str) -> list[RenderedDocument]:
     documents: list[RenderedDocument] = []
     start, line = 0, 1
     pieces: list[tuple[str, int]] = []
-    for match in _SEPARATOR.finditer(text):
-        pieces.append((text[start : match.start()], line))
-        line += text.count("\n", start, match.end()) + 1
-        start = match.end() + 1
+    at = text.find("---")
+    while at != -1:
+        found = (at == 0 or text[at - 1] == "\n") and _SEPARATOR_AT.match(text, at)
+        if not found:
+            at = text.find("---", at + 1)
+            continue
+        pieces.append((text[start:at], line))
+        line += text.count("\n", start, found.end()) + 1
+        start = found.end() + 1
+        at = text.find("---", found.end())
     pieces.append((text[start:], line))
     for body, first_line in pieces:
         if not _MEANINGFUL.search(body):
             continue
-        body = body.strip("\n")
-        lead = len(body) - len(body.lstrip("\n"))
+        lead = len(body) - len(body.lstrip("\n"))  # blank lines before it
         documents.append(
-            RenderedDocument(body + "\n", template, len(documents) + 1, first_line + lead)
+            RenderedDocument(
+                body.strip("\n") + "\n", template, len(documents) + 1, first_line + lead
+            )
         )
     return documents
 
