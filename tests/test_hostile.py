@@ -149,6 +149,23 @@ def test_a_symlink_out_of_the_project_is_not_read(run: Run, example: Path, tmp_p
     assert "values/dev/_zz.yaml leads outside the project" in result.err
 
 
+def test_a_snapshot_leading_out_of_the_project_is_not_read(
+    run: Run, example: Path, tmp_path: Path
+) -> None:
+    """A snapshot that is a symlink out of the project (its folder, inside, is resolved once;
+    the file itself is still looked at)."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("kind: Secret\ndata: {token: very-secret}\n")
+    with open(example / "clustermgr.yaml", "a") as config:
+        config.write("diff:\n  applied: applied\n")
+    (example / "applied").mkdir()
+    (example / "applied" / "dev-eu1.yaml").write_text("")  # checked first: its folder known
+    (example / "applied" / "staging-eu1.yaml").symlink_to(outside)
+    result = run("-C", str(example), "check", "--all", "--jobs", "1")
+    assert result.code != 0 and "very-secret" not in result.out + result.err
+    assert "applied/staging-eu1.yaml leads outside the project" in result.out + result.err
+
+
 def test_cluster_name_cannot_walk_out_of_the_state_store(
     run: Run, example: Path, tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ import fnmatch
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -44,6 +45,7 @@ class Project:
         self._schema_data: tuple[Any] | None = None
         self.memo: dict[str, Any] = {}  # what later stages compute once per project
         self._paths: dict[tuple[str, str, bool], Path] = {}
+        self._folders: dict[Path, bool] = {}  # folder -> whether it resolves inside
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
@@ -75,6 +77,19 @@ class Project:
         return path
 
     def inside(self, path: Path) -> bool:
+        """Whether `path` resolves inside the project. A file that is no symlink is where its
+        folder resolves to, and folders are resolved once per run (a snapshot or values
+        file per cluster would otherwise cost a syscall per part of its path)."""
+        try:
+            plain = not stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            plain = False
+        if plain and path.name not in ("", ".", ".."):
+            parent = path.parent
+            folder = self._folders.get(parent)
+            if folder is None:
+                folder = self._folders[parent] = parent.resolve().is_relative_to(self.root)
+            return folder
         return path.resolve().is_relative_to(self.root)
 
     def inside_or_refuse(self, path: Path, setting: str) -> Path:
