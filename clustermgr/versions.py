@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache, total_ordering
+from functools import cache, lru_cache, total_ordering
 
 _LOOSE = (
     r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?"
@@ -94,6 +94,7 @@ def _identifiers(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1024)  # the rules ask about the same few versions for every cluster
 def parse_tolerant(text: str) -> Version:
     """blang's ParseTolerant, as kOps parses Kubernetes versions: `v1.33` is 1.33.0."""
     text = text.strip().removeprefix("v")
