@@ -189,16 +189,18 @@ def subnet_routes(m: Manifest) -> Iterator[Hit]:
     if m.cluster is None:
         return
     spec, at = m.cluster.spec(), m.cluster.position
-    networks = []
-    for raw in [spec.get("networkCIDR"), *as_list(spec.get("additionalNetworkCIDRs"))]:
-        try:
-            networks.append(ipaddress.ip_network(str(raw), strict=False))
-        except ValueError:
-            continue
+    networks: list[Any] | None = None  # read once, where a subnet has routes
     for i, raw in enumerate(as_list(spec.get("subnets"))):
         subnet, path = as_dict(raw), ("spec", "subnets", i, "additionalRoutes")
         if cloud(m.cluster) != "aws" or subnet.get("additionalRoutes") is None:
             continue
+        if networks is None:
+            networks = []
+            for cidr in [spec.get("networkCIDR"), *as_list(spec.get("additionalNetworkCIDRs"))]:
+                try:
+                    networks.append(ipaddress.ip_network(str(cidr), strict=False))
+                except ValueError:
+                    continue
         if subnet.get("id"):
             detail = "Forbidden: additional routes cannot be added if the subnet is shared"
             yield Hit(at, path, detail)

@@ -9,16 +9,59 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from clustermgr.kops.rules.registry import Hit, Manifest, as_dict, as_list, cloud, rule
 from clustermgr.kops.rules.wording import go_value, invalid, required, unsupported
 from clustermgr.problems import ERROR
 from clustermgr.yamlio import YPath
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _SUBNET_TYPES = ("Public", "Private", "DualStack", "Utility")
 _RANGES = ("nonMasqueradeCIDR", "serviceClusterIPRange", "podCIDR")
+
+
+class Network(NamedTuple):
+    """A parsed CIDR as integers: range tests are two compares (ipaddress computes a
+    network's broadcast address under a lock on each of them), for rules that test every
+    subnet against every other."""
+
+    version: int
+    first: int  # the network address (host bits cleared)
+    last: int  # the broadcast address
+    prefixlen: int
+
+    def subnet_of(self, other: Network) -> bool:
+        same = self.version == other.version
+        return same and other.first <= self.first and self.last <= other.last
+
+    def overlaps(self, other: Network) -> bool:
+        same = self.version == other.version
+        return same and self.first <= other.last and other.first <= self.last
+
+    @property
+    def network_address(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        if self.version == 4:
+            return ipaddress.IPv4Address(self.first)
+        return ipaddress.IPv6Address(self.first)
+
+    def __str__(self) -> str:
+        return f"{self.network_address}/{self.prefixlen}"
+
+
+def _network(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Network:
+    first = int(net.network_address)
+    if net.version == 6 and net.prefixlen >= 96 and first >> 32 == 0xFFFF:
+        # Go's IPNet reads an IPv4-mapped network as the IPv4 one (net/ip.go,
+        # networkNumberAndMask): ::ffff:10.0.0.0/104 is 10.0.0.0/8
+        first &= 0xFFFFFFFF
+        return Network(4, first, first | (int(net.hostmask) & 0xFFFFFFFF), net.prefixlen - 96)
+    return Network(net.version, first, first | int(net.hostmask), net.prefixlen)
+
+
+# An IPv4 CIDR as Go and ipaddress both write and read it (no leading zeros): read without
+# ipaddress; anything else is read by ipaddress, as kOps' rules need it.
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_PLAIN_V4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}/(3[0-2]|[12][0-9]|[0-9])")
 
 
 def _parse(raw: Any) -> tuple[Network | None, str]:
@@ -31,14 +74,21 @@ def _parse(raw: Any) -> tuple[Network | None, str]:
 @functools.lru_cache(maxsize=4096)  # every rule asks about the same few CIDRs
 def _parse_text(raw: str) -> tuple[Network | None, str]:
     """kOps: validation.go, parseCIDR: Go's net.ParseCIDR, with kOps' hints."""
-    address, slash, prefix = raw.partition("/")
-    network = None
+    plain = _PLAIN_V4.fullmatch(raw)
+    if plain:
+        a, b, c, d, bits = (int(part) for part in plain.groups())
+        address = (a << 24) | (b << 16) | (c << 8) | d
+        hosts = (1 << (32 - bits)) - 1
+        network = Network(4, address & ~hosts, address | hosts, bits)
+        return network, "" if address & hosts == 0 else _host_bits(raw, str(network))
+    text, slash, prefix = raw.partition("/")
+    parsed = None
     if slash and prefix.isascii() and prefix.isdigit() and len(prefix) <= 3:
         try:
-            network = ipaddress.ip_network(raw, strict=False)
+            parsed = ipaddress.ip_network(raw, strict=False)
         except ValueError:
-            network = None
-    if network is None:
+            parsed = None
+    if parsed is None:
         detail = "Could not be parsed as a CIDR"
         if not slash:
             try:
@@ -49,13 +99,17 @@ def _parse_text(raw: str) -> tuple[Network | None, str]:
                 size = 32 if ip.version == 4 and ":" not in raw else 64
                 detail += f' (did you mean "{raw}/{size}")'
         return None, invalid(raw, detail)
-    if ipaddress.ip_address(address) != network.network_address:
-        detail = (
-            "Network contains bits outside prefix (did you mean "
-            f'"{network.network_address}/{network.prefixlen}")'
-        )
-        return network, invalid(raw, detail)
+    network = _network(parsed)
+    if ipaddress.ip_address(text) != parsed.network_address:
+        # Go prints an IPv4-mapped address as IPv4, beside the mask's own size
+        base = parsed.network_address
+        mapped = base.ipv4_mapped if isinstance(base, ipaddress.IPv6Address) else None
+        return network, _host_bits(raw, f"{mapped or base}/{parsed.prefixlen}")
     return network, ""
+
+
+def _host_bits(raw: str, network: str) -> str:
+    return invalid(raw, f'Network contains bits outside prefix (did you mean "{network}")')
 
 
 def _cidrs(spec: dict[str, Any]) -> Iterator[tuple[YPath, Any]]:
@@ -175,7 +229,7 @@ def subnet_outside_network(m: Manifest) -> Iterator[Hit]:
         return
     extra = " or an additionalNetworkCIDR" if len(networks) > 1 else ""
     for i, net in _subnets(spec):
-        if not any(net.version == n.version and net.subnet_of(n) for n in networks):  # type: ignore[arg-type]
+        if not any(net.subnet_of(n) for n in networks):
             subnet = as_dict(as_list(spec.get("subnets"))[i])
             yield Hit(
                 m.cluster.position,
@@ -252,7 +306,8 @@ def subnet_ipv6_cidr(m: Manifest) -> Iterator[Hit]:
         network, message = _parse_text(text)
         if message:
             yield Hit(m.cluster.position, path, message)
-        if network is None or network.version != 6 or network.network_address.ipv4_mapped:
+        # an IPv4-mapped address (::ffff:a.b.c.d) is not IPv6 to Go
+        if network is None or network.version != 6 or network.first >> 32 == 0xFFFF:
             yield Hit(m.cluster.position, path, invalid(text, "Network is not an IPv6 CIDR"))
         elif service is not None and service.version == 6 and network.overlaps(service):
             yield Hit(
