@@ -556,3 +556,15 @@ def test_results_of_forked_workers_reach_the_store(run: Run, example: Path, cach
     assert cached_count(run, example) == 4
     with sqlite3.connect(cache / "check" / "results.sqlite") as db:
         assert db.execute("SELECT count(*) FROM results").fetchone() == (4,)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_shared_inputs_that_do_not_load_are_one_error_however_many_workers(
+    run: Run, example: Path, cache: Path, jobs: str
+) -> None:
+    """Workers forked before the shared inputs load (a cold run) meet a broken schema; the
+    run reports it as the one error it is, as without workers."""
+    (example / "schemas" / "values.schema.json").write_text('{"type": ')
+    result = run("-C", str(example), "check", "--all", "--jobs", jobs)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "schemas/values.schema.json:1:10: error: invalid JSON: Expecting value\n"

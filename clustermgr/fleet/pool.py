@@ -7,6 +7,7 @@ cluster-name order whatever the scheduling.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable
 from typing import Any
@@ -40,41 +41,47 @@ def run(
         raise UsageError(f"--jobs {jobs}: at most {most} (limits.jobs in clustermgr.yaml)")
     store = ResultStore(cache_dir("check") if use_cache else None)
     keys = CacheKeys(project, request, store) if use_cache else None
-    wanted: dict[str, str | None] = keys.keys(store, names) if keys else dict.fromkeys(names)
-    hits = store.read([k for k in wanted.values() if k])
-    results: dict[str, ClusterResult] = {}
-    for name, key in wanted.items():
-        if key in hits:
-            results[name] = hits[key]._replace(name=name, cached=True)
-    todo = [name for name in names if name not in results]
-    done = len(results)
-    if progress:
-        progress(done, len(names))
     _WORKER.clear()
     _WORKER.update(project=project, request=request)
-    if todo:
-        _prepare()  # before forking: workers inherit the loaded templates, schema and CRDs
-    if todo and jobs > 1 and len(todo) > 1:
-        import multiprocessing  # noqa: PLC0415  # 9 ms, only with --jobs above 1
-
-        context = multiprocessing.get_context("fork")
-        # The workers share what was loaded copy-on-write; a collection in a worker would
-        # visit (and so copy) every inherited object: frozen, the collector leaves them be.
-        gc.freeze()
-        chunk = max(1, min(16, len(todo) // (jobs * 8)))
-        with context.Pool(min(jobs, len(todo))) as pool:
-            for result in pool.imap_unordered(_check_one, todo, chunk):
+    workers = None
+    if jobs > 1 and len(names) > 1 and _likely_cold(store, keys, names[0]):
+        # Forked now, the workers load templates, schema and CRDs while this process hashes
+        # every cluster's files for the keys (on two cores, one would otherwise idle).
+        workers = _start(min(jobs, len(names)), _warm)
+    try:
+        wanted: dict[str, str | None] = keys.keys(store, names) if keys else dict.fromkeys(names)
+        hits = store.read([k for k in wanted.values() if k])
+        results: dict[str, ClusterResult] = {}
+        for name, key in wanted.items():
+            if key in hits:
+                results[name] = hits[key]._replace(name=name, cached=True)
+        todo = [name for name in names if name not in results]
+        done = len(results)
+        if progress:
+            progress(done, len(names))
+        if todo and (workers is None or len(todo) == 1):
+            _prepare()  # before forking: workers inherit the loaded templates, schema and CRDs
+        if todo and workers is None and jobs > 1 and len(todo) > 1:
+            workers = _start(min(jobs, len(todo)), None)
+        if workers is not None and len(todo) > 1:
+            chunk = max(1, min(16, len(todo) // (jobs * 8)))
+            for result in workers.imap_unordered(_check_one, todo, chunk):
+                if result is None:  # the shared inputs did not load in a worker: say why here
+                    _prepare()
+                    raise AssertionError("the shared inputs loaded here but not in a worker")
                 results[result.name] = result
                 done += 1
                 if progress:
                     progress(done, len(names))
-        gc.unfreeze()
-    else:
-        for name in todo:
-            results[name] = _check_one(name)
-            done += 1
-            if progress:
-                progress(done, len(names))
+        else:
+            for name in todo:
+                results[name] = _checked(name)
+                done += 1
+                if progress:
+                    progress(done, len(names))
+    finally:
+        if workers is not None:
+            workers.terminate()
     store.write([(key, results[name]) for name in todo if (key := wanted[name])])
 
     fleet = duplicate_names(project, _fleet_names(project, request, results, keys, store))
@@ -110,6 +117,35 @@ def _fleet_names(
     return found
 
 
+def _likely_cold(store: ResultStore, keys: CacheKeys | None, first: str) -> bool:
+    """Whether the first cluster's result is not stored: then most are not (a first run, or
+    a change to what every cluster shares), and workers will be wanted."""
+    if keys is None:
+        return True
+    key = keys.keys(store, [first])[first]  # its file digests are kept for the other keys
+    return key is None or not store.read([key])
+
+
+def _start(processes: int, initializer: Callable[[], None] | None) -> Any:
+    """A pool of forked workers."""
+    import multiprocessing  # noqa: PLC0415  # 9 ms, only with --jobs above 1
+
+    # The workers share what is loaded copy-on-write; a collection in a worker would visit
+    # (and so copy) every inherited object: frozen, the collector leaves them be.
+    gc.freeze()
+    try:
+        return multiprocessing.get_context("fork").Pool(processes, initializer=initializer)
+    finally:
+        gc.unfreeze()
+
+
+def _warm() -> None:
+    """A worker's first task: the shared inputs (a failure is met again, and reported, by
+    the first check)."""
+    with contextlib.suppress(Exception):
+        _prepare()
+
+
 def _prepare() -> None:
     """Load what every cluster's check shares, once per process."""
     if "validator" in _WORKER:
@@ -129,7 +165,17 @@ def _prepare() -> None:
     _WORKER["source"] = source if source.configured() else None
 
 
-def _check_one(name: str) -> ClusterResult:
+def _check_one(name: str) -> ClusterResult | None:
+    """A worker's task; None when the shared inputs do not load (the parent loads them
+    again, to report why as an error of the run)."""
+    try:
+        _prepare()
+    except Exception:  # reported by the parent
+        return None
+    return _checked(name)
+
+
+def _checked(name: str) -> ClusterResult:
     """validate + diff for one cluster, in whichever process runs it. A bug met while
     checking one cluster is that cluster's `internal-error` problem: the other clusters and
     every report are still produced (and the run exits 3)."""
