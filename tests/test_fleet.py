@@ -568,3 +568,21 @@ def test_shared_inputs_that_do_not_load_are_one_error_however_many_workers(
     result = run("-C", str(example), "check", "--all", "--jobs", jobs)
     assert (result.code, result.out) == (1, "")
     assert result.err == "schemas/values.schema.json:1:10: error: invalid JSON: Expecting value\n"
+
+
+def test_a_render_that_never_ends_is_stopped_in_every_worker(
+    run: Run, example: Path, cache: Path
+) -> None:
+    """Workers keep the alarm's handler installed and arm it per render: each cluster's
+    endless render is that cluster's error, and the run ends."""
+    (example / "clustermgr.yaml").open("a").write("limits: {renderSeconds: 0.2}\n")
+    (example / "template" / "30-loop.yaml.j2").write_text(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n"
+    )
+    out = example.parent / "check.json"
+    result = run("-C", str(example), "check", "--all", "--json", str(out), "--jobs", "2")
+    assert result.code == 1, result.err
+    clusters = json.loads(out.read_text())["clusters"]
+    assert [[p["message"] for p in c["problems"]] for c in clusters] == [
+        ["the render took too long (a template that loops for ever?)"]
+    ] * 4

@@ -47,7 +47,7 @@ def run(
     if jobs > 1 and len(names) > 1 and _likely_cold(store, keys, names[0]):
         # Forked now, the workers load templates, schema and CRDs while this process hashes
         # every cluster's files for the keys (on two cores, one would otherwise idle).
-        workers = _start(min(jobs, len(names)), _warm)
+        workers = _start(min(jobs, len(names)), warm=True)
     try:
         wanted: dict[str, str | None] = keys.keys(store, names) if keys else dict.fromkeys(names)
         hits = store.read([k for k in wanted.values() if k])
@@ -62,7 +62,7 @@ def run(
         if todo and (workers is None or len(todo) == 1):
             _prepare()  # before forking: workers inherit the loaded templates, schema and CRDs
         if todo and workers is None and jobs > 1 and len(todo) > 1:
-            workers = _start(min(jobs, len(todo)), None)
+            workers = _start(min(jobs, len(todo)), warm=False)
         if workers is not None and len(todo) > 1:
             chunk = max(1, min(16, len(todo) // (jobs * 8)))
             for result in workers.imap_unordered(_check_one, todo, chunk):
@@ -126,24 +126,29 @@ def _likely_cold(store: ResultStore, keys: CacheKeys | None, first: str) -> bool
     return key is None or not store.read([key])
 
 
-def _start(processes: int, initializer: Callable[[], None] | None) -> Any:
-    """A pool of forked workers."""
+def _start(processes: int, warm: bool) -> Any:
+    """A pool of forked workers; `warm`: each loads the shared inputs first."""
     import multiprocessing  # noqa: PLC0415  # 9 ms, only with --jobs above 1
 
     # The workers share what is loaded copy-on-write; a collection in a worker would visit
     # (and so copy) every inherited object: frozen, the collector leaves them be.
     gc.freeze()
     try:
-        return multiprocessing.get_context("fork").Pool(processes, initializer=initializer)
+        context = multiprocessing.get_context("fork")
+        return context.Pool(processes, initializer=_worker, initargs=(warm,))
     finally:
         gc.unfreeze()
 
 
-def _warm() -> None:
-    """A worker's first task: the shared inputs (a failure is met again, and reported, by
-    the first check)."""
-    with contextlib.suppress(Exception):
-        _prepare()
+def _worker(warm: bool) -> None:
+    """A worker's start: its render alarm installed for good; with `warm`, the shared inputs
+    loaded (a failure is met again, and reported, by the first check)."""
+    from clustermgr.render.failures import keep_alarm_handler  # noqa: PLC0415  # Jinja2
+
+    keep_alarm_handler()
+    if warm:
+        with contextlib.suppress(Exception):
+            _prepare()
 
 
 def _prepare() -> None:

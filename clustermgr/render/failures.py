@@ -34,28 +34,38 @@ def check_text(text: str, display: str) -> None:
         ) from None
 
 
+def _expire(_signum: int, _frame: Any) -> None:
+    raise RenderTimeout
+
+
+def keep_alarm_handler() -> None:
+    """For a process that does nothing but check clusters (a worker): the alarm's handler is
+    installed once, and each render only arms and disarms the timer."""
+    signal.signal(signal.SIGALRM, _expire)
+
+
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     """SIGALRM after `seconds`; no limit where signals cannot be used (not the main thread,
-    or no setitimer on this platform)."""
-
-    def expire(_signum: int, _frame: Any) -> None:
-        raise RenderTimeout
-
+    or no setitimer on this platform). The handler is installed for the duration, and the
+    one it replaced put back, unless it is installed for the process already."""
     if seconds <= 0:
         yield
         return
-    try:
-        previous = signal.signal(signal.SIGALRM, expire)
-    except (ValueError, AttributeError):  # not the main thread / no SIGALRM
-        yield
-        return
+    previous = None
+    if signal.getsignal(signal.SIGALRM) is not _expire:  # Python's own table: no syscall
+        try:
+            previous = signal.signal(signal.SIGALRM, _expire)
+        except (ValueError, AttributeError):  # not the main thread / no SIGALRM
+            yield
+            return
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if previous is not None:
+            signal.signal(signal.SIGALRM, previous)
 
 
 def describe(exc: BaseException) -> str:
