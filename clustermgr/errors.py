@@ -31,6 +31,10 @@ class YAMLError(ClusterMgrError):
     """A YAML file that cannot be read: syntax, duplicate keys, wrong top level."""
 
 
+class MissingFile(YAMLError):
+    """A file that is not there (some readers take that as empty, without a stat first)."""
+
+
 class ValuesError(ClusterMgrError):
     """Values that cannot be merged or a --set/--set-string expression that does not parse."""
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from clustermgr import limits
-from clustermgr.errors import ClusterMgrError, YAMLError
+from clustermgr.errors import ClusterMgrError, MissingFile, YAMLError
 from clustermgr.problems import Location
 
 
@@ -24,7 +24,7 @@ def read_bytes(path: str | Path, display: str | None = None) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise YAMLError("no such file", Location(name)) from None
+        raise MissingFile("no such file", Location(name)) from None
     except IsADirectoryError:
         raise YAMLError("is a directory, not a file", Location(name)) from None
     except OSError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from clustermgr import git
-from clustermgr.errors import ClusterMgrError, UsageError
+from clustermgr.errors import ClusterMgrError, MissingFile, UsageError
 from clustermgr.kops import state_store_from_env, valid_cluster_name
 from clustermgr.project import Project, find_project
 from clustermgr.values import cluster_values, kops_name, kops_names
@@ -164,6 +164,7 @@ class AppliedSource:
         self._old: Project | None = None
         self._renderer: Any = None  # the old project's renderer, built on first use
         self._context: Any = None
+        self._shown: str | None = None  # the snapshot folder as messages show it
 
     def __enter__(self) -> AppliedSource:
         if self.against.ref is not None:
@@ -189,11 +190,14 @@ class AppliedSource:
             return self._at_ref(name, cluster_name)
         if kind == SNAPSHOTS:
             snapshot = Path(where) / f"{name}.yaml"
-            shown = self.project.display(snapshot)
-            if not snapshot.exists():
-                return []
             self.project.inside_or_refuse(snapshot, "diff.applied")
-            return from_file(snapshot, shown)
+            if self._shown is None:  # the folder's, once: relative_to costs per cluster
+                folder = self.project.display(Path(where))
+                self._shown = "" if folder == "." else f"{folder}/"
+            try:
+                return from_file(snapshot, f"{self._shown}{name}.yaml")
+            except MissingFile:
+                return []  # a new cluster: everything is added
         raise UsageError(
             "nothing to compare with: pass --against FILE, --state DIR or --against-ref REF "
             "(or set diff.applied in clustermgr.yaml)"

@@ -89,6 +89,9 @@ def _mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# made once: json.loads builds a decoder per call when given a hook
+_DECODER = json.JSONDecoder(object_pairs_hook=_mapping)
+
 _NULL: list[int] = []  # an fd open on /dev/null, once per process
 
 
@@ -139,7 +142,7 @@ def parse(text: str, depth: int) -> list[Any] | None:
     if _suspect_json(encoded):
         return None
     try:
-        found = json.loads(encoded, object_pairs_hook=_mapping)
+        found = _DECODER.decode(encoded.decode())
     except (ValueError, _Duplicate, RecursionError):
         return None
     return list(found) if tree.is_stream(tree.root_id()) else [found]
