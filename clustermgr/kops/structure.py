@@ -34,55 +34,117 @@ def check(value: Any, schema: Schema, unknown_level: str, position: int = 0) -> 
     """Type, pattern, enum and required checks of the document at `position`, and a finding
     of `unknown_level` per field the schema does not know (kOps drops those silently)."""
     found: list[_Found] = []
-    _walk(value, schema, (), found)
+    _walk(value, _node(schema), (), found)
     return [
         Finding(position, unknown_level if rule == "unknown-field" else level, rule, path, text)
         for level, rule, path, text in found
     ]
 
 
+class _Node:
+    """A schema node read once: the walk visits ~250 nodes per manifest, and asking each
+    schema dict for six keys cost more than the checks themselves."""
+
+    __slots__ = (
+        "enum",
+        "extra",
+        "items",
+        "kind",
+        "not_bool",
+        "pattern",
+        "plain",
+        "properties",
+        "required",
+        "types",
+    )
+
+    def __init__(self, schema: Schema) -> None:
+        self.kind: str = schema.get("type") or ""
+        self.types: tuple[type, ...] = _TYPES.get(self.kind, ())
+        self.not_bool = self.kind in _NOT_BOOL
+        self.enum = schema.get("enum")
+        pattern = schema.get("pattern")
+        self.pattern = _pattern(pattern) if isinstance(pattern, str) else None
+        # a scalar is checked by its type alone: the walk does it without a call
+        self.plain = self.enum is None and self.pattern is None
+        self.properties: dict[str, Schema] = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        self.extra = extra if isinstance(extra, dict) else None
+        items = schema.get("items")
+        self.items = items if isinstance(items, dict) else None
+        self.required: tuple[str, ...] = tuple(schema.get("required", ()))
+
+    def wrong_type(self, value: Any) -> bool:
+        return bool(self.types) and (
+            not isinstance(value, self.types) or (self.not_bool and isinstance(value, bool))
+        )
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "int-or-string": (str, int, float),
+}
+_NOT_BOOL = frozenset({"integer", "number", "int-or-string"})  # a bool is an int to Python
+_NODES: dict[int, tuple[Schema, _Node]] = {}  # by id; the schema is kept, so the id stays its
+
+
+def _node(schema: Schema) -> _Node:
+    found = _NODES.get(id(schema))
+    if found is None:
+        found = _NODES[id(schema)] = (schema, _Node(schema))
+    return found[1]
+
+
 # A list filled by plain recursion: every manifest walks some 250 nodes, and generators
 # chained through each level cost more than the checks themselves.
-def _walk(value: Any, schema: Schema, path: YPath, found: list[_Found]) -> None:
+def _walk(value: Any, node: _Node, path: YPath, found: list[_Found]) -> None:
     if value is None:  # JSON null decodes to the zero value in Go: accepted
         return
-    kind = schema.get("type")
-    if kind and not _is(value, kind):
-        expected = _TYPE_NAMES.get(kind, kind)
+    if node.wrong_type(value):
+        expected = _TYPE_NAMES.get(node.kind, node.kind)
         found.append((ERROR, "field-type", path, f"expected {expected}, got {_describe(value)}"))
         return
-    if "enum" in schema and value not in schema["enum"]:
-        allowed = ", ".join(str(v) for v in schema["enum"])
+    if node.enum is not None and value not in node.enum:
+        allowed = ", ".join(str(v) for v in node.enum)
         message = f"unsupported value {value!r}: must be one of {allowed}"
         found.append((ERROR, "field-value", path, message))
-    if (
-        isinstance(value, str)
-        and "pattern" in schema
-        and not _pattern(schema["pattern"]).search(value)
-    ):
-        message = f"{value!r} does not match {schema['pattern']!r}"
+    if node.pattern is not None and isinstance(value, str) and not node.pattern.search(value):
+        message = f"{value!r} does not match {node.pattern.pattern!r}"
         found.append((ERROR, "field-format", path, message))
     if isinstance(value, dict):
-        _walk_object(value, schema, path, found)
-    elif isinstance(value, list):
-        items = schema.get("items")
-        if isinstance(items, dict):
-            for index, item in enumerate(value):
-                _walk(item, items, (*path, index), found)
+        _walk_object(value, node, path, found)
+    elif isinstance(value, list) and node.items is not None:
+        items = _node(node.items)
+        for index, item in enumerate(value):
+            _walk(item, items, (*path, index), found)
 
 
-def _walk_object(value: dict[str, Any], schema: Schema, path: YPath, found: list[_Found]) -> None:
-    properties: dict[str, Schema] = schema.get("properties", {})
-    extra = schema.get("additionalProperties")
+def _walk_object(value: dict[str, Any], node: _Node, path: YPath, found: list[_Found]) -> None:
+    properties, extra = node.properties, node.extra
     for key, item in value.items():
-        known = properties.get(key)
-        if known is not None:
-            _walk(item, known, (*path, key), found)
-        elif isinstance(extra, dict):
-            _walk(item, extra, (*path, key), found)
-        elif properties:
-            found.append((WARNING, "unknown-field", (*path, key), _unknown(key, properties)))
-    for name in schema.get("required", ()):
+        schema = properties.get(key)
+        if schema is None:
+            if extra is None:
+                if properties:
+                    found.append(
+                        (WARNING, "unknown-field", (*path, key), _unknown(key, properties))
+                    )
+                continue
+            schema = extra
+        child = _node(schema)
+        if (
+            child.plain
+            and not isinstance(item, (dict, list))
+            and (item is None or not child.wrong_type(item))
+        ):
+            continue  # a scalar of the right type, nothing else to check
+        _walk(item, child, (*path, key), found)
+    for name in node.required:
         if name not in value:
             message = f"Required value: {name} must be set"
             found.append((ERROR, "field-required", (*path, name), message))
@@ -94,24 +156,6 @@ def _unknown(key: str, known: dict[str, Schema]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
     hint = f" — did you mean `{close[0]}`?" if close else ""
     return f"kOps ignores unknown field `{key}`{hint}"
-
-
-def _is(value: Any, kind: str) -> bool:
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "object":
-        return isinstance(value, dict)
-    if kind == "array":
-        return isinstance(value, list)
-    if kind == "int-or-string":
-        return isinstance(value, (str, int, float)) and not isinstance(value, bool)
-    return True
 
 
 def _describe(value: Any) -> str:
