@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -586,3 +587,20 @@ def test_a_render_that_never_ends_is_stopped_in_every_worker(
     assert [[p["message"] for p in c["problems"]] for c in clusters] == [
         ["the render took too long (a template that loops for ever?)"]
     ] * 4
+
+
+def test_workers_keep_rapidyamls_error_printing_from_the_user(example: Path, cache: Path) -> None:
+    """Workers make the copy of stderr that parsing puts back once; rapidyaml's own printing
+    of an error still never reaches the user, and stderr stays theirs after it."""
+    with open(example / "clustermgr.yaml", "a") as config:
+        config.write("diff:\n  applied: applied\n")
+    (example / "applied").mkdir()
+    for name in ("dev-eu1", "prod-eu1", "prod-us1", "staging-eu1"):
+        (example / "applied" / f"{name}.yaml").write_text("kind: Cluster\nspec: a: b\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "clustermgr", "check", "--all", "--jobs", "2"],
+        cwd=example, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "ERROR" not in done.stderr and "parse_engine" not in done.stderr, done.stderr
+    assert done.stdout.count("mapping values are not allowed in this context") == 4, done.stdout

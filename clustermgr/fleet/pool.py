@@ -141,11 +141,14 @@ def _start(processes: int, warm: bool) -> Any:
 
 
 def _worker(warm: bool) -> None:
-    """A worker's start: its render alarm installed for good; with `warm`, the shared inputs
-    loaded (a failure is met again, and reported, by the first check)."""
+    """A worker's start: its render alarm and the copy of its stderr made for good; with
+    `warm`, the shared inputs loaded (a failure is met again, and reported, by the first
+    check)."""
     from clustermgr.render.failures import keep_alarm_handler  # noqa: PLC0415  # Jinja2
+    from clustermgr.yamlio.fast import keep_stderr  # noqa: PLC0415  # rapidyaml
 
     keep_alarm_handler()
+    keep_stderr()
     if warm:
         with contextlib.suppress(Exception):
             _prepare()

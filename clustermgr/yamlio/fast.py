@@ -93,6 +93,14 @@ def _mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(object_pairs_hook=_mapping)
 
 _NULL: list[int] = []  # an fd open on /dev/null, once per process
+_KEPT: list[int] = []  # a copy of fd 2 kept for the process (keep_stderr)
+
+
+def keep_stderr() -> None:
+    """For a process whose fd 2 no one else moves (a check worker): the copy of stderr that
+    `_quiet` puts back is made once, not per parse."""
+    if not _KEPT:
+        _KEPT.append(os.dup(2))
 
 
 @contextlib.contextmanager
@@ -101,13 +109,14 @@ def _quiet() -> Iterator[None]:
     user gets compose's located message instead, and nothing else."""
     if not _NULL:
         _NULL.append(os.open(os.devnull, os.O_WRONLY))
-    saved = os.dup(2)
+    saved = _KEPT[0] if _KEPT else os.dup(2)
     os.dup2(_NULL[0], 2)
     try:
         yield
     finally:
         os.dup2(saved, 2)
-        os.close(saved)
+        if not _KEPT:
+            os.close(saved)
 
 
 _BUFFER = bytearray(1 << 16)  # emit_json_malloc leaks its buffer: emit into ours instead
