@@ -145,9 +145,25 @@ def wrap(value: Any, path: YPath) -> Any:
     return value
 
 
-def _child_name(obj: Any, key: Any) -> str:
-    path: YPath = getattr(obj, "path", ())
-    return format_path((*path, key if isinstance(key, (str, int)) else str(key)))
+def _child_name(obj: Any, key: Any) -> Any:
+    return _Name(getattr(obj, "path", ()), key)
+
+
+class _Name:
+    """The dotted name of a value a template asked for and did not find, written out only
+    when a message needs it (`x.y | default(z)` asks for many that never fail)."""
+
+    __slots__ = ("key", "path")
+
+    def __init__(self, path: YPath, key: Any) -> None:
+        self.path, self.key = path, key
+
+    def __str__(self) -> str:
+        key = self.key
+        return format_path((*self.path, key if isinstance(key, (str, int)) else str(key)))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
 
 
 def _chains(obj: Any) -> bool:
