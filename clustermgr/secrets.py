@@ -13,6 +13,7 @@ reviewer sees that a secret changed, never what it is.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -50,8 +51,11 @@ _MIN_LENGTH = 4  # shorter values are not searched for in other text: too many f
 
 def secret_key(key: object) -> bool:
     """Whether a mapping key names a credential."""
-    if not isinstance(key, str):
-        return False
+    return isinstance(key, str) and _secret_name(key)
+
+
+@functools.lru_cache(maxsize=4096)  # every cluster's values and documents ask for the same keys
+def _secret_name(key: str) -> bool:
     name = key.lower().replace("-", "").replace("_", "")
     return name in _SECRET_NAMES or name.endswith(_SECRET_ENDINGS)
 

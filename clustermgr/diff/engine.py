@@ -158,9 +158,10 @@ def normalise(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any],
             old = _without(old, ("metadata", "labels"))
     if old.get("kind") == "Cluster":
         old = unassign(old, new)
-    for path, default in _DECODER_DEFAULTS:
-        if not _has(new, path) and _get(old, path, _MISSING) == default:
-            old = _without(old, path)
+        # the decoder defaults only a Cluster's spec (v1alpha2/defaults.go, SetDefaults_ClusterSpec)
+        for path, default in _DECODER_DEFAULTS:
+            if not _has(new, path) and _get(old, path, _MISSING) == default:
+                old = _without(old, path)
     if old.get("kind") == "SSHCredential":
         old, new = _ssh_key(old), _ssh_key(new)
     return old, new
