@@ -89,6 +89,29 @@ def test_changed_since_follows_the_dependency_graph(run: Run, example: Path) -> 
     assert "staging-eu1  REMOVED  its values file was deleted" in result.out
 
 
+def test_changed_since_resolves_values_files_as_often_however_many_files_changed(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each changed file is looked up among the values files, resolved once per run (they
+    were resolved again for every changed file and cluster: minutes for a large change)."""
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    edit(example, "values/prod/_env.yaml", "maxPods: 64", "maxPods: 60")
+    resolved: list[Path] = []
+    real = Path.resolve
+    monkeypatch.setattr(Path, "resolve", lambda p, *a: resolved.append(p) or real(p, *a))
+    counts = []
+    for notes in (2, 20):
+        for i in range(notes):
+            (example / f"notes-{i}.txt").write_text("x\n")
+        resolved.clear()
+        selection = fleet.select_changed(find_project(example), "HEAD")
+        assert selection.names == ["prod-eu1", "prod-us1"]
+        counts.append(sum("values" in p.parts for p in resolved))
+    assert counts[0] == counts[1] < 20, counts
+
+
 def test_shards_cover_every_cluster_once(write: Callable[..., Path]) -> None:
     root = write({f"values/c{i:02d}.yaml": "x: " + "1" * (i * 7 % 50) + "\n" for i in range(23)})
     project = find_project(root)

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from clustermgr import git
 from clustermgr.errors import ClusterMgrError, UsageError
-from clustermgr.project import Project, require_clusters
+from clustermgr.project import Cluster, Project, require_clusters
 from clustermgr.values import cluster_names, kops_names
 from clustermgr.yamlio import load_documents
 
@@ -59,17 +59,16 @@ def select_changed(project: Project, ref: str, kops_crds: str | Path | None = No
     shared = project.shared_inputs(kops_crds)
     removed = []
     values_root = (project.root / project.config.values_dir).resolve()
+    readers = _readers(clusters) if changed else {}
     for path, status in sorted(changed.items()):
         shown = project.display(path)
         if any(path == s or path.is_relative_to(s) for s in shared):
             for name in clusters:
                 reasons.setdefault(name, []).append(f"{shown} is used by every cluster")
             continue
-        for name, cluster in clusters.items():
-            if path == cluster.file.resolve():
-                reasons.setdefault(name, []).append(f"its values file {shown} changed")
-            elif any(path == layer.resolve() for layer in cluster.layers):
-                reasons.setdefault(name, []).append(f"its layer {shown} changed")
+        for name, own in readers.get(path, ()):
+            reason = f"its values file {shown} changed" if own else f"its layer {shown} changed"
+            reasons.setdefault(name, []).append(reason)
         in_values = path.is_relative_to(values_root) and path.suffix in (".yaml", ".yml")
         if status == "D" and in_values and path.stem not in clusters:
             # identity is the kOps name: a values file renamed is a rename, not a removal
@@ -83,6 +82,24 @@ def select_changed(project: Project, ref: str, kops_crds: str | Path | None = No
                 removed.append(path.stem)
     names = sorted(reasons)
     return Selection(names, {n: reasons[n] for n in names}, sorted(removed))
+
+
+def _readers(clusters: dict[str, Cluster]) -> dict[Path, list[tuple[str, bool]]]:
+    """The clusters reading each values file, resolved (as git names changed files), and
+    whether it is their own file: each file resolved once, not once per changed file and
+    cluster (a change of many files in a large fleet took minutes)."""
+    resolved: dict[Path, Path] = {}
+    readers: dict[Path, list[tuple[str, bool]]] = {}
+    for name, cluster in clusters.items():
+        for layer in (cluster.file, *cluster.layers):
+            if layer not in resolved:
+                resolved[layer] = layer.resolve()
+        own = resolved[cluster.file]
+        readers.setdefault(own, []).append((name, True))
+        for layer in cluster.layers:
+            if resolved[layer] != own:
+                readers.setdefault(resolved[layer], []).append((name, False))
+    return readers
 
 
 def _old_kops_name(project: Project, ref: str, path: Path) -> str | None:
