@@ -249,3 +249,31 @@ def test_control_characters_and_yaml_11_line_breaks_are_left_to_compose(char: st
     assert fast.parse(text, DEPTH) is None
     with pytest.raises(YAMLError):
         load_documents(text, "t.yaml", cache=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ('layers: "_*.yaml"\n', True),
+        ("url: https://x.example/?a=1&b=2\n", True),
+        ("a: x &y\n", True),
+        ("a: x*y\n", True),
+        ("a: *b\n", False),
+        ("a: &x 1\nb: *x\n", False),
+        ("- *a\n", False),
+        ("a: [x, *b]\n", False),
+        ("{a: &b c}\n", False),
+        ("a:\n  &x\n  b: 1\n", False),
+        ("--- &a x\n", False),
+        ("? &a k\n: v\n", False),
+    ],
+)
+def test_anchors_and_aliases_are_left_to_compose_and_the_same_characters_in_text_are_not(
+    text: str, taken: bool
+) -> None:
+    """`&` and `*` make an anchor or an alias only where a node starts; inside a scalar they
+    are text to both parsers (a values file with a URL or a glob stays on the fast path)."""
+    found = fast.parse(text, DEPTH)
+    assert (found is not None) == taken
+    if found is not None:
+        assert found == [data for data, _, _ in reference(text, "t.yaml")]

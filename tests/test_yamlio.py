@@ -170,3 +170,24 @@ def test_a_tagged_scalar_of_another_type_is_go_yamls_error(text: str, message: s
     with pytest.raises(YAMLError) as error:
         load_documents(text, "t.yaml", cache=False)
     assert (str(error.value.location), error.value.message) == ("t.yaml:1:4", message)
+
+
+def test_a_cached_parse_locates_as_compose_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text the fast path reads is cached without positions; located from the cache, a
+    document finds them in its text, as compose gives them. A damaged entry is a miss."""
+    monkeypatch.setenv("CLUSTERMGR_CACHE_DIR", str(tmp_path))
+    text = "a: 1\nb:\n  c: [x, y]\n"
+    expected = yamlparse.parse(text, "f.yaml")[0]
+    for _ in range(2):  # parsed, then from the cache
+        (doc,) = load_documents(text, "f.yaml")
+        assert doc.data == expected[0]
+        assert dict(doc.positions) == expected[1]
+        assert str(doc.location(("b", "c", 1))) == "f.yaml:3:10"
+    assert list((tmp_path / "yaml").iterdir())
+    for entry in (tmp_path / "yaml").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(entry.read_bytes()[:-3])
+    (doc,) = load_documents(text, "f.yaml")
+    assert str(doc.location(("b", "c", 1))) == "f.yaml:3:10"

@@ -37,8 +37,10 @@ def _scanner(pattern: str) -> Any:
     return lambda data: compiled.Match(_UNANCHORED, data, 0, len(data))[0] != (-1, -1)
 
 
-# As written in the stream: tags, anchors, aliases, directives and the reserved indicators
-# (`!&*%@` and the backtick, anywhere: a plain `Hello!` is left to compose too), merge keys,
+# As written in the stream: tags, directives and the reserved indicators (`!%@` and the
+# backtick, anywhere: a plain `Hello!` is left to compose too), anchors and aliases (`&`, `*`
+# where a node may start: after an indicator or at a line's start; `_*.yaml` and `?a=1&b=2`
+# inside a scalar are text to both parsers), merge keys,
 # complex keys, document end markers, a line starting with `:,]}`, a flow collection left
 # open on its line or with an empty key; tabs, carriage returns, control characters and the
 # line breaks YAML 1.1 knows (NEL, U+2028, U+2029).
@@ -46,7 +48,8 @@ def _scanner(pattern: str) -> Any:
 # Nesting that indentation does not show (flow in flow, `- - x`) is left to compose's depth
 # limit, and so is indentation deeper than it.
 _STREAM = (
-    r"(?m)[\t\r!&*%@`]|<<|^\? |^\.\.\.|^[ ]*(?:-[ ]+)*[:,\]}?]"
+    r"(?m)[\t\r!%@`]|<<|^\? |^\.\.\.|^[ ]*(?:-[ ]+)*[:,\]}?]"
+    r"|(?:^|[-:,?\[{])[ ]*[&*]"  # an anchor or alias: where a node may start
     r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x{7f}-\x{9f}\x{2028}\x{2029}]"  # controls, breaks
     r"|[\[{][^\]}\n]*(?:[\[{]|$)|[\[{,][ ]*:|-[ ]+-(?:[ ]|$)"
     r"|(?::|-)[ ]+[\]},]"  # a value starting with a flow indicator

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from clustermgr import limits
 from clustermgr.cache import ContentCache
@@ -20,8 +20,10 @@ from clustermgr.files import read_bytes
 from clustermgr.problems import Location
 from clustermgr.yamlio.paths import YPath
 
-_CACHE_FORMAT = b"clustermgr-yaml-5\n"  # bump when parsing rules change
+_CACHE_FORMAT = b"clustermgr-yaml-6\n"  # bump when parsing rules change
 Parsed = list[tuple[Any, dict[YPath, tuple[int, ...]], list[tuple[YPath, str, str]]]]
+# a cached parse: positions None where the fast path read it (read from the text when asked)
+Cached = list[tuple[Any, dict[YPath, tuple[int, ...]] | None, list[tuple[YPath, str, str]]]]
 
 
 class Document(NamedTuple):
@@ -100,26 +102,38 @@ def load_documents(text: str, file: str, cache: bool = True) -> list[Document]:
     """Parse every document of a YAML stream; empty documents load as None.
 
     `cache=False` for text that changes with every edit (rendered output, snapshots): caching
-    it would only fill the cache folder. Such text takes the fast path where it can (see
-    yamlio/fast.py), its positions parsed only when one is asked for."""
-    if not cache:
-        from clustermgr.yamlio import fast  # noqa: PLC0415  # rapidyaml: only for uncached text
+    it would only fill the cache folder. Text not in the cache takes the fast path where it
+    can (see yamlio/fast.py), its positions parsed only when one is asked for; compose parses
+    the rest (and a cached fast-path parse keeps no positions: they come from the text)."""
+    store = ContentCache("yaml", _CACHE_FORMAT) if cache else None
+    parsed: Cached | None = store.get(text.encode()) if store else None
+    if not _well_formed(parsed):  # a cache file is never trusted: anything else is a miss
+        from clustermgr.yamlio import fast  # noqa: PLC0415  # rapidyaml: only for text not in the cache
 
         found = fast.parse(text, limits.current().depth)
         if found is not None:
-            later = _Later(text, file)
-            return [Document(data, file, later.of(i), i) for i, data in enumerate(found)]
-    store = ContentCache("yaml", _CACHE_FORMAT) if cache else None
-    parsed = store.get(text.encode()) if store else None
-    if not isinstance(parsed, list):
-        from clustermgr.yamlio.compose import parse  # noqa: PLC0415  # PyYAML loads only for text not in the parse cache
+            parsed = [(data, None, []) for data in found]
+        else:
+            from clustermgr.yamlio.compose import parse  # noqa: PLC0415  # PyYAML: only where the fast path declines
 
-        parsed = parse(text, file)  # raises located errors; failures are never cached
+            parsed = list(parse(text, file))  # raises located errors; failures are never cached
         if store:
             store.put(text.encode(), parsed)
+    later = _Later(text, file)
     return [
-        Document(data, file, pos, i, tuple(traps)) for i, (data, pos, traps) in enumerate(parsed)
+        Document(data, file, later.of(i) if pos is None else pos, i, tuple(traps))
+        for i, (data, pos, traps) in enumerate(parsed)
     ]
+
+
+def _well_formed(parsed: Any) -> TypeGuard[Cached]:
+    return isinstance(parsed, list) and all(
+        isinstance(entry, tuple)
+        and len(entry) == 3
+        and (entry[1] is None or isinstance(entry[1], dict))
+        and isinstance(entry[2], list)
+        for entry in parsed
+    )
 
 
 def load_each(items: list[tuple[str, str]]) -> list[Document] | None:
