@@ -56,29 +56,31 @@ def run(
             if key in hits:
                 results[name] = hits[key]._replace(name=name, cached=True)
         todo = [name for name in names if name not in results]
-        done = len(results)
-        if progress:
-            progress(done, len(names))
-        if todo and (workers is None or len(todo) == 1):
+
+        def tick() -> None:
+            if progress:
+                progress(len(results), len(names))
+
+        tick()
+        if len(todo) > 1 and workers is None and jobs > 1:
             _prepare()  # before forking: workers inherit the loaded templates, schema and CRDs
-        if todo and workers is None and jobs > 1 and len(todo) > 1:
             workers = _start(min(jobs, len(todo)), warm=False)
-        if workers is not None and len(todo) > 1:
-            chunk = max(1, min(16, len(todo) // (jobs * 8)))
+        if len(todo) > 1 and workers is not None:
+            # some 32 tasks a worker: the last ones even out, and each costs the parent a
+            # round of its pool threads (a millisecond: 625 tasks of 16 took 0.9 s of its
+            # CPU in a 10,000-cluster run, 156 of 64 took 0.3 s)
+            chunk = max(1, min(64, len(todo) // (jobs * 32)))
             for result in workers.imap_unordered(_check_one, todo, chunk):
                 if result is None:  # the shared inputs did not load in a worker: say why here
                     _prepare()
                     raise AssertionError("the shared inputs loaded here but not in a worker")
                 results[result.name] = result
-                done += 1
-                if progress:
-                    progress(done, len(names))
-        else:
+                tick()
+        elif todo:
+            _prepare()  # here, where what does not load is an error of the run
             for name in todo:
                 results[name] = _checked(name)
-                done += 1
-                if progress:
-                    progress(done, len(names))
+                tick()
     finally:
         if workers is not None:
             workers.terminate()
