@@ -234,11 +234,12 @@ class ResultStore:
         self._write("INSERT OR REPLACE INTO names VALUES (?, ?)", entries)
 
     def write(self, entries: list[tuple[str, ClusterResult]]) -> None:
-        rows = [(key, encode(result)) for key, result in entries]
-        self._write("INSERT OR REPLACE INTO results VALUES (?, ?)", rows)
+        if entries:  # encoded one by one as SQLite takes them: never all at once in memory
+            rows = ((key, encode(result)) for key, result in entries)
+            self._write("INSERT OR REPLACE INTO results VALUES (?, ?)", rows)
 
-    def _write(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
-        if self.db is None or not rows:
+    def _write(self, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        if self.db is None or rows == []:
             return
         import sqlite3  # noqa: PLC0415  # only when a result store is opened
 
