@@ -627,3 +627,21 @@ def test_workers_keep_rapidyamls_error_printing_from_the_user(example: Path, cac
     assert done.returncode == 1
     assert "ERROR" not in done.stderr and "parse_engine" not in done.stderr, done.stderr
     assert done.stdout.count("mapping values are not allowed in this context") == 4, done.stdout
+
+
+def test_workers_are_forked_early_only_for_a_cold_run(
+    run: Run, example: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run whose first, middle and last clusters have no stored result forks its workers
+    before the keys are made; one edited cluster (even the first) forks none."""
+    started: list[bool] = []
+    real = fleet.pool._start
+    monkeypatch.setattr(fleet.pool, "_start", lambda n, warm: started.append(warm) or real(n, warm))
+    args = ["-C", str(example), "check", "--all", "--jobs", "2"]
+    assert run(*args).code in (0, 1)
+    assert started == [True]
+    started.clear()
+    assert run(*args).code in (0, 1)
+    edit(example, "values/dev/dev-eu1.yaml", "t3.medium", "t3.large")  # the first by name
+    assert run(*args).code in (0, 1)
+    assert started == []

@@ -44,7 +44,7 @@ def run(
     _WORKER.clear()
     _WORKER.update(project=project, request=request)
     workers = None
-    if jobs > 1 and len(names) > 1 and _likely_cold(store, keys, names[0]):
+    if jobs > 1 and len(names) > 1 and _likely_cold(store, keys, names):
         # Forked now, the workers load templates, schema and CRDs while this process hashes
         # every cluster's files for the keys (on two cores, one would otherwise idle).
         workers = _start(min(jobs, len(names)), warm=True)
@@ -119,13 +119,15 @@ def _fleet_names(
     return found
 
 
-def _likely_cold(store: ResultStore, keys: CacheKeys | None, first: str) -> bool:
-    """Whether the first cluster's result is not stored: then most are not (a first run, or
-    a change to what every cluster shares), and workers will be wanted."""
+def _likely_cold(store: ResultStore, keys: CacheKeys | None, names: list[str]) -> bool:
+    """Whether the results of the first, middle and last clusters are all not stored: then
+    most are not (a first run, or a change to what every cluster shares), and workers will be
+    wanted. One edited cluster is one miss at most, and forks nothing."""
     if keys is None:
         return True
-    key = keys.keys(store, [first])[first]  # its file digests are kept for the other keys
-    return key is None or not store.read([key])
+    probes = list(dict.fromkeys([names[0], names[len(names) // 2], names[-1]]))
+    found = keys.keys(store, probes)  # their file digests are kept for the other keys
+    return not store.read([key for key in found.values() if key])
 
 
 def _start(processes: int, warm: bool) -> Any:
