@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from clustermgr.errors import ConfigError, UsageError
 from clustermgr.project import find_project
+from clustermgr.project.discovery import _walk
 from clustermgr.render.project import RenderSettings, project_renderer
 
 
@@ -96,3 +98,24 @@ def test_configured_snippet_folder_must_exist(write: Callable[..., Path]) -> Non
     with pytest.raises(ConfigError) as info:
         project_renderer(find_project(root), RenderSettings())
     assert str(info.value) == "clustermgr.yaml: snippets: 'snips' does not exist"
+
+
+def test_the_values_walk_lists_what_os_walk_lists(tmp_path: Path) -> None:
+    """Discovery walks the values folder itself (keeping each entry's type from the listing);
+    what it visits, and in which order, is os.walk's: parents first, names in order,
+    dotfiles and symlinked folders not entered, any non-folder a file."""
+    root = tmp_path / "values"
+    for folder in ("b/x", "a", "a/.hidden", ".git", "c"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for file in ("_l.yaml", "b/z.yml", "b/y.yaml", "b/x/w.yaml", "a/v.yaml", "a/u.txt",
+                 "a/.h.yaml", ".git/t.yaml", "c/s.yaml"):  # fmt: skip
+        (root / file).write_text("a: 1\n")
+    (root / "linked").symlink_to(root / "b", target_is_directory=True)
+    (root / "c" / "broken.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    expected = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        names = sorted(f for f in files if f.endswith((".yaml", ".yml")) and f[0] != ".")
+        expected.append((folder, names))
+    walked = [(f, [e.name for e in entries]) for f, entries in _walk(str(root), print)]
+    assert walked == expected

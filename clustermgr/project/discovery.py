@@ -13,6 +13,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -198,11 +199,11 @@ class Project:
 
         # One top-down walk: a folder's layers are its parent's plus its own, known before
         # any of its clusters. Paths stay strings until asked for (fleets have thousands).
-        for folder, dirs, files in os.walk(root, onerror=unreadable):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            names = sorted(n for n in files if n.endswith(_VALUE_SUFFIXES) and n[0] != ".")
-            for name in names:
-                self._check_file(Path(folder, name))
+        for folder, entries in _walk(str(root), unreadable):
+            names = []
+            for entry in entries:
+                self._check_file(entry)
+                names.append(entry.name)
             parent = os.path.dirname(folder)
             inherited = self._layers_of.get(parent, ()) if folder != str(root) else ()
             self._layers_of[folder] = (
@@ -221,20 +222,55 @@ class Project:
         self._index = dict(sorted(found.items()))
         return self._index
 
-    def _check_file(self, path: Path) -> None:
-        """A values file found by discovery: a name that is text, inside the project."""
+    def _check_file(self, entry: os.DirEntry[str]) -> None:
+        """A values file found by discovery: a name that is text, inside the project (the
+        folder's listing says which are symlinks: no system call per file)."""
         try:
-            str(path).encode("utf-8")
+            entry.path.encode("utf-8")
         except UnicodeEncodeError:
+            path = Path(entry.path)
             shown = os.fsencode(path.name).decode("utf-8", errors="backslashreplace")
             raise ConfigError(
                 f"{self.display(path.parent)}/{shown}: a file name that is not UTF-8 text"
             ) from None
-        if path.is_symlink():
-            self.inside_or_refuse(path, "values.dir")
+        if entry.is_symlink():
+            self.inside_or_refuse(Path(entry.path), "values.dir")
 
     def _where(self) -> Location | None:
         return Location(self.display(self.config_file)) if self.config_file else None
+
+
+def _walk(
+    root: str, unreadable: Callable[[OSError], None]
+) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """Each folder below `root`, parents first and in name order, with its values files
+    (`*.yaml`, `*.yml`, no dotfiles) in name order: os.walk's order, with the folder's
+    entries kept (os.walk keeps names only). Symlinked folders are not entered, as os.walk
+    does not enter them."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            unreadable(error)
+            continue
+        files, dirs = [], []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                folder_entry = entry.is_dir()
+            except OSError:  # as os.walk: what cannot be looked at is no folder
+                folder_entry = False
+            if folder_entry:
+                if not entry.is_symlink():
+                    dirs.append(entry.name)
+            elif entry.name.endswith(_VALUE_SUFFIXES):
+                files.append(entry)
+        yield folder, sorted(files, key=lambda e: e.name)
+        stack.extend(os.path.join(folder, d) for d in sorted(dirs, reverse=True))
 
 
 def require_clusters(project: Project) -> None:
