@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from clustermgr.errors import TemplateError
 from clustermgr.render.environment import Renderer, SandboxOptions, Source
+from clustermgr.render.failures import keep_alarm_handler
 from clustermgr.render.helpers import SPRIG_FUNCTIONS
 from clustermgr.render.manifest import split_documents
 from tests.conftest import REPO
@@ -316,3 +318,22 @@ def test_sprig_functions_give_gos_answers_in_jinja(tmp_path: Path) -> None:
         checked.append((case["name"], render(tmp_path, jinja).rstrip("\n"), golden["output"]))
     assert len(checked) >= 6
     assert [(name, out) for name, out, _ in checked] == [(name, want) for name, _, want in checked]
+
+
+def test_the_render_alarm_puts_back_the_handler_it_replaced(tmp_path: Path) -> None:
+    """A render installs its alarm handler for its duration only: what was there before
+    (a test runner's, a caller's) is there after; a worker's own stays."""
+
+    def mine(_signum: int, _frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        assert render(tmp_path, "a: 1\n") == "a: 1\n"
+        assert signal.getsignal(signal.SIGALRM) is mine
+        keep_alarm_handler()
+        kept = signal.getsignal(signal.SIGALRM)
+        assert render(tmp_path, "a: 1\n") == "a: 1\n"
+        assert signal.getsignal(signal.SIGALRM) is kept
+    finally:
+        signal.signal(signal.SIGALRM, previous)

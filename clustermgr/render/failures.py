@@ -52,8 +52,9 @@ def deadline(seconds: float) -> Iterator[None]:
     if seconds <= 0:
         yield
         return
-    previous = None
-    if signal.getsignal(signal.SIGALRM) is not _expire:  # Python's own table: no syscall
+    installed = signal.getsignal(signal.SIGALRM) is _expire  # Python's own table: no syscall
+    previous: Any = None
+    if not installed:
         try:
             previous = signal.signal(signal.SIGALRM, _expire)
         except (ValueError, AttributeError):  # not the main thread / no SIGALRM
@@ -64,8 +65,8 @@ def deadline(seconds: float) -> Iterator[None]:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        if previous is not None:
-            signal.signal(signal.SIGALRM, previous)
+        if not installed:  # None: a handler set outside Python, which the default stands for
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
 def describe(exc: BaseException) -> str:
