@@ -66,7 +66,8 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run `clustermgr ARGS...` in-process, through the same entry point as the console script."""
+    """Run `clustermgr ARGS...` in-process, through `clustermgr.cli.main` (which the console
+    script calls, after start-up)."""
 
     def invoke(*args: str, cwd: Path | None = None) -> Result:
         old = Path.cwd()

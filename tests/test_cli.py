@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import json
 import os
 import re
 import shlex
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -437,6 +439,50 @@ def test_every_command_is_in_the_lazy_table() -> None:
     for name, command in cli.commands.items():
         assert command.callback is not None
         assert command.callback.__module__ == f"clustermgr.cli.{COMMANDS[name]}" or name == "ci"
+
+
+@pytest.mark.parametrize(
+    ("args", "loaded"),
+    [
+        (["render", "dev-eu1"], ["rendering"]),
+        (["-C", "render", "list"], ["authoring"]),  # -C's value is a folder, not a command
+        (["--debug", "-C", "x", "check", "--all"], ["checking"]),
+        (["--version"], []),
+        (["no-such-command"], []),
+    ],
+)
+def test_load_command_imports_the_named_command_only(args: list[str], loaded: list[str]) -> None:
+    code = (
+        "import sys; from clustermgr.cli import load_command; "
+        f"load_command({args!r}); "
+        "print(sorted(m for m in sys.modules if m.startswith('clustermgr.cli.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = sorted(["clustermgr.cli.app", *(f"clustermgr.cli.{m}" for m in loaded)])
+    assert done.stdout == f"{modules}\n"
+
+
+def test_the_entry_point_collects_garbage_while_the_command_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import clustermgr.__main__ as entry  # noqa: PLC0415  # its main() is the process's
+    import clustermgr.cli  # noqa: PLC0415
+
+    seen: list[tuple[bool, bool]] = []
+
+    def command() -> None:
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        sys.exit(0)
+
+    monkeypatch.setattr(clustermgr.cli, "main", command)
+    monkeypatch.setattr(sys, "argv", ["clustermgr", "render", "--help"])
+    try:
+        with pytest.raises(SystemExit):
+            entry.main()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert seen == [(True, True)]  # on, with what start-up loaded frozen
 
 
 def test_templates_cannot_reach_outside_the_project(

@@ -12,11 +12,11 @@ from typing import NoReturn
 
 import click
 
-from clustermgr.cli.app import cli
+from clustermgr.cli.app import cli, load_command
 from clustermgr.errors import ClusterMgrError, MultipleErrors
 from clustermgr.problems import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "load_command", "main"]
 
 
 _BOOL_FLAGS = {"--fail-on-missing": "--no-fail-on-missing", "--format-yaml": None}

@@ -151,6 +151,25 @@ def cli(ctx: click.Context, directory: Path | None, debug: bool) -> None:
     ctx.obj = directory
 
 
+def load_command(args: Sequence[str]) -> None:
+    """Import the module of the command that `args` name, before click reads them: the first
+    argument that is neither a group option nor its value. Anything else loads as it runs."""
+    valued = {
+        name
+        for param in cli.params
+        if isinstance(param, click.Option) and not param.is_flag
+        for name in param.opts
+    }
+    skip = False
+    for arg in args:
+        if skip or arg.startswith("-"):
+            skip = arg in valued
+            continue
+        if arg in COMMANDS:
+            importlib.import_module(f"clustermgr.cli.{COMMANDS[arg]}")
+        return
+
+
 def complete_clusters(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Cluster names for shell completion (none outside a project)."""
 
