@@ -4,7 +4,7 @@ looked up at, and `go.*` for templates converted from Go."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jinja2 import (
@@ -14,6 +14,7 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
 )
+from jinja2.lexer import Token, TokenStream
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
@@ -56,22 +57,14 @@ class Environment(SandboxedEnvironment):
     code_generator_class = capped.CappedCodeGenerator
     join_capped = staticmethod(capped.join_capped)
 
-    def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
-        """Brackets nested deeper than MAX_NESTING are refused at their line before Jinja's
-        recursive parser and Python's compiler meet them (they would run out of stack)."""
-        depth = 0
-        for lineno, token, value in self.lex(source, name, filename):
-            if token != "operator":
-                continue
-            if value in ("(", "[", "{"):
-                depth += 1
-                if depth > MAX_NESTING:
-                    raise TemplateSyntaxError(
-                        f"brackets nest deeper than {MAX_NESTING}", lineno, name, filename
-                    )
-            elif value in (")", "]", "}"):
-                depth -= 1
-        return super()._parse(source, name, filename)
+    def _tokenize(
+        self, source: str, name: str | None, filename: str | None = None, state: str | None = None
+    ) -> TokenStream:
+        """Brackets nested deeper than MAX_NESTING are refused at their line as the parser
+        reads them, before Jinja's recursive parser and Python's compiler go that deep (they
+        would run out of stack). One pass of the lexer: the parser's own."""
+        stream = super()._tokenize(source, name, filename, state)
+        return TokenStream(_nesting_capped(stream, name, filename), name, filename)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if _chains(obj):
@@ -164,6 +157,24 @@ class _Name:
 
     def __repr__(self) -> str:
         return repr(str(self))
+
+
+_OPENING = frozenset({"lparen", "lbracket", "lbrace"})
+_CLOSING = frozenset({"rparen", "rbracket", "rbrace"})
+
+
+def _nesting_capped(tokens: TokenStream, name: str | None, filename: str | None) -> Iterator[Token]:
+    depth = 0
+    for token in tokens:
+        if token.type in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise TemplateSyntaxError(
+                    f"brackets nest deeper than {MAX_NESTING}", token.lineno, name, filename
+                )
+        elif token.type in _CLOSING:
+            depth -= 1
+        yield token
 
 
 def _chains(obj: Any) -> bool:
