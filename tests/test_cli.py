@@ -468,21 +468,23 @@ def test_the_entry_point_collects_garbage_while_the_command_runs(
     import clustermgr.__main__ as entry  # noqa: PLC0415  # its main() is the process's
     import clustermgr.cli  # noqa: PLC0415
 
-    seen: list[tuple[bool, bool]] = []
+    seen: list[tuple[bool, bool, int]] = []
 
     def command() -> None:
-        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0, gc.get_threshold()[0]))
         sys.exit(0)
 
     monkeypatch.setattr(clustermgr.cli, "main", command)
     monkeypatch.setattr(sys, "argv", ["clustermgr", "render", "--help"])
+    threshold = gc.get_threshold()
     try:
         with pytest.raises(SystemExit):
             entry.main()
     finally:
         gc.unfreeze()
         gc.enable()
-    assert seen == [(True, True)]  # on, with what start-up loaded frozen
+        gc.set_threshold(*threshold)
+    assert seen == [(True, True, 10_000)]  # on, with what start-up loaded frozen
 
 
 def test_templates_cannot_reach_outside_the_project(
