@@ -270,7 +270,7 @@ def source_files(
             found += sorted(sub.iterdir()) if sub.is_dir() else []
         return found
     if kind == SNAPSHOTS:
-        return [Path(where) / f"{name}.yaml"]
+        return [Path(where, f"{name}.yaml")]
     return []
 
 

@@ -47,7 +47,8 @@ class CacheKeys:
     ) -> None:
         self.project = project
         self.request = request
-        self._files: dict[Path, bytes] = {}  # shared layers are read once per run, not per cluster
+        # by path (a string: thousands of lookups): shared layers are read once per run
+        self._files: dict[str, bytes] = {}
         # digests by identity from earlier runs; the ones this run hashed, to store
         self._known = store.read_files() if store is not None else {}
         self.hashed: list[tuple[str, str, bytes]] = []
@@ -127,18 +128,19 @@ class CacheKeys:
             digest.update(self._file(path))
         return digest.hexdigest()
 
-    def _file(self, path: Path) -> bytes:
+    def _file(self, path: str | Path) -> bytes:
         """The path and a digest of its content (or of its absence)."""
-        found = self._files.get(path)
+        name = os.fspath(path)
+        found = self._files.get(name)
         if found is None:
             try:
-                content = self._digest(path)
+                content = self._digest(name)
             except ClusterMgrError as exc:  # absent or unreadable: the check itself says so
                 content = exc.message.encode()
-            found = self._files[path] = str(path).encode() + b"\0" + content
+            found = self._files[name] = name.encode() + b"\0" + content
         return found
 
-    def _digest(self, path: Path) -> bytes:
+    def _digest(self, path: str) -> bytes:
         """The SHA-256 of a file: remembered while its identity is unchanged (a warm run
         reads no file whose identity it knows), else read and hashed."""
         try:
