@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from clustermgr import limits
@@ -75,6 +74,8 @@ def atomic_write(path: Path, text: str) -> bool:
             return False
     except (OSError, UnicodeDecodeError):
         pass
+    import tempfile  # noqa: PLC0415  # writers only: 3 ms of a warm check's start-up
+
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)

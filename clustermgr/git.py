@@ -6,7 +6,6 @@ reads as a problem with that option.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from clustermgr.errors import UsageError
@@ -22,6 +21,8 @@ def run_bytes(root: Path, *args: str, what: str) -> bytes:
 
 
 def _run(root: Path, args: tuple[str, ...], what: str) -> bytes:
+    import subprocess  # noqa: PLC0415  # only where git is asked: 2-3 ms of every start-up
+
     try:
         done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     except FileNotFoundError:

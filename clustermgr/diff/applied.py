@@ -3,15 +3,11 @@ one), the project at another git ref, or `kops get` for a remote state store."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tarfile
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clustermgr import git
 from clustermgr.errors import ClusterMgrError, MissingFile, UsageError
@@ -20,6 +16,9 @@ from clustermgr.project import Project, find_project
 from clustermgr.values import cluster_values, kops_name, kops_names
 from clustermgr.yamlio import Document, load_documents, read_text
 from clustermgr.yamlio.emit import dump
+
+if TYPE_CHECKING:
+    import tarfile
 
 REMOTE_SCHEMES = ("s3://", "gs://", "azureblob://", "swift://", "do://", "scw://", "oss://")
 
@@ -108,6 +107,9 @@ def as_kops_get(docs: list[Document]) -> str:
 
 def kops_get(store: str, cluster_name: str) -> str:
     """`kops get --name NAME --state STORE -o yaml`, for a remote state store."""
+    import shutil  # noqa: PLC0415  # a remote state store only (see project_at_ref)
+    import subprocess  # noqa: PLC0415
+
     kops = shutil.which("kops")
     if kops is None:
         raise UsageError(
@@ -126,6 +128,9 @@ def kops_get(store: str, cluster_name: str) -> str:
 def project_at_ref(root: Path, ref: str) -> Iterator[Path]:
     """The project folder as it was at git `ref`, from git objects into a temporary folder;
     the working tree and the index are not touched."""
+    # tarfile, tempfile and subprocess cost a check that compares no ref 5 ms of start-up
+    import tarfile  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
 
     what = "--against-ref"
     top = git.toplevel(root, what)
@@ -141,6 +146,8 @@ def project_at_ref(root: Path, ref: str) -> Iterator[Path]:
 def _inside_only(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
     """tarfile's `data` filter, with a link that leaves the project skipped instead of
     failing the whole extraction (reading through it is refused later, where it is used)."""
+    import tarfile  # noqa: PLC0415  # see project_at_ref
+
     try:
         return tarfile.data_filter(member, path)
     except tarfile.FilterError:
