@@ -119,3 +119,77 @@ def test_the_values_walk_lists_what_os_walk_lists(tmp_path: Path) -> None:
         expected.append((folder, names))
     walked = [(f, [e.name for e in entries]) for f, entries in _walk(str(root), print)]
     assert walked == expected
+
+
+def _found(root: Path, name: str, index_first: bool) -> tuple[str, object]:
+    project = find_project(root)
+    try:
+        if index_first:
+            project.clusters()
+        cluster = project.cluster(name)
+    except (ConfigError, UsageError) as exc:
+        return type(exc).__name__, str(exc)
+    return "cluster", (cluster.name, [project.display(p) for p in cluster.layers])
+
+
+FLEET = {
+    "values/_defaults.yaml": "",
+    "values/prod/_env.yaml": "",
+    "values/prod/eu/_region.yaml": "",
+    "values/prod/eu/_zz.yml": "",
+    "values/prod/eu/prod-eu1.yaml": "",
+    "values/prod/prod-us1.yml": "",
+    "values/dev/dev.1.yaml": "",  # a name with a dot
+    "values/dev/.hidden.yaml": "",
+    "values/dev/notes.txt": "",
+    "values/odd.yaml/inner.yaml": "",  # a folder, whatever its name
+    "values/.git/old.yaml": "",
+}
+NAMES = ["prod-eu1", "prod-us1", "dev.1", "inner", "_env", "_defaults", ".hidden", "hidden",
+         "old", "notes", "odd", "prod-eu", "prod/eu/prod-eu1", "", "..", "prod-eu1.yaml"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_cluster_is_found_as_the_index_finds_it(write: Callable[..., Path], name: str) -> None:
+    """`cluster(name)` on a fresh project looks for the one file (one walk, nothing indexed);
+    whatever it answers, a cluster and its layers or an error, is what the index answers."""
+    root = write(FLEET)
+    (root / "values" / "linked").symlink_to(root / "values" / "prod", target_is_directory=True)
+    assert _found(root, name, index_first=False) == _found(root, name, index_first=True)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"values/a/x.yaml": "", "values/b/x.yaml": ""}, "values/a/x.yaml and values/b/x.yaml"),
+        ({"values/x.yml": "", "values/x.yaml": ""}, "values/x.yaml and values/x.yml"),
+        ({"values/x.yaml": "", "values/a/b/x.yml": ""}, "values/x.yaml and values/a/b/x.yml"),
+    ],
+)
+def test_one_cluster_defined_twice_is_refused_as_the_index_refuses_it(
+    write: Callable[..., Path], files: dict[str, str], message: str
+) -> None:
+    root = write(files)
+    expected = ("ConfigError", f"cluster 'x' is defined twice: {message}")
+    assert _found(root, "x", index_first=False) == expected
+    assert _found(root, "x", index_first=True) == expected
+
+
+def test_one_cluster_is_judged_by_its_own_files_only(
+    write: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A layer it reads that leads outside the project refuses it; another folder's broken
+    file does not (the index, which reads every file, refuses the whole fleet)."""
+    root = write({"values/a/_l.yaml": "", "values/a/x.yaml": "", "values/b/y.yaml": ""})
+    outside = tmp_path_factory.mktemp("elsewhere") / "secret.yaml"
+    outside.write_text("token: t\n")
+    (root / "values" / "b" / "_bad.yaml").symlink_to(outside)
+    assert _found(root, "x", index_first=False) == (
+        "cluster",
+        ("x", ["values/a/_l.yaml", "values/a/x.yaml"]),
+    )
+    refused = "values/b/_bad.yaml leads outside the project (a symlink?); values.dir reads only"
+    kind, message = _found(root, "y", index_first=False)
+    assert (kind, str(message).startswith(refused)) == ("ConfigError", True)
+    kind, message = _found(root, "x", index_first=True)
+    assert (kind, str(message).startswith(refused)) == ("ConfigError", True)
