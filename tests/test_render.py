@@ -109,6 +109,38 @@ def test_documents_split_where_a_line_is_a_separator(lines: list[str]) -> None:
     assert got == _split_by_lines(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["---", "--- # c", "---\t ", "---  ", "", "  ", "# c", "a: 1", "b: x---y", "c: --- d"]
+        ),
+        max_size=12,
+    )
+)
+def test_documents_split_where_libyaml_starts_one(lines: list[str]) -> None:
+    """On a YAML stream, the documents are libyaml's (PyYAML's C parser, which knows YAML's
+    document markers): the same data in the same order, empty ones left out, each starting
+    where libyaml finds its first node. (A marker with content after it, `--- x`, and the
+    end marker `...` are YAML's but not separators here; a template writes neither.)"""
+    text = "".join(f"{line}\n" for line in lines)
+    stream = zip(
+        yaml.load_all(text, Loader=yaml.CSafeLoader),
+        yaml.compose_all(text, Loader=yaml.CSafeLoader),
+        strict=True,
+    )
+    reference = [(data, node) for data, node in stream if data is not None]
+    docs = split_documents(text, "t")
+    assert [yaml.load(d.text, Loader=yaml.CSafeLoader) for d in docs] == [
+        data for data, _ in reference
+    ]
+    for doc, (_, node) in zip(docs, reference, strict=True):  # comments, blanks before it
+        lines_before = next(
+            i for i, line in enumerate(doc.text.split("\n")) if line.strip()[:1] not in ("", "#")
+        )
+        assert doc.line + lines_before == node.start_mark.line + 1
+
+
 def test_kops_indent_rule(tmp_path: Path) -> None:
     values = {"text": "first\nsecond\n\nfourth\n"}
     assert (
