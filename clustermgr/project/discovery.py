@@ -15,7 +15,7 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from clustermgr import limits
 from clustermgr.errors import ClusterMgrError, ConfigError, UsageError
@@ -263,7 +263,7 @@ class Project:
 
         return unreadable
 
-    def _twice(self, cluster: str, first: Path, again: Path) -> None:
+    def _twice(self, cluster: str, first: Path, again: Path) -> NoReturn:
         raise ConfigError(
             f"cluster {cluster!r} is defined twice: {self.display(first)} and {self.display(again)}"
         )
