@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from typing import NoReturn
@@ -17,7 +18,8 @@ def main() -> NoReturn:
     gc.disable()
     from clustermgr import cli  # noqa: PLC0415  # after the collector is off
 
-    cli.load_command(sys.argv[1:])
+    with contextlib.suppress(Exception):  # met again, and reported, where click loads it
+        cli.load_command(sys.argv[1:])
     gc.freeze()
     gc.enable()
     gc.set_threshold(10_000, 10, 10)

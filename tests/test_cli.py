@@ -487,6 +487,32 @@ def test_the_entry_point_collects_garbage_while_the_command_runs(
     assert seen == [(True, True, 10_000)]  # on, with what start-up loaded frozen
 
 
+def test_a_command_that_fails_to_load_is_reported_by_main(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading the command early is only a head start: a failure there is left for
+    `clustermgr.cli.main`, which meets it again and says so in one line (no traceback)."""
+    import clustermgr.__main__ as entry  # noqa: PLC0415  # its main() is the process's
+    import clustermgr.cli  # noqa: PLC0415
+
+    def broken(args: list[str]) -> None:
+        raise RuntimeError("broken module")
+
+    ran: list[bool] = []
+    monkeypatch.setattr(clustermgr.cli, "load_command", broken)
+    monkeypatch.setattr(clustermgr.cli, "main", lambda: ran.append(True) or sys.exit(0))
+    monkeypatch.setattr(sys, "argv", ["clustermgr", "render", "--help"])
+    threshold = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit):
+            entry.main()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+        gc.set_threshold(*threshold)
+    assert ran == [True]
+
+
 def test_templates_cannot_reach_outside_the_project(
     run: Run, write: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
