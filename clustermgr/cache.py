@@ -47,21 +47,20 @@ def cache_dir(kind: str) -> Path | None:
 
 
 @functools.cache
-def code_digest() -> bytes:
-    """A hash of clustermgr's own code and data as installed (about 5 ms, once per process):
-    a cached check result is never served to code that would compute it otherwise, even at
-    the same version number. (Parse caches keep their format tag: they are asked per file.)"""
+def code_files() -> tuple[tuple[str, str], ...]:
+    """clustermgr's own code and data as installed: (name inside the package, path), in a
+    fixed order. A cached check result is keyed by their contents (fleet/store.py), so it is
+    never served to code that would compute it otherwise, even at the same version number.
+    (Parse caches keep their format tag: they are asked per file.)"""
     package = os.path.dirname(os.path.abspath(__file__))
-    digest = hashlib.sha256()
+    found = []
     for folder, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             if name.endswith((".py", ".json")):
                 path = os.path.join(folder, name)
-                digest.update(os.path.relpath(path, package).encode() + b"\0")
-                with open(path, "rb") as handle:
-                    digest.update(handle.read())
-    return digest.digest()
+                found.append((os.path.relpath(path, package), path))
+    return tuple(found)
 
 
 class ContentCache:

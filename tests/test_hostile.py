@@ -351,8 +351,12 @@ def test_check_cache_keys_hold_the_admin_ssh_keys_and_the_code(
     (keys / "a1").write_text("ssh-ed25519 AAAAswapped\n")
     swapped = CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com")
     assert swapped != before
-    monkeypatch.setattr(store_module, "code_digest", lambda: b"other code, same version")
-    assert CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com") != swapped
+    code = tmp_path / "code.py"
+    code.write_text("x = 1\n")
+    monkeypatch.setattr(store_module, "code_files", lambda: (("code.py", str(code)),))
+    before = CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com")
+    code.write_text("x = 2\n")  # other code, the same size
+    assert CacheKeys(project, request).key("dev-eu1", "dev-eu1.k8s.example.com") != before
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """The result cache of `check`: keys from every input of a cluster's check, results in SQLite.
 
-A key hashes the project's shared inputs (`Project.shared_inputs`), the cluster's layers, the
-files the applied side is read from (`diff.applied.source_files`), the commit of a compared
-ref and the request itself. An entry that does not decode is a miss, never an error.
+A key hashes clustermgr's own code (`cache.code_files`), the project's shared inputs
+(`Project.shared_inputs`), the cluster's layers, the files the applied side is read from
+(`diff.applied.source_files`), the commit of a compared ref and the request itself. An entry that does not decode is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from clustermgr import git
-from clustermgr.cache import code_digest
+from clustermgr.cache import code_files
 from clustermgr.diff.applied import REF, STATE, effective_source, source_files
 from clustermgr.diff.engine import Change
 from clustermgr.errors import ClusterMgrError
@@ -53,7 +53,8 @@ class CacheKeys:
         self._known = store.read_files() if store is not None else {}
         self.hashed: list[tuple[str, str, bytes]] = []
         digest = hashlib.sha256()
-        digest.update(code_digest())  # the code itself, not its version string
+        for name, code in code_files():  # the code itself, not its version string
+            digest.update(name.encode() + b"\0" + self._digest(code))  # by identity, as below
         digest.update(f"{CACHE_FORMAT}\0{json.dumps(request, default=str)}".encode())
         for path in self._shared_files():
             digest.update(self._file(path))
