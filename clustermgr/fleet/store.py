@@ -2,7 +2,8 @@
 
 A key hashes clustermgr's own code (`cache.code_files`), the project's shared inputs
 (`Project.shared_inputs`), the cluster's layers, the files the applied side is read from
-(`diff.applied.source_files`), the commit of a compared ref and the request itself. An entry that does not decode is a miss, never an error.
+(`diff.applied.source_files`), the commit of a compared ref and the request itself. An
+entry that does not decode is a miss, never an error.
 """
 
 from __future__ import annotations
