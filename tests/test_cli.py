@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 import pytest
 
+import clustermgr.cli
 import clustermgr.render.project
 from clustermgr.cli.app import COMMANDS, cli
 from clustermgr.problems import EXIT_TABLE, exit_table
@@ -462,19 +463,11 @@ def test_load_command_imports_the_named_command_only(args: list[str], loaded: li
     assert done.stdout == f"{modules}\n"
 
 
-def test_the_entry_point_collects_garbage_while_the_command_runs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`clustermgr render --help` through the console script's main(), in this process; the
+    collector's settings it changes are put back."""
     import clustermgr.__main__ as entry  # noqa: PLC0415  # its main() is the process's
-    import clustermgr.cli  # noqa: PLC0415
 
-    seen: list[tuple[bool, bool, int]] = []
-
-    def command() -> None:
-        seen.append((gc.isenabled(), gc.get_freeze_count() > 0, gc.get_threshold()[0]))
-        sys.exit(0)
-
-    monkeypatch.setattr(clustermgr.cli, "main", command)
     monkeypatch.setattr(sys, "argv", ["clustermgr", "render", "--help"])
     threshold = gc.get_threshold()
     try:
@@ -484,6 +477,19 @@ def test_the_entry_point_collects_garbage_while_the_command_runs(
         gc.unfreeze()
         gc.enable()
         gc.set_threshold(*threshold)
+
+
+def test_the_entry_point_collects_garbage_while_the_command_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[tuple[bool, bool, int]] = []
+
+    def command() -> None:
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0, gc.get_threshold()[0]))
+        sys.exit(0)
+
+    monkeypatch.setattr(clustermgr.cli, "main", command)
+    _entry_point(monkeypatch)
     assert seen == [(True, True, 10_000)]  # on, with what start-up loaded frozen
 
 
@@ -492,8 +498,6 @@ def test_a_command_that_fails_to_load_is_reported_by_main(
 ) -> None:
     """Loading the command early is only a head start: a failure there is left for
     `clustermgr.cli.main`, which meets it again and says so in one line (no traceback)."""
-    import clustermgr.__main__ as entry  # noqa: PLC0415  # its main() is the process's
-    import clustermgr.cli  # noqa: PLC0415
 
     def broken(args: list[str]) -> None:
         raise RuntimeError("broken module")
@@ -501,15 +505,7 @@ def test_a_command_that_fails_to_load_is_reported_by_main(
     ran: list[bool] = []
     monkeypatch.setattr(clustermgr.cli, "load_command", broken)
     monkeypatch.setattr(clustermgr.cli, "main", lambda: ran.append(True) or sys.exit(0))
-    monkeypatch.setattr(sys, "argv", ["clustermgr", "render", "--help"])
-    threshold = gc.get_threshold()
-    try:
-        with pytest.raises(SystemExit):
-            entry.main()
-    finally:
-        gc.unfreeze()
-        gc.enable()
-        gc.set_threshold(*threshold)
+    _entry_point(monkeypatch)
     assert ran == [True]
 
 
