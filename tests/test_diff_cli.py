@@ -159,6 +159,27 @@ def test_pull_then_diff_against_the_snapshot(run: Run, example: Path, tmp_path: 
     )
 
 
+def test_a_cluster_without_a_snapshot_is_created_and_a_folder_is_refused(
+    run: Run, example: Path
+) -> None:
+    """In a snapshot folder, a cluster with no file yet is new (everything added); a folder
+    where its file belongs is an error at that path."""
+    with open(example / "clustermgr.yaml", "a") as config:
+        config.write("diff:\n  applied: applied\n")
+    (example / "applied").mkdir()
+    new = run("-C", str(example), "diff", "prod-eu1")
+    assert (new.code, new.out.splitlines()[0]) == (
+        0,
+        "creates cluster prod-eu1: prod-eu1: 6 changes in 6 resources — impact: update",
+    )
+    (example / "applied" / "prod-eu1.yaml").mkdir()
+    folder = run("-C", str(example), "diff", "prod-eu1")
+    assert (folder.code, folder.err) == (
+        2,
+        "applied/prod-eu1.yaml: error: is a directory, not a file\n",
+    )
+
+
 def test_pull_from_a_remote_store_runs_kops(
     run: Run, example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
